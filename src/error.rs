@@ -1,0 +1,208 @@
+//! The one error type of the crate.
+
+use core::fmt;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::key::KeyId;
+
+/// Everything that can go wrong when minting, decoding or verifying an invitation.
+///
+/// Each variant names the rule that failed. Messages are lowercase, carry no final period, and
+/// never contain a whole token, a key, or the email address bound to an invitation: an error is
+/// safe to log. [`Error::code`] gives a stable `snake_case` name for each variant (the names used
+/// in `tests/vectors.json` and by other implementations of the format).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The text is not a well-formed token: bad base64url, wrong length, an unknown flag bit,
+    /// trailing bytes, a non-minimal integer, or another structural rule. `reason` says which.
+    #[error("malformed token: {reason}")]
+    Malformed {
+        /// Which structural rule the token broke.
+        reason: &'static str,
+    },
+
+    /// The first byte names a format version this library does not implement.
+    #[error("unsupported token version {version}")]
+    UnsupportedVersion {
+        /// The version byte found in the token.
+        version: u8,
+    },
+
+    /// The token's key ID matches no key in the verifier's key set.
+    #[error("token was signed by key {key_id}, which is not in the key set")]
+    UnknownKey {
+        /// The key ID carried by the token.
+        key_id: KeyId,
+    },
+
+    /// The signature does not match: the token was altered, minted for another context, or
+    /// signed by another key with a colliding key ID.
+    #[error("bad signature")]
+    BadSignature,
+
+    /// The invitation's expiry (plus the verifier's leeway) has passed.
+    #[error("invitation expired at {}", Rfc3339Display(*expired_at))]
+    Expired {
+        /// When the invitation expired (without leeway).
+        expired_at: OffsetDateTime,
+        /// The time the check was made at.
+        now: OffsetDateTime,
+    },
+
+    /// The invitation was issued in the future (beyond the verifier's leeway): a clock is wrong.
+    #[error("invitation is not valid before {}", Rfc3339Display(*issued_at))]
+    NotYetValid {
+        /// When the invitation says it was issued.
+        issued_at: OffsetDateTime,
+        /// The time the check was made at.
+        now: OffsetDateTime,
+    },
+
+    /// The invitation is bound to an email address other than the one presented.
+    #[error("invitation is bound to a different email address")]
+    EmailMismatch,
+
+    /// The input is longer than [`MAX_TOKEN_LEN`](crate::MAX_TOKEN_LEN) (or another fixed cap);
+    /// it was rejected before decoding.
+    #[error("input is {len} bytes, over the limit of {max}")]
+    TooLarge {
+        /// Length of the input in bytes.
+        len: usize,
+        /// The limit it exceeded.
+        max: usize,
+    },
+
+    /// A claim breaks a rule: an email without exactly one `@`, `max_uses` of zero, an expiry
+    /// before the issue time, app data over its cap, and so on.
+    #[error("invalid {claim}: {reason}")]
+    InvalidClaim {
+        /// The claim that is wrong.
+        claim: Claim,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
+    /// The application context (the purpose a token is minted for) is empty, too long, or holds
+    /// characters other than printable ASCII.
+    #[error("invalid context: {reason}")]
+    InvalidContext {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
+    /// Key material could not be read or is unusable (weak, wrong algorithm, bad PEM).
+    #[error("invalid key: {reason}")]
+    InvalidKey {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
+    /// Two different keys with the same key ID were put in one [`KeySet`](crate::KeySet).
+    #[error("key set already holds a different key with key ID {key_id}")]
+    DuplicateKeyId {
+        /// The colliding key ID.
+        key_id: KeyId,
+    },
+
+    /// A URL or query string holds no `invitation` parameter (or the parameter is empty).
+    #[error("no invitation token found")]
+    MissingToken,
+
+    /// A URL could not be used: empty, has whitespace, or holds the parameter twice.
+    #[error("invalid URL: {reason}")]
+    InvalidUrl {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
+    /// The operating system's random number generator failed.
+    #[error("the operating system random number generator failed")]
+    Random,
+}
+
+impl Error {
+    /// A stable `snake_case` name for the variant, as used in `tests/vectors.json`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = admit::inspect_unverified("").unwrap_err();
+    /// assert_eq!(err.code(), "malformed");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Malformed { .. } => "malformed",
+            Error::UnsupportedVersion { .. } => "unsupported_version",
+            Error::UnknownKey { .. } => "unknown_key",
+            Error::BadSignature => "bad_signature",
+            Error::Expired { .. } => "expired",
+            Error::NotYetValid { .. } => "not_yet_valid",
+            Error::EmailMismatch => "email_mismatch",
+            Error::TooLarge { .. } => "too_large",
+            Error::InvalidClaim { .. } => "invalid_claim",
+            Error::InvalidContext { .. } => "invalid_context",
+            Error::InvalidKey { .. } => "invalid_key",
+            Error::DuplicateKeyId { .. } => "duplicate_key_id",
+            Error::MissingToken => "missing_token",
+            Error::InvalidUrl { .. } => "invalid_url",
+            Error::Random => "random",
+        }
+    }
+
+    pub(crate) const fn malformed(reason: &'static str) -> Error {
+        Error::Malformed { reason }
+    }
+
+    pub(crate) const fn claim(claim: Claim, reason: &'static str) -> Error {
+        Error::InvalidClaim { claim, reason }
+    }
+}
+
+/// Names a claim in [`Error::InvalidClaim`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Claim {
+    /// The invitation ID.
+    Id,
+    /// The issue time.
+    IssuedAt,
+    /// The expiry (time to live or absolute time).
+    ExpiresAt,
+    /// The bound email address.
+    Email,
+    /// The maximum number of uses.
+    MaxUses,
+    /// Who invited.
+    Inviter,
+    /// The application data.
+    Data,
+}
+
+impl fmt::Display for Claim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Claim::Id => "id",
+            Claim::IssuedAt => "issued_at",
+            Claim::ExpiresAt => "expires_at",
+            Claim::Email => "email",
+            Claim::MaxUses => "max_uses",
+            Claim::Inviter => "inviter",
+            Claim::Data => "data",
+        })
+    }
+}
+
+/// Formats a time as RFC 3339 (falling back to Unix seconds for times RFC 3339 cannot show).
+struct Rfc3339Display(OffsetDateTime);
+
+impl fmt::Display for Rfc3339Display {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.format(&Rfc3339) {
+            Ok(text) => f.write_str(&text),
+            Err(_) => write!(f, "unix time {}", self.0.unix_timestamp()),
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! Bytes ↔ claims ↔ text: the version-1 wire format (specified byte by byte in `FORMAT.md`).
+//!
+//! ```text
+//! token  = base64url-nopad( body ‖ signature )
+//! body   = version (0x01) ‖ key_id (4) ‖ payload
+//! payload = flags (1) ‖ id (12) ‖ issued_at (varint)
+//!           [‖ ttl (varint)] [‖ email (str)] [‖ max_uses (varint)] [‖ inviter (str)] [‖ data (bytes)]
+//! ```
+//!
+//! Integers and strings use postcard's encoding (LEB128 varints, length-prefixed UTF-8). A token
+//! has exactly one accepted spelling: the base64 must be canonical, and the decoded payload must
+//! re-encode to the very same bytes (no overlong varints, no trailing bytes, no unknown flags).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::error::{Claim, Error};
+use crate::invitation::{self, Claims, ID_LEN, InvitationId, MAX_UNIX};
+use crate::key::{KEY_ID_LEN, KeyId};
+
+/// The format version this library reads and writes (the first byte of every token).
+pub const FORMAT_VERSION: u8 = 1;
+
+/// The longest token text accepted, in characters. Longer input is rejected with
+/// [`Error::TooLarge`] before any decoding. The largest valid token (every optional claim at its
+/// maximum size) is 915 characters.
+pub const MAX_TOKEN_LEN: usize = 1024;
+
+/// Length of the Ed25519 signature that ends every token.
+pub(crate) const SIGNATURE_LEN: usize = 64;
+pub(crate) const HEADER_LEN: usize = 1 + KEY_ID_LEN;
+/// Room for the decoded bytes of the longest accepted text.
+pub(crate) const MAX_TOKEN_BYTES: usize = MAX_TOKEN_LEN / 4 * 3;
+/// The shortest possible token: header, flags, ID, a one-byte issue time, signature.
+const MIN_TOKEN_BYTES: usize = HEADER_LEN + 1 + ID_LEN + 1 + SIGNATURE_LEN;
+
+const FLAG_EXPIRES: u8 = 0x01;
+const FLAG_EMAIL: u8 = 0x02;
+const FLAG_MAX_USES: u8 = 0x04;
+const FLAG_INVITER: u8 = 0x08;
+const FLAG_DATA: u8 = 0x10;
+const KNOWN_FLAGS: u8 = FLAG_EXPIRES | FLAG_EMAIL | FLAG_MAX_USES | FLAG_INVITER | FLAG_DATA;
+
+/// A decoded, structurally valid token whose signature has not been checked.
+pub(crate) struct Decoded<'a> {
+    pub(crate) key_id: KeyId,
+    pub(crate) claims: Claims,
+    /// The signed bytes: version, key ID and payload.
+    pub(crate) body: &'a [u8],
+    pub(crate) signature: [u8; SIGNATURE_LEN],
+}
+
+/// Decodes token text into `buf`. Checks length, base64, version, structure, claim rules and
+/// canonical form — everything but the signature and the time window.
+pub(crate) fn decode<'a>(
+    text: &str,
+    buf: &'a mut [u8; MAX_TOKEN_BYTES],
+) -> Result<Decoded<'a>, Error> {
+    if text.len() > MAX_TOKEN_LEN {
+        return Err(Error::TooLarge {
+            len: text.len(),
+            max: MAX_TOKEN_LEN,
+        });
+    }
+    if text.is_empty() {
+        return Err(Error::malformed("empty token"));
+    }
+    let len = URL_SAFE_NO_PAD
+        .decode_slice(text, &mut buf[..])
+        .map_err(|_| Error::malformed("not canonical unpadded base64url"))?;
+    let bytes: &'a [u8] = &buf[..len];
+    match bytes.first() {
+        Some(&FORMAT_VERSION) => {}
+        Some(&version) => return Err(Error::UnsupportedVersion { version }),
+        None => return Err(Error::malformed("empty token")),
+    }
+    if bytes.len() < MIN_TOKEN_BYTES {
+        return Err(Error::malformed("token is too short"));
+    }
+    let (body, signature) = bytes.split_at(bytes.len() - SIGNATURE_LEN);
+    let signature: [u8; SIGNATURE_LEN] = signature
+        .try_into()
+        .map_err(|_| Error::malformed("token is too short"))?;
+    let key_id = KeyId::from_bytes([body[1], body[2], body[3], body[4]]);
+    let payload = &body[HEADER_LEN..];
+    let claims = decode_payload(payload)?;
+
+    // Canonical form: the claims must re-encode to exactly the bytes we read. This rejects
+    // overlong varints and any other second spelling of the same claims.
+    let mut again = [0u8; MAX_TOKEN_BYTES];
+    let written = encode_payload(&claims, &mut again)?;
+    if again[..written] != *payload {
+        return Err(Error::malformed("non-canonical encoding of the claims"));
+    }
+    Ok(Decoded {
+        key_id,
+        claims,
+        body,
+        signature,
+    })
+}
+
+fn decode_payload(payload: &[u8]) -> Result<Claims, Error> {
+    let mut rest = payload;
+    let flags: u8 = take(&mut rest, "truncated claims")?;
+    if flags & !KNOWN_FLAGS != 0 {
+        return Err(Error::malformed("unknown flag bits"));
+    }
+    let id: [u8; ID_LEN] = take(&mut rest, "truncated claims")?;
+    let issued: u64 = take(&mut rest, "bad integer encoding")?;
+    let issued = i64::try_from(issued)
+        .ok()
+        .filter(|s| *s <= MAX_UNIX)
+        .ok_or(Error::claim(
+            Claim::IssuedAt,
+            "issue time must be no later than 9999-12-31",
+        ))?;
+    let expires = if flags & FLAG_EXPIRES != 0 {
+        let ttl: u64 = take(&mut rest, "bad integer encoding")?;
+        let expires = i64::try_from(ttl)
+            .ok()
+            .and_then(|ttl| issued.checked_add(ttl))
+            .filter(|s| *s <= MAX_UNIX)
+            .ok_or(Error::claim(
+                Claim::ExpiresAt,
+                "expiry must be no later than 9999-12-31",
+            ))?;
+        Some(expires)
+    } else {
+        None
+    };
+    let email = if flags & FLAG_EMAIL != 0 {
+        let email: &str = take(&mut rest, "bad email string")?;
+        Some(email.to_owned())
+    } else {
+        None
+    };
+    let max_uses = if flags & FLAG_MAX_USES != 0 {
+        Some(take::<u32>(&mut rest, "bad integer encoding")?)
+    } else {
+        None
+    };
+    let inviter = if flags & FLAG_INVITER != 0 {
+        let inviter: &str = take(&mut rest, "bad inviter string")?;
+        Some(inviter.to_owned())
+    } else {
+        None
+    };
+    let data = if flags & FLAG_DATA != 0 {
+        let data: &[u8] = take(&mut rest, "bad app data length")?;
+        Some(data.to_vec())
+    } else {
+        None
+    };
+    if !rest.is_empty() {
+        return Err(Error::malformed("trailing bytes after the claims"));
+    }
+    let claims = Claims {
+        id: InvitationId::from_bytes(id),
+        issued_at: unix(issued, Claim::IssuedAt)?,
+        expires_at: expires.map(|s| unix(s, Claim::ExpiresAt)).transpose()?,
+        email,
+        max_uses,
+        inviter,
+        data,
+    };
+    invitation::validate(&claims)?;
+    Ok(claims)
+}
+
+fn unix(seconds: i64, claim: Claim) -> Result<OffsetDateTime, Error> {
+    OffsetDateTime::from_unix_timestamp(seconds)
+        .map_err(|_| Error::claim(claim, "time out of range"))
+}
+
+/// Reads one postcard value from the front of `rest`.
+fn take<'a, T: serde::Deserialize<'a>>(
+    rest: &mut &'a [u8],
+    reason: &'static str,
+) -> Result<T, Error> {
+    let (value, after) = postcard::take_from_bytes::<T>(rest).map_err(|e| match e {
+        postcard::Error::DeserializeUnexpectedEnd => Error::malformed("truncated claims"),
+        _ => Error::malformed(reason),
+    })?;
+    *rest = after;
+    Ok(value)
+}
+
+/// Writes the body (version, key ID, payload) into `out`; returns its length.
+pub(crate) fn encode_body(
+    key_id: KeyId,
+    claims: &Claims,
+    out: &mut [u8; MAX_TOKEN_BYTES],
+) -> Result<usize, Error> {
+    out[0] = FORMAT_VERSION;
+    out[1..HEADER_LEN].copy_from_slice(&key_id.to_bytes());
+    let mut payload = [0u8; MAX_TOKEN_BYTES];
+    let len = encode_payload(claims, &mut payload)?;
+    let end = HEADER_LEN + len;
+    if end + SIGNATURE_LEN > MAX_TOKEN_BYTES {
+        return Err(Error::TooLarge {
+            len: end + SIGNATURE_LEN,
+            max: MAX_TOKEN_BYTES,
+        });
+    }
+    out[HEADER_LEN..end].copy_from_slice(&payload[..len]);
+    Ok(end)
+}
+
+/// Writes the payload of `claims` into `out`; returns its length.
+fn encode_payload(claims: &Claims, out: &mut [u8; MAX_TOKEN_BYTES]) -> Result<usize, Error> {
+    let mut flags = 0;
+    if claims.expires_at.is_some() {
+        flags |= FLAG_EXPIRES;
+    }
+    if claims.email.is_some() {
+        flags |= FLAG_EMAIL;
+    }
+    if claims.max_uses.is_some() {
+        flags |= FLAG_MAX_USES;
+    }
+    if claims.inviter.is_some() {
+        flags |= FLAG_INVITER;
+    }
+    if claims.data.is_some() {
+        flags |= FLAG_DATA;
+    }
+    let issued = claims.issued_at.unix_timestamp();
+    let mut w = Writer { out, pos: 0 };
+    w.put(&flags)?;
+    w.put(claims.id.as_bytes())?;
+    w.put(
+        &u64::try_from(issued)
+            .map_err(|_| Error::claim(Claim::IssuedAt, "issue time must be after 1970"))?,
+    )?;
+    if let Some(expires) = claims.expires_at {
+        let ttl = expires.unix_timestamp() - issued;
+        w.put(
+            &u64::try_from(ttl).map_err(|_| {
+                Error::claim(Claim::ExpiresAt, "expiry must be after the issue time")
+            })?,
+        )?;
+    }
+    if let Some(email) = &claims.email {
+        w.put(email.as_str())?;
+    }
+    if let Some(max_uses) = claims.max_uses {
+        w.put(&max_uses)?;
+    }
+    if let Some(inviter) = &claims.inviter {
+        w.put(inviter.as_str())?;
+    }
+    if let Some(data) = &claims.data {
+        w.put(data.as_slice())?;
+    }
+    Ok(w.pos)
+}
+
+struct Writer<'a> {
+    out: &'a mut [u8; MAX_TOKEN_BYTES],
+    pos: usize,
+}
+
+impl Writer<'_> {
+    fn put<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let written = postcard::to_slice(value, &mut self.out[self.pos..])
+            .map_err(|_| Error::TooLarge {
+                len: MAX_TOKEN_BYTES + 1,
+                max: MAX_TOKEN_BYTES,
+            })?
+            .len();
+        self.pos += written;
+        Ok(())
+    }
+}
+
+/// The text of a token: base64url without padding of body ‖ signature.
+pub(crate) fn encode_text(body: &[u8], signature: &[u8; SIGNATURE_LEN]) -> String {
+    let mut bytes = Vec::with_capacity(body.len() + SIGNATURE_LEN);
+    bytes.extend_from_slice(body);
+    bytes.extend_from_slice(signature);
+    URL_SAFE_NO_PAD.encode(&bytes)
+}

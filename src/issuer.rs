@@ -1,0 +1,208 @@
+//! Minting: claims in, signed token text out.
+
+use core::fmt;
+
+use time::{Duration, OffsetDateTime};
+
+use crate::error::Error;
+use crate::format::{self, MAX_TOKEN_BYTES};
+use crate::invitation::{DEFAULT_TTL, Invitation, InvitationBuilder, InvitationId};
+use crate::key::{KeyId, SigningKey, VerifyingKey};
+use crate::sig::{self, Context};
+use crate::verifier::Verifier;
+
+/// Mints invitations: holds the signing key, the application context and the default TTL.
+///
+/// The *context* names what tokens are for (`"acme/invite"`, `"acme/team-invite"`). It is signed
+/// but never sent, so a token verifies only where the verifier uses the same context.
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "rand")] {
+/// use admit::{Invitation, Issuer, SigningKey};
+///
+/// let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?
+///     .default_ttl(time::Duration::days(3));
+/// let token = issuer.mint(Invitation::builder().email("ada@example.com").one_time())?;
+/// let link = token.url("https://acme.test/join")?;
+/// assert!(link.starts_with("https://acme.test/join?invitation="));
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Issuer {
+    key: SigningKey,
+    context: Context,
+    default_ttl: Duration,
+}
+
+impl Issuer {
+    /// An issuer signing with `key` for `context` (1 to 255 printable ASCII characters, no
+    /// spaces), with a default TTL of 7 days.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidContext`] if the context breaks those rules.
+    pub fn new(key: SigningKey, context: &str) -> Result<Issuer, Error> {
+        Ok(Issuer {
+            key,
+            context: Context::new(context)?,
+            default_ttl: DEFAULT_TTL,
+        })
+    }
+
+    /// Sets the time to live of invitations that do not set their own expiry. It must be at
+    /// least one second, or minting such invitations fails with [`Error::InvalidClaim`].
+    pub fn default_ttl(mut self, ttl: Duration) -> Issuer {
+        self.default_ttl = ttl;
+        self
+    }
+
+    /// The context tokens are minted for.
+    pub fn context(&self) -> &str {
+        self.context.as_str()
+    }
+
+    /// The ID of the signing key, carried in every token.
+    pub fn key_id(&self) -> KeyId {
+        self.key.key_id()
+    }
+
+    /// The public key that verifies this issuer's tokens.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.key.verifying_key()
+    }
+
+    /// A verifier for this issuer's tokens (same key, same context, default leeway).
+    pub fn verifier(&self) -> Verifier {
+        Verifier::from_parts(self.key.verifying_key().into(), self.context.clone())
+    }
+
+    /// Mints an invitation now, with a random ID.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidClaim`] for the first claim that breaks a rule; [`Error::Random`] if the
+    /// OS RNG fails.
+    #[cfg(feature = "rand")]
+    pub fn mint(&self, invitation: impl AsRef<InvitationBuilder>) -> Result<Token, Error> {
+        self.mint_at(invitation, OffsetDateTime::now_utc())
+    }
+
+    /// Mints an invitation as if the time were `now`, with a random ID.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Issuer::mint`].
+    #[cfg(feature = "rand")]
+    pub fn mint_at(
+        &self,
+        invitation: impl AsRef<InvitationBuilder>,
+        now: OffsetDateTime,
+    ) -> Result<Token, Error> {
+        self.mint_with_id(invitation, InvitationId::random()?, now)
+    }
+
+    /// Mints an invitation with a given ID and time: deterministic, for test vectors and tests.
+    /// Never reuse an ID in production; [`Issuer::mint`] draws a fresh random one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidClaim`] for the first claim that breaks a rule.
+    pub fn mint_with_id(
+        &self,
+        invitation: impl AsRef<InvitationBuilder>,
+        id: InvitationId,
+        now: OffsetDateTime,
+    ) -> Result<Token, Error> {
+        let claims = invitation.as_ref().build(id, now, self.default_ttl)?;
+        let mut body = [0u8; MAX_TOKEN_BYTES];
+        let len = format::encode_body(self.key.key_id(), &claims, &mut body)?;
+        let signature = sig::sign(&self.key, &self.context, &body[..len]);
+        let text = format::encode_text(&body[..len], &signature);
+        Ok(Token {
+            text,
+            invitation: Invitation::verified(claims, self.key.key_id()),
+        })
+    }
+}
+
+impl fmt::Debug for Issuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Issuer")
+            .field("key_id", &self.key.key_id())
+            .field("context", &self.context)
+            .field("default_ttl", &self.default_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A freshly minted token: its text and the invitation it carries.
+///
+/// `Display` (and [`Token::as_str`]) give the token text, which is a bearer credential: send it
+/// to the invitee, do not log it. `Debug` shows only the invitation ID and the length.
+pub struct Token {
+    text: String,
+    invitation: Invitation,
+}
+
+impl Token {
+    /// The token text (URL-safe, no padding).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The token text, by value.
+    pub fn into_string(self) -> String {
+        self.text
+    }
+
+    /// The invitation this token carries (trusted: this process signed it).
+    pub fn invitation(&self) -> &Invitation {
+        &self.invitation
+    }
+
+    /// Adds `invitation=<token>` to the query of `base`, keeping its other parameters and its
+    /// fragment, and replacing an `invitation` parameter already present.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidUrl`] if `base` is empty or holds whitespace or control characters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// let issuer = admit::Issuer::new(admit::SigningKey::generate()?, "acme/invite")?;
+    /// let token = issuer.mint(admit::Invitation::builder())?;
+    /// let link = token.url("https://acme.test/join?lang=fr#top")?;
+    /// assert_eq!(link, format!("https://acme.test/join?lang=fr&invitation={token}#top"));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn url(&self, base: &str) -> Result<String, Error> {
+        crate::url::with_token(base, &self.text)
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("id", &self.invitation.id())
+            .field("len", &self.text.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AsRef<str> for Token {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}

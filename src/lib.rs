@@ -1,0 +1,63 @@
+//! Compact, Ed25519-signed invitation tokens.
+//!
+//! An invitation is a short URL-safe string (about 120 characters) that carries a random ID,
+//! an expiry and, optionally, the email it is bound to, how many times it may be used, who
+//! invited, and small typed app data. One service **mints** with a signing key; any other
+//! service **verifies** with the public key alone — no database, no shared secret.
+//!
+//! ```
+//! # #[cfg(feature = "rand")] {
+//! use admit::{Invitation, Issuer, SigningKey, Verifier};
+//!
+//! // Service A mints.
+//! let key = SigningKey::generate()?;
+//! let public_key = key.verifying_key();
+//! let issuer = Issuer::new(key, "acme/invite")?;
+//! let token = issuer.mint(Invitation::builder().email("ada@example.com").one_time())?;
+//! let link = token.url("https://acme.test/join")?;
+//!
+//! // Service B verifies with the public key only.
+//! let verifier = Verifier::new(public_key, "acme/invite")?;
+//! let invitation = verifier.verify_url(&link)?;
+//! assert_eq!(invitation.email(), Some("ada@example.com"));
+//! assert!(invitation.is_one_time());
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! What a signature cannot say — "revoked", "used up", "who joined" — needs a store; the
+//! token format itself is specified byte by byte in `FORMAT.md`, with test vectors in
+//! `tests/vectors.json`.
+//!
+//! # Features
+//!
+//! - `rand` (default): random invitation IDs and key generation from the OS RNG. Without it
+//!   the crate is verify-only and pulls in neither `rand` nor `getrandom`.
+
+mod error;
+mod format;
+mod hex;
+mod invitation;
+mod issuer;
+mod key;
+#[cfg(feature = "rand")]
+mod random;
+mod sig;
+mod url;
+mod verifier;
+
+pub use crate::error::{Claim, Error};
+pub use crate::format::{FORMAT_VERSION, MAX_TOKEN_LEN};
+pub use crate::invitation::{
+    Claims, DEFAULT_TTL, ID_LEN, Invitation, InvitationBuilder, InvitationId, MAX_DATA_LEN,
+    MAX_EMAIL_LEN, MAX_INVITER_LEN, normalize_email,
+};
+pub use crate::issuer::{Issuer, Token};
+pub use crate::key::{
+    KEY_ID_LEN, KeyId, KeySet, PUBLIC_KEY_LEN, SECRET_KEY_LEN, SigningKey, VerifyingKey,
+};
+pub use crate::sig::MAX_CONTEXT_LEN;
+pub use crate::url::{MAX_URL_LEN, TOKEN_PARAM, find_token};
+pub use crate::verifier::{
+    DEFAULT_LEEWAY, UnverifiedInvitation, Verifier, VerifyOptions, inspect_unverified,
+};

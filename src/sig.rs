@@ -1,0 +1,162 @@
+//! The signature layer: what exactly is signed, and strict Ed25519 verification.
+//!
+//! The signed message is `DOMAIN ‖ len(context) ‖ context ‖ body`. The context never travels in
+//! the token, so a token minted for one purpose fails the signature check under any other.
+
+use ed25519_dalek::Signature;
+use ed25519_dalek::ed25519::signature::{MultipartSigner, MultipartVerifier};
+
+use crate::error::Error;
+use crate::format::SIGNATURE_LEN;
+use crate::key::{SigningKey, VerifyingKey};
+
+/// Domain separation tag: no other protocol signs messages that start with these bytes.
+pub(crate) const DOMAIN: &[u8; 20] = b"admit.invitation.v1\x00";
+
+/// Longest context, in bytes.
+pub const MAX_CONTEXT_LEN: usize = 255;
+
+/// The canonical encodings of the eight points of small order (the torsion subgroup of
+/// edwards25519). A signature whose `R` is one of these is rejected, exactly as dalek's
+/// `verify_strict` rejects it; see [`verify`] for why checking bytes suffices.
+const SMALL_ORDER_R: [[u8; 32]; 8] = [
+    // the identity (0, 1): order 1
+    hex32("0100000000000000000000000000000000000000000000000000000000000000"),
+    // (0, -1): order 2
+    hex32("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+    // (±sqrt(-1), 0): order 4
+    hex32("0000000000000000000000000000000000000000000000000000000000000000"),
+    hex32("0000000000000000000000000000000000000000000000000000000000000080"),
+    // order 8
+    hex32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+    hex32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85"),
+    hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+    hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"),
+];
+
+const fn hex32(text: &str) -> [u8; 32] {
+    const fn nibble(c: u8) -> u8 {
+        match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => panic!("not a lowercase hex digit"),
+        }
+    }
+    let text = text.as_bytes();
+    let mut out = [0u8; 32];
+    let mut i = 0;
+    while i < 32 {
+        out[i] = (nibble(text[2 * i]) << 4) | nibble(text[2 * i + 1]);
+        i += 1;
+    }
+    out
+}
+
+/// The application context, validated and pre-joined with the domain tag.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Context {
+    /// `DOMAIN ‖ len ‖ context`: the constant first part of every signed message.
+    prefix: Vec<u8>,
+}
+
+impl Context {
+    pub(crate) fn new(context: &str) -> Result<Context, Error> {
+        if context.is_empty() {
+            return Err(Error::InvalidContext {
+                reason: "context must not be empty",
+            });
+        }
+        let len = u8::try_from(context.len()).map_err(|_| Error::InvalidContext {
+            reason: "context must be at most 255 bytes",
+        })?;
+        if !context.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::InvalidContext {
+                reason: "context must be printable ASCII without spaces",
+            });
+        }
+        let mut prefix = Vec::with_capacity(DOMAIN.len() + 1 + context.len());
+        prefix.extend_from_slice(DOMAIN);
+        prefix.push(len);
+        prefix.extend_from_slice(context.as_bytes());
+        Ok(Context { prefix })
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // The prefix ends with the context, which was a `&str` of printable ASCII.
+        core::str::from_utf8(&self.prefix[DOMAIN.len() + 1..]).unwrap_or_default()
+    }
+
+    pub(crate) fn prefix(&self) -> &[u8] {
+        &self.prefix
+    }
+}
+
+impl core::fmt::Debug for Context {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// Signs `body` for `context`.
+pub(crate) fn sign(key: &SigningKey, context: &Context, body: &[u8]) -> [u8; SIGNATURE_LEN] {
+    key.dalek()
+        .multipart_sign(&[context.prefix(), body])
+        .to_bytes()
+}
+
+/// Whether `signature`'s `R` half encodes a point of small order.
+pub(crate) fn has_small_order_r(signature: &[u8; SIGNATURE_LEN]) -> bool {
+    let r = &signature[..32];
+    SMALL_ORDER_R.iter().any(|p| p[..] == *r)
+}
+
+/// Verifies with the semantics of dalek's `verify_strict`, at the cost of its `verify`.
+///
+/// `verify_strict` = `verify` + "R is not of small order" + "A is not of small order".
+/// In ed25519-dalek 3, both recompute `R' = [s]B − [k]A`, compress it, and compare the bytes
+/// with the signature's `R`; both reject `s ≥ L`. So any accepted `R` is a canonical encoding,
+/// and "R has small order" is the same as "R's bytes are one of the eight canonical
+/// small-order encodings" — no decompression needed. `A` is checked once, when the key is
+/// made ([`VerifyingKey::from_bytes`] refuses weak and mixed-order keys).
+/// `tests/it/strict.rs` checks the equivalence against `verify_strict` directly.
+pub(crate) fn verify(
+    key: &VerifyingKey,
+    context: &Context,
+    body: &[u8],
+    signature: &[u8; SIGNATURE_LEN],
+) -> Result<(), Error> {
+    verify_parts(key, &[context.prefix(), body], signature)
+}
+
+/// As [`verify`], for a message already joined with its context prefix.
+pub(crate) fn verify_message(
+    key: &VerifyingKey,
+    message: &[u8],
+    signature: &[u8; SIGNATURE_LEN],
+) -> Result<(), Error> {
+    verify_parts(key, &[message], signature)
+}
+
+fn verify_parts(
+    key: &VerifyingKey,
+    message: &[&[u8]],
+    signature: &[u8; SIGNATURE_LEN],
+) -> Result<(), Error> {
+    if has_small_order_r(signature) {
+        return Err(Error::BadSignature);
+    }
+    let signature = Signature::from_bytes(signature);
+    key.dalek()
+        .multipart_verify(message, &signature)
+        .map_err(|_| Error::BadSignature)
+}
+
+/// Verifies many signatures at once with dalek's batch equation. `Ok` means every one is
+/// valid; on `Err` the caller checks them one by one to find the bad ones.
+pub(crate) fn verify_batch(
+    messages: &[&[u8]],
+    signatures: &[Signature],
+    keys: &[ed25519_dalek::VerifyingKey],
+) -> Result<(), Error> {
+    ed25519_dalek::verify_batch(messages, signatures, keys).map_err(|_| Error::BadSignature)
+}
