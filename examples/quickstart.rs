@@ -50,7 +50,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Change one character of the token: the signature no longer matches.
     let mut tampered = token.as_str().to_owned();
     let middle = tampered.len() / 2;
-    let swapped = if tampered.as_bytes()[middle] == b'A' { "B" } else { "A" };
+    let swapped = if tampered.as_bytes()[middle] == b'A' {
+        "B"
+    } else {
+        "A"
+    };
     tampered.replace_range(middle..=middle, swapped);
     println!(
         "tampered token:   rejected ({})",

@@ -53,7 +53,7 @@ pub enum Error {
     },
 
     /// The invitation was issued in the future (beyond the verifier's leeway): a clock is wrong.
-    #[error("invitation is not valid before {}", Rfc3339Display(*issued_at))]
+    #[error("invitation is issued in the future, at {}", Rfc3339Display(*issued_at))]
     NotYetValid {
         /// When the invitation says it was issued.
         issued_at: OffsetDateTime,

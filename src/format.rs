@@ -25,7 +25,7 @@ pub const FORMAT_VERSION: u8 = 1;
 
 /// The longest token text accepted, in characters. Longer input is rejected with
 /// [`Error::TooLarge`] before any decoding. The largest valid token (every optional claim at its
-/// maximum size) is 915 characters.
+/// maximum size) is 904 characters.
 pub const MAX_TOKEN_LEN: usize = 1024;
 
 /// Length of the Ed25519 signature that ends every token.
@@ -104,12 +104,12 @@ pub(crate) fn decode<'a>(
 
 fn decode_payload(payload: &[u8]) -> Result<Claims, Error> {
     let mut rest = payload;
-    let flags: u8 = take(&mut rest, "truncated claims")?;
+    let flags: u8 = take(&mut rest)?;
     if flags & !KNOWN_FLAGS != 0 {
         return Err(Error::malformed("unknown flag bits"));
     }
-    let id: [u8; ID_LEN] = take(&mut rest, "truncated claims")?;
-    let issued: u64 = take(&mut rest, "bad integer encoding")?;
+    let id: [u8; ID_LEN] = take(&mut rest)?;
+    let issued: u64 = take(&mut rest)?;
     let issued = i64::try_from(issued)
         .ok()
         .filter(|s| *s <= MAX_UNIX)
@@ -118,7 +118,7 @@ fn decode_payload(payload: &[u8]) -> Result<Claims, Error> {
             "issue time must be no later than 9999-12-31",
         ))?;
     let expires = if flags & FLAG_EXPIRES != 0 {
-        let ttl: u64 = take(&mut rest, "bad integer encoding")?;
+        let ttl: u64 = take(&mut rest)?;
         let expires = i64::try_from(ttl)
             .ok()
             .and_then(|ttl| issued.checked_add(ttl))
@@ -132,24 +132,24 @@ fn decode_payload(payload: &[u8]) -> Result<Claims, Error> {
         None
     };
     let email = if flags & FLAG_EMAIL != 0 {
-        let email: &str = take(&mut rest, "bad email string")?;
+        let email: &str = take(&mut rest)?;
         Some(email.to_owned())
     } else {
         None
     };
     let max_uses = if flags & FLAG_MAX_USES != 0 {
-        Some(take::<u32>(&mut rest, "bad integer encoding")?)
+        Some(take::<u32>(&mut rest)?)
     } else {
         None
     };
     let inviter = if flags & FLAG_INVITER != 0 {
-        let inviter: &str = take(&mut rest, "bad inviter string")?;
+        let inviter: &str = take(&mut rest)?;
         Some(inviter.to_owned())
     } else {
         None
     };
     let data = if flags & FLAG_DATA != 0 {
-        let data: &[u8] = take(&mut rest, "bad app data length")?;
+        let data: &[u8] = take(&mut rest)?;
         Some(data.to_vec())
     } else {
         None
@@ -176,13 +176,14 @@ fn unix(seconds: i64, claim: Claim) -> Result<OffsetDateTime, Error> {
 }
 
 /// Reads one postcard value from the front of `rest`.
-fn take<'a, T: serde::Deserialize<'a>>(
-    rest: &mut &'a [u8],
-    reason: &'static str,
-) -> Result<T, Error> {
-    let (value, after) = postcard::take_from_bytes::<T>(rest).map_err(|e| match e {
-        postcard::Error::DeserializeUnexpectedEnd => Error::malformed("truncated claims"),
-        _ => Error::malformed(reason),
+fn take<'a, T: serde::Deserialize<'a>>(rest: &mut &'a [u8]) -> Result<T, Error> {
+    let (value, after) = postcard::take_from_bytes::<T>(rest).map_err(|e| {
+        Error::malformed(match e {
+            postcard::Error::DeserializeUnexpectedEnd => "truncated claims",
+            postcard::Error::DeserializeBadUtf8 => "a string is not valid UTF-8",
+            postcard::Error::DeserializeBadVarint => "bad integer encoding",
+            _ => "bad claims encoding",
+        })
     })?;
     *rest = after;
     Ok(value)

@@ -160,12 +160,19 @@ impl SigningKey {
 
     /// Writes the key as PKCS#8 PEM (with `\n` line endings), in a string wiped when dropped.
     ///
+    /// The output is the classic PKCS#8 v1 form that `openssl genpkey` writes (the secret only,
+    /// no embedded public key), which every tool reads; OpenSSL 3.0 refuses the v2 form.
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidKey`] if encoding fails (it does not for a valid key).
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, Error> {
-        self.inner
-            .to_pkcs8_pem(LineEnding::LF)
+        // `KeypairBytes` wipes its copy of the secret when dropped.
+        let v1 = ed25519_dalek::pkcs8::KeypairBytes {
+            secret_key: self.inner.to_bytes(),
+            public_key: None,
+        };
+        v1.to_pkcs8_pem(LineEnding::LF)
             .map_err(|_| Error::InvalidKey {
                 reason: "PKCS#8 encoding failed",
             })
@@ -190,6 +197,9 @@ impl SigningKey {
         &self.inner
     }
 }
+
+// The wrapped dalek key wipes its secret when dropped, so this key does too.
+impl zeroize::ZeroizeOnDrop for SigningKey {}
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -58,8 +58,9 @@ pub struct Verifier {
 /// ```
 /// let options = admit::VerifyOptions::new()
 ///     .email("ada@example.com")
-///     .at(time::macros::datetime!(2030-01-01 0:00 UTC));
+///     .at(time::OffsetDateTime::from_unix_timestamp(1_900_000_000)?);
 /// # let _ = options;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct VerifyOptions<'a> {
