@@ -34,6 +34,15 @@
 //! - `rand` (default): random invitation IDs and key generation from the OS RNG. Without it
 //!   the crate is verify-only and pulls in neither `rand` nor `getrandom`.
 
+/// The token format, byte by byte (the text of `FORMAT.md`).
+#[doc = include_str!("../FORMAT.md")]
+pub mod spec {}
+
+// The README's code must compile and run.
+#[cfg(all(doctest, feature = "rand"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod error;
 mod format;
 mod hex;
