@@ -121,6 +121,45 @@ pub enum Error {
     /// The operating system's random number generator failed.
     #[error("the operating system random number generator failed")]
     Random,
+
+    /// A store says the invitation was revoked: by ID, or by a rule covering its issue time
+    /// (and inviter).
+    #[error("invitation has been revoked")]
+    Revoked,
+
+    /// A store says the invitation has been used as many times as it allows.
+    #[error("invitation has already been used {max_uses} time(s), its limit")]
+    UsedUp {
+        /// The invitation's limit.
+        max_uses: u32,
+    },
+
+    /// The store could not be reached or failed. The operation may or may not have taken
+    /// effect; every store operation is safe to retry (a repeated redeem by the same joiner is
+    /// counted once). Never read this as "valid".
+    #[error("store unavailable: {reason}")]
+    StoreUnavailable {
+        /// What went wrong (no token or key material).
+        reason: String,
+    },
+
+    /// The store did not answer within its deadline. As for [`Error::StoreUnavailable`], the
+    /// operation may or may not have taken effect, and retrying is safe.
+    #[error("store did not answer within {} ms", after.as_millis())]
+    StoreTimeout {
+        /// The deadline that passed.
+        after: core::time::Duration,
+    },
+
+    /// An argument to a store operation breaks a rule (an empty joiner ID, an overlong
+    /// description, a key prefix holding braces, …).
+    #[error("invalid {name}: {reason}")]
+    InvalidArgument {
+        /// Which argument.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 impl Error {
@@ -149,6 +188,11 @@ impl Error {
             Error::MissingToken => "missing_token",
             Error::InvalidUrl { .. } => "invalid_url",
             Error::Random => "random",
+            Error::Revoked => "revoked",
+            Error::UsedUp { .. } => "used_up",
+            Error::StoreUnavailable { .. } => "store_unavailable",
+            Error::StoreTimeout { .. } => "store_timeout",
+            Error::InvalidArgument { .. } => "invalid_argument",
         }
     }
 

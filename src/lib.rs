@@ -52,6 +52,7 @@ mod key;
 #[cfg(feature = "rand")]
 mod random;
 mod sig;
+pub mod store;
 mod url;
 mod verifier;
 

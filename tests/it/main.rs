@@ -10,11 +10,15 @@ mod reference;
 mod rotation;
 mod roundtrip;
 mod secrets;
+mod store;
 mod strict;
 mod tamper;
 mod time_window;
 mod url;
 mod vectors;
+
+#[path = "../support/mod.rs"]
+mod support;
 
 use admit::{Invitation, InvitationId, Issuer, SigningKey, Token, Verifier};
 use time::OffsetDateTime;

@@ -1,0 +1,478 @@
+//! The in-process store.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use time::{Duration, OffsetDateTime};
+
+use super::{
+    DEFAULT_MARGIN, DEFAULT_VISIT_CAP, IssuedInvitation, Joiner, ListFilter, Redemption, Status,
+    Store, Visit, check_inviter, check_joiner, check_note, forget_at, refuse_if_forgotten,
+};
+use crate::error::Error;
+use crate::invitation::{Invitation, InvitationId};
+
+type ClockFn = dyn Fn() -> OffsetDateTime + Send + Sync;
+
+/// A [`Store`] in this process's memory: the embedded default.
+///
+/// Correct for one process (every operation holds one lock, so redemption is atomic across
+/// threads and tasks), gone when the process exits. Use `RedisStore` (feature `redis`) when
+/// several processes or machines share invitations.
+///
+/// Expired state is dropped as it is met and by a sweep at most once a second during writes:
+/// memory stays bounded by the invitations that are still live, with no cleanup job.
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "rand")] {
+/// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+/// # runtime.block_on(async {
+/// use admit::store::{MemoryStore, Store};
+/// use admit::{Invitation, Issuer, SigningKey};
+///
+/// let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+/// let token = issuer.mint(Invitation::builder().max_uses(2))?;
+/// let store = MemoryStore::new();
+/// assert_eq!(store.redeem(token.invitation(), "alice").await?.uses, 1);
+/// assert_eq!(store.redeem(token.invitation(), "bob").await?.uses, 2);
+/// assert!(store.redeem(token.invitation(), "carol").await.is_err());
+/// # Ok::<(), admit::Error>(())
+/// # })?;
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct MemoryStore {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    inner: Mutex<Inner>,
+    margin: Duration,
+    visit_cap: usize,
+    clock: Box<ClockFn>,
+}
+
+#[derive(Default)]
+struct Inner {
+    entries: HashMap<InvitationId, Entry>,
+    rule_all: Option<i64>,
+    rule_inviter: HashMap<String, i64>,
+    last_sweep: Option<OffsetDateTime>,
+}
+
+#[derive(Default)]
+struct Entry {
+    /// When this entry may be dropped; `None`: never.
+    forget_at: Option<OffsetDateTime>,
+    uses: u32,
+    max_uses: Option<u32>,
+    revoked_at: Option<OffsetDateTime>,
+    joiners: HashMap<String, OffsetDateTime>,
+    issued: Option<IssuedInvitation>,
+    visits: VecDeque<Visit>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> MemoryStore {
+        MemoryStore::new()
+    }
+}
+
+/// Settings of a [`MemoryStore`]; see [`MemoryStore::builder`].
+pub struct MemoryStoreBuilder {
+    margin: Duration,
+    visit_cap: usize,
+    clock: Box<ClockFn>,
+}
+
+impl MemoryStoreBuilder {
+    /// How long state is kept after an invitation expires (default 1 hour). Keep it at least
+    /// as long as the verifier's leeway.
+    pub fn margin(mut self, margin: Duration) -> MemoryStoreBuilder {
+        self.margin = margin;
+        self
+    }
+
+    /// How many visits are kept per invitation, newest first (default 100).
+    pub fn visit_cap(mut self, cap: usize) -> MemoryStoreBuilder {
+        self.visit_cap = cap;
+        self
+    }
+
+    /// Reads the time from `clock` instead of the system clock (for tests that move time).
+    pub fn clock(
+        mut self,
+        clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static,
+    ) -> MemoryStoreBuilder {
+        self.clock = Box::new(clock);
+        self
+    }
+
+    /// The store.
+    pub fn build(self) -> MemoryStore {
+        MemoryStore {
+            shared: Arc::new(Shared {
+                inner: Mutex::new(Inner::default()),
+                margin: self.margin,
+                visit_cap: self.visit_cap,
+                clock: self.clock,
+            }),
+        }
+    }
+}
+
+impl core::fmt::Debug for MemoryStoreBuilder {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MemoryStoreBuilder")
+            .field("margin", &self.margin)
+            .field("visit_cap", &self.visit_cap)
+            .finish_non_exhaustive()
+    }
+}
+
+impl core::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("margin", &self.shared.margin)
+            .field("visit_cap", &self.shared.visit_cap)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store with the default margin (1 hour) and visit cap (100), on the system clock.
+    pub fn new() -> MemoryStore {
+        MemoryStore::builder().build()
+    }
+
+    /// Configures a store: margin, visit cap, clock.
+    pub fn builder() -> MemoryStoreBuilder {
+        MemoryStoreBuilder {
+            margin: DEFAULT_MARGIN,
+            visit_cap: DEFAULT_VISIT_CAP,
+            clock: Box::new(OffsetDateTime::now_utc),
+        }
+    }
+
+    /// How many invitations the store holds state for (live ones only).
+    pub fn len(&self) -> usize {
+        let now = self.now();
+        self.lock()
+            .entries
+            .values()
+            .filter(|e| e.is_live(now))
+            .count()
+    }
+
+    /// Whether the store holds no live state.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        (self.shared.clock)()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Nothing panics while holding the lock; if something ever did, the data is still
+        // consistent (every update is a single step), so recover it.
+        self.shared
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Locks, drops expired entries now and then, and returns the guard.
+    fn write(&self, now: OffsetDateTime) -> MutexGuard<'_, Inner> {
+        let mut inner = self.lock();
+        let due = inner
+            .last_sweep
+            .is_none_or(|last| now - last >= Duration::SECOND);
+        if due {
+            inner.entries.retain(|_, e| e.is_live(now));
+            inner.last_sweep = Some(now);
+        }
+        inner
+    }
+}
+
+impl Entry {
+    fn is_live(&self, now: OffsetDateTime) -> bool {
+        self.forget_at.is_none_or(|t| now < t)
+    }
+
+    /// Keeps the entry at least until `until` (`None`: forever).
+    fn extend(&mut self, until: Option<OffsetDateTime>) {
+        self.forget_at = match (self.forget_at, until) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            _ => None,
+        };
+    }
+}
+
+impl Inner {
+    /// The live entry for `id`, created (to be kept until `until`) if missing.
+    fn entry(
+        &mut self,
+        id: InvitationId,
+        now: OffsetDateTime,
+        until: Option<OffsetDateTime>,
+    ) -> &mut Entry {
+        let fresh = Entry {
+            forget_at: until,
+            ..Entry::default()
+        };
+        let entry = self.entries.entry(id).or_default();
+        if entry.is_empty() || !entry.is_live(now) {
+            *entry = fresh;
+        } else {
+            entry.extend(until);
+        }
+        entry
+    }
+
+    fn live(&self, id: InvitationId, now: OffsetDateTime) -> Option<&Entry> {
+        self.entries.get(&id).filter(|e| e.is_live(now))
+    }
+
+    fn revoked_by_rule(&self, invitation: &Invitation) -> bool {
+        let issued = invitation.issued_at().unix_timestamp();
+        if self.rule_all.is_some_and(|before| issued < before) {
+            return true;
+        }
+        invitation
+            .inviter()
+            .and_then(|inviter| self.rule_inviter.get(inviter))
+            .is_some_and(|before| issued < *before)
+    }
+
+    fn check(&self, invitation: &Invitation, now: OffsetDateTime) -> Result<(), Error> {
+        let revoked = self
+            .live(invitation.id(), now)
+            .is_some_and(|e| e.revoked_at.is_some());
+        if revoked || self.revoked_by_rule(invitation) {
+            return Err(Error::Revoked);
+        }
+        Ok(())
+    }
+}
+
+impl Entry {
+    fn is_empty(&self) -> bool {
+        self.uses == 0
+            && self.revoked_at.is_none()
+            && self.joiners.is_empty()
+            && self.issued.is_none()
+            && self.visits.is_empty()
+    }
+}
+
+impl Store for MemoryStore {
+    async fn redeem(&self, invitation: &Invitation, joiner: &str) -> Result<Redemption, Error> {
+        check_joiner(joiner)?;
+        let now = self.now();
+        refuse_if_forgotten(invitation, self.shared.margin, now)?;
+        let until = forget_at(invitation, self.shared.margin);
+        let mut inner = self.write(now);
+        inner.check(invitation, now)?;
+        let entry = inner.entry(invitation.id(), now, until);
+        if let Some(&joined_at) = entry.joiners.get(joiner) {
+            return Ok(Redemption {
+                uses: entry.uses,
+                joined_at,
+                repeated: true,
+            });
+        }
+        if let Some(max_uses) = invitation.max_uses() {
+            entry.max_uses = Some(max_uses);
+            if entry.uses >= max_uses {
+                return Err(Error::UsedUp { max_uses });
+            }
+        }
+        entry.uses = entry.uses.saturating_add(1);
+        entry.joiners.insert(joiner.to_owned(), now);
+        Ok(Redemption {
+            uses: entry.uses,
+            joined_at: now,
+            repeated: false,
+        })
+    }
+
+    async fn check(&self, invitation: &Invitation) -> Result<(), Error> {
+        let now = self.now();
+        self.lock().check(invitation, now)
+    }
+
+    async fn is_revoked(&self, id: InvitationId) -> Result<bool, Error> {
+        let now = self.now();
+        Ok(self
+            .lock()
+            .live(id, now)
+            .is_some_and(|e| e.revoked_at.is_some()))
+    }
+
+    async fn revoke(
+        &self,
+        id: InvitationId,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<bool, Error> {
+        let now = self.now();
+        let mut inner = self.write(now);
+        let existed = inner.live(id, now).is_some();
+        let entry = inner.entries.entry(id).or_default();
+        if !existed {
+            // New state: kept until the given expiry, or forever when it is unknown.
+            *entry = Entry {
+                forget_at: expires_at.map(|e| e.saturating_add(self.shared.margin)),
+                ..Entry::default()
+            };
+        } else if let (Some(current), Some(e)) = (entry.forget_at, expires_at) {
+            entry.forget_at = Some(current.max(e.saturating_add(self.shared.margin)));
+        }
+        let newly = entry.revoked_at.is_none();
+        entry.revoked_at.get_or_insert(now);
+        Ok(newly)
+    }
+
+    async fn revoke_issued_before(
+        &self,
+        before: OffsetDateTime,
+        inviter: Option<&str>,
+    ) -> Result<(), Error> {
+        if let Some(inviter) = inviter {
+            check_inviter(inviter)?;
+        }
+        let before = before.unix_timestamp();
+        let mut inner = self.lock();
+        let rule = match inviter {
+            None => &mut inner.rule_all,
+            Some(inviter) => {
+                let slot = inner
+                    .rule_inviter
+                    .entry(inviter.to_owned())
+                    .or_insert(before);
+                *slot = (*slot).max(before);
+                return Ok(());
+            }
+        };
+        *rule = Some(rule.map_or(before, |current| current.max(before)));
+        Ok(())
+    }
+
+    async fn status(&self, id: InvitationId) -> Result<Status, Error> {
+        let now = self.now();
+        let inner = self.lock();
+        let Some(entry) = inner.live(id, now) else {
+            return Ok(Status {
+                id,
+                known: false,
+                uses: 0,
+                max_uses: None,
+                revoked_at: None,
+                joiners: Vec::new(),
+                issued: None,
+            });
+        };
+        let mut joiners: Vec<Joiner> = entry
+            .joiners
+            .iter()
+            .map(|(joiner, &joined_at)| Joiner {
+                joiner: joiner.clone(),
+                joined_at,
+            })
+            .collect();
+        joiners.sort_by(|a, b| (a.joined_at, &a.joiner).cmp(&(b.joined_at, &b.joiner)));
+        Ok(Status {
+            id,
+            known: true,
+            uses: entry.uses,
+            max_uses: entry
+                .max_uses
+                .or(entry.issued.as_ref().and_then(|i| i.max_uses)),
+            revoked_at: entry.revoked_at,
+            joiners,
+            issued: entry.issued.as_ref().map(|issued| IssuedInvitation {
+                uses: entry.uses,
+                revoked_at: entry.revoked_at,
+                ..issued.clone()
+            }),
+        })
+    }
+
+    async fn record_issued(
+        &self,
+        invitation: &Invitation,
+        description: Option<&str>,
+    ) -> Result<(), Error> {
+        if let Some(d) = description {
+            check_note("description", d)?;
+        }
+        let now = self.now();
+        let until = forget_at(invitation, self.shared.margin);
+        let mut inner = self.write(now);
+        let entry = inner.entry(invitation.id(), now, until);
+        entry.issued = Some(IssuedInvitation {
+            id: invitation.id(),
+            issued_at: invitation.issued_at(),
+            expires_at: invitation.expires_at(),
+            email: invitation.email().map(str::to_owned),
+            max_uses: invitation.max_uses(),
+            inviter: invitation.inviter().map(str::to_owned),
+            description: description.map(str::to_owned),
+            uses: 0,
+            revoked_at: None,
+        });
+        Ok(())
+    }
+
+    async fn list(&self, filter: &ListFilter) -> Result<Vec<IssuedInvitation>, Error> {
+        filter.validate()?;
+        let now = self.now();
+        let inner = self.lock();
+        let mut found: Vec<IssuedInvitation> = inner
+            .entries
+            .values()
+            .filter(|e| e.is_live(now))
+            .filter_map(|e| {
+                let issued = e.issued.as_ref()?;
+                let active = issued.expires_at.is_none_or(|t| now < t);
+                let matches = filter.inviter.is_none() || issued.inviter == filter.inviter;
+                (active && matches).then(|| IssuedInvitation {
+                    uses: e.uses,
+                    revoked_at: e.revoked_at,
+                    ..issued.clone()
+                })
+            })
+            .collect();
+        found.sort_by_key(|i| (i.expires_at.is_none(), i.expires_at, i.id));
+        found.truncate(filter.limit);
+        Ok(found)
+    }
+
+    async fn record_visit(&self, invitation: &Invitation, metadata: &str) -> Result<(), Error> {
+        check_note("metadata", metadata)?;
+        let now = self.now();
+        let until = forget_at(invitation, self.shared.margin);
+        let cap = self.shared.visit_cap;
+        let mut inner = self.write(now);
+        let entry = inner.entry(invitation.id(), now, until);
+        entry.visits.push_front(Visit {
+            at: now,
+            metadata: metadata.to_owned(),
+        });
+        entry.visits.truncate(cap);
+        Ok(())
+    }
+
+    async fn visits(&self, id: InvitationId) -> Result<Vec<Visit>, Error> {
+        let now = self.now();
+        Ok(self
+            .lock()
+            .live(id, now)
+            .map(|e| e.visits.iter().cloned().collect())
+            .unwrap_or_default())
+    }
+}

@@ -1,0 +1,195 @@
+//! One interface over the backends for the conformance suite: the store, its clock, and a way
+//! to let time pass.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use admit::store::{MemoryStore, Store};
+use time::{Duration, OffsetDateTime};
+
+pub trait Harness: Send + Sync + 'static {
+    type S: Store + Clone + 'static;
+    fn store(&self) -> &Self::S;
+    /// A second store on the same backend with its own settings (margin, visit cap).
+    fn with(&self, margin: Duration, visit_cap: usize) -> impl Future<Output = Self::S> + Send;
+    fn now(&self) -> OffsetDateTime;
+    fn advance(&self, by: Duration) -> impl Future<Output = ()> + Send;
+}
+
+/// The memory store on a clock the test moves.
+pub struct MemoryHarness {
+    store: MemoryStore,
+    clock_ns: Arc<AtomicI64>,
+}
+
+impl MemoryHarness {
+    pub fn new() -> MemoryHarness {
+        let clock_ns = Arc::new(AtomicI64::new(
+            OffsetDateTime::now_utc().unix_timestamp_nanos() as i64,
+        ));
+        let store = Self::build(&clock_ns, admit::store::DEFAULT_MARGIN, 100);
+        MemoryHarness { store, clock_ns }
+    }
+
+    fn build(clock_ns: &Arc<AtomicI64>, margin: Duration, cap: usize) -> MemoryStore {
+        let clock = clock_ns.clone();
+        MemoryStore::builder()
+            .margin(margin)
+            .visit_cap(cap)
+            .clock(move || {
+                OffsetDateTime::from_unix_timestamp_nanos(i128::from(clock.load(Ordering::SeqCst)))
+                    .expect("clock in range")
+            })
+            .build()
+    }
+}
+
+impl Harness for MemoryHarness {
+    type S = MemoryStore;
+
+    fn store(&self) -> &MemoryStore {
+        &self.store
+    }
+
+    async fn with(&self, margin: Duration, visit_cap: usize) -> MemoryStore {
+        Self::build(&self.clock_ns, margin, visit_cap)
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.clock_ns.load(Ordering::SeqCst)))
+            .expect("clock in range")
+    }
+
+    async fn advance(&self, by: Duration) {
+        self.clock_ns
+            .fetch_add(by.whole_nanoseconds() as i64, Ordering::SeqCst);
+    }
+}
+
+#[cfg(feature = "redis")]
+pub use redis_harness::*;
+
+#[cfg(feature = "redis")]
+mod redis_harness {
+    use std::sync::OnceLock;
+
+    use admit::store::RedisStore;
+    use time::{Duration, OffsetDateTime};
+
+    use super::Harness;
+    use crate::support::redis_server::{self, RedisCluster, RedisServer};
+
+    /// A Redis store on a unique key prefix, on the shared test server (or cluster).
+    pub struct RedisHarness {
+        store: RedisStore,
+        target: Target,
+    }
+
+    #[derive(Clone)]
+    pub enum Target {
+        Single(String),
+        Cluster(Vec<String>),
+    }
+
+    /// Where the shared single-node Redis is: `ADMIT_REDIS_URL`, or a server started once for
+    /// this test process.
+    pub fn single_url() -> Option<String> {
+        static SERVER: OnceLock<Option<(String, Option<RedisServer>)>> = OnceLock::new();
+        SERVER
+            .get_or_init(|| {
+                if let Ok(url) = std::env::var("ADMIT_REDIS_URL") {
+                    return Some((url, None));
+                }
+                redis_server::available().then(|| {
+                    let server = RedisServer::plain();
+                    (server.url(), Some(server))
+                })
+            })
+            .as_ref()
+            .map(|(url, _)| url.clone())
+    }
+
+    /// The shared cluster: `ADMIT_REDIS_CLUSTER_URLS` (comma-separated), or three masters
+    /// started once for this test process.
+    pub fn cluster_urls() -> Option<Vec<String>> {
+        static CLUSTER: OnceLock<Option<(Vec<String>, Option<RedisCluster>)>> = OnceLock::new();
+        CLUSTER
+            .get_or_init(|| {
+                if let Ok(urls) = std::env::var("ADMIT_REDIS_CLUSTER_URLS") {
+                    return Some((urls.split(',').map(str::to_owned).collect(), None));
+                }
+                redis_server::available().then(|| {
+                    let cluster = RedisCluster::start();
+                    (cluster.urls(), Some(cluster))
+                })
+            })
+            .as_ref()
+            .map(|(urls, _)| urls.clone())
+    }
+
+    pub fn unique_prefix() -> String {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        format!(
+            "t{}-{}-{}:",
+            std::process::id(),
+            OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000_007,
+            N.fetch_add(1, Ordering::Relaxed)
+        )
+    }
+
+    async fn connect(target: &Target, prefix: &str, margin: Duration, cap: usize) -> RedisStore {
+        let builder = RedisStore::builder()
+            .prefix(prefix)
+            .margin(margin)
+            .visit_cap(cap)
+            .deadline(std::time::Duration::from_secs(5));
+        match target {
+            Target::Single(url) => builder.connect(url).await.expect("connect to redis"),
+            #[cfg(feature = "cluster")]
+            Target::Cluster(urls) => builder
+                .connect_cluster(urls)
+                .await
+                .expect("connect to cluster"),
+            #[cfg(not(feature = "cluster"))]
+            Target::Cluster(_) => unreachable!("cluster tests need the cluster feature"),
+        }
+    }
+
+    impl RedisHarness {
+        pub async fn single() -> Option<RedisHarness> {
+            let url = tokio::task::spawn_blocking(single_url).await.ok()??;
+            Some(RedisHarness::on(Target::Single(url)).await)
+        }
+
+        pub async fn cluster() -> Option<RedisHarness> {
+            let urls = tokio::task::spawn_blocking(cluster_urls).await.ok()??;
+            Some(RedisHarness::on(Target::Cluster(urls)).await)
+        }
+
+        async fn on(target: Target) -> RedisHarness {
+            let store = connect(&target, &unique_prefix(), admit::store::DEFAULT_MARGIN, 100).await;
+            RedisHarness { store, target }
+        }
+    }
+
+    impl Harness for RedisHarness {
+        type S = RedisStore;
+
+        fn store(&self) -> &RedisStore {
+            &self.store
+        }
+
+        async fn with(&self, margin: Duration, visit_cap: usize) -> RedisStore {
+            connect(&self.target, &unique_prefix(), margin, visit_cap).await
+        }
+
+        fn now(&self) -> OffsetDateTime {
+            OffsetDateTime::now_utc()
+        }
+
+        async fn advance(&self, by: Duration) {
+            tokio::time::sleep(by.try_into().expect("positive duration")).await;
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! The store: one conformance suite run against every backend (memory, Redis, Redis Cluster),
+//! then what only Redis can show (key schema, scripts, deadlines, a crash and restart).
+
+mod harness;
+mod suite;
+
+#[cfg(all(feature = "redis", feature = "rand"))]
+mod redis_faults;
+#[cfg(all(feature = "redis", feature = "rand"))]
+mod redis_layout;
+
+/// Instantiates every test of the suite for one backend; `$make` yields `Option<Harness>`
+/// (`None`: the backend is unavailable and the skip was already announced).
+macro_rules! conformance {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            #[allow(unused_imports)]
+            use super::harness::*;
+
+            conformance!(@tests $make;
+                redeem_counts_and_refuses_at_the_limit,
+                redeem_without_limit_counts_every_joiner,
+                same_joiner_is_counted_once,
+                revoked_invitations_are_refused,
+                revoke_issued_before_covers_older_invitations,
+                revoke_issued_before_one_inviter,
+                status_reports_joiners_and_registry,
+                registry_lists_active_invitations,
+                visits_are_capped_newest_first,
+                state_expires_with_the_invitation,
+                never_expiring_state_stays,
+                redeem_after_the_margin_is_refused,
+                bad_arguments_are_refused,
+                verifier_conveniences,
+                concurrent_joiners_on_five_uses,
+                one_joiner_fifty_times_at_once,
+                revoke_during_a_burst,
+            );
+        }
+    };
+    (@tests $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                if let Some(h) = $make.await {
+                    super::suite::$name(h).await;
+                }
+            }
+        )*
+    };
+}
+
+conformance!(memory, async { Some(MemoryHarness::new()) });
+
+#[cfg(feature = "redis")]
+conformance!(redis, RedisHarness::single());
+
+#[cfg(feature = "cluster")]
+conformance!(cluster, RedisHarness::cluster());

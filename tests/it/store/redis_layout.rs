@@ -1,0 +1,250 @@
+//! What only a real Redis can show: the key schema and TTLs, prefixes, script reloading, bad
+//! settings, and (with the cluster) rules reaching every slot.
+
+use admit::store::{RedisStore, Store};
+use admit::{Error, Invitation};
+use redis::AsyncCommands;
+use time::Duration;
+
+use super::harness::{single_url, unique_prefix};
+
+async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+fn mint(builder: admit::InvitationBuilder) -> Invitation {
+    crate::issuer()
+        .mint(builder)
+        .expect("valid claims")
+        .invitation()
+        .clone()
+}
+
+#[tokio::test]
+async fn redis_key_schema_and_ttls() {
+    let Some(url) = tokio::task::spawn_blocking(single_url).await.unwrap() else {
+        return;
+    };
+    let prefix = unique_prefix();
+    let store = RedisStore::builder()
+        .prefix(&prefix)
+        .margin(Duration::minutes(10))
+        .connect(&url)
+        .await
+        .unwrap();
+    let inv = mint(
+        Invitation::builder()
+            .inviter("grace")
+            .ttl(Duration::hours(2)),
+    );
+    store.record_issued(&inv, Some("d")).await.unwrap();
+    store.redeem(&inv, "alice").await.unwrap();
+    store.record_visit(&inv, "v").await.unwrap();
+    store
+        .revoke_issued_before(inv.issued_at() - Duration::days(1), None)
+        .await
+        .unwrap();
+
+    let mut c = raw(&url).await;
+    let mut keys: Vec<String> = c.keys(format!("{prefix}*")).await.unwrap();
+    keys.sort();
+    let id = inv.id();
+    let mut want = vec![
+        format!("{prefix}issued"),
+        format!("{prefix}issued:i:grace"),
+        format!("{prefix}rules"),
+        format!("{prefix}{{{id}}}:j"),
+        format!("{prefix}{{{id}}}:s"),
+        format!("{prefix}{{{id}}}:v"),
+    ];
+    want.sort();
+    assert_eq!(keys, want);
+
+    // Every per-invitation key lives until expiry + margin (2 h + 10 min), to within a minute.
+    let expected_ms = (Duration::hours(2) + Duration::minutes(10)).whole_milliseconds() as i64;
+    for key in &want[3..] {
+        let ttl: i64 = c.pttl(key).await.unwrap();
+        assert!(
+            (expected_ms - 60_000..=expected_ms).contains(&ttl),
+            "{key}: pttl {ttl}, want about {expected_ms}"
+        );
+    }
+    let index_ttl: i64 = c.pttl(format!("{prefix}issued")).await.unwrap();
+    assert!(index_ttl > 0 && index_ttl <= expected_ms);
+    // Rules are kept until deleted.
+    let rules_ttl: i64 = c.pttl(format!("{prefix}rules")).await.unwrap();
+    assert_eq!(rules_ttl, -1);
+    // The state hash holds what the docs say.
+    let state: std::collections::HashMap<String, String> =
+        c.hgetall(format!("{prefix}{{{id}}}:s")).await.unwrap();
+    assert_eq!(state.get("n").map(String::as_str), Some("1"));
+    assert_eq!(state.get("inv").map(String::as_str), Some("grace"));
+    assert_eq!(state.get("desc").map(String::as_str), Some("d"));
+}
+
+#[tokio::test]
+async fn redis_prefixes_keep_apps_apart() {
+    let Some(url) = tokio::task::spawn_blocking(single_url).await.unwrap() else {
+        return;
+    };
+    let a = RedisStore::builder()
+        .prefix(unique_prefix())
+        .connect(&url)
+        .await
+        .unwrap();
+    let b = RedisStore::builder()
+        .prefix(unique_prefix())
+        .connect(&url)
+        .await
+        .unwrap();
+    let inv = mint(Invitation::builder().one_time());
+    a.redeem(&inv, "alice").await.unwrap();
+    a.revoke(inv.id(), inv.expires_at()).await.unwrap();
+    assert_eq!(b.redeem(&inv, "bob").await.unwrap().uses, 1);
+    assert!(!b.is_revoked(inv.id()).await.unwrap());
+}
+
+#[tokio::test]
+async fn redis_scripts_are_reloaded_after_a_flush() {
+    let Some(url) = tokio::task::spawn_blocking(single_url).await.unwrap() else {
+        return;
+    };
+    let store = RedisStore::builder()
+        .prefix(unique_prefix())
+        .connect(&url)
+        .await
+        .unwrap();
+    let inv = mint(Invitation::builder().inviter("grace"));
+    let mut c = raw(&url).await;
+    let _: () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    store.redeem(&inv, "alice").await.unwrap();
+    let _: () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    store.check(&inv).await.unwrap();
+    let _: () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    store
+        .revoke_issued_before(inv.issued_at() + Duration::seconds(1), Some("grace"))
+        .await
+        .unwrap();
+    assert_eq!(store.check(&inv).await, Err(Error::Revoked));
+}
+
+#[tokio::test]
+async fn redis_bad_settings_are_refused() {
+    for prefix in ["a{b", "a}b", "has space", &"p".repeat(65)] {
+        let err = RedisStore::builder()
+            .prefix(prefix)
+            .connect("redis://127.0.0.1:1/")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidArgument { name: "prefix", .. }),
+            "{prefix}: {err}"
+        );
+    }
+    let err = RedisStore::connect("http://example.com/")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidArgument { name: "url", .. }),
+        "{err}"
+    );
+    let err = RedisStore::builder()
+        .deadline(std::time::Duration::ZERO)
+        .connect("redis://127.0.0.1:1/")
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidArgument {
+            name: "deadline",
+            ..
+        }
+    ));
+}
+
+/// Nothing listening, and a peer that accepts but never answers: both fail, within the
+/// deadline, with a store error.
+#[tokio::test]
+async fn redis_unreachable_fails_within_the_deadline() {
+    let deadline = std::time::Duration::from_millis(400);
+    let port = crate::support::redis_server::free_port();
+    let start = std::time::Instant::now();
+    let err = RedisStore::builder()
+        .deadline(deadline)
+        .connect(&format!("redis://127.0.0.1:{port}/"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.code(), "store_unavailable" | "store_timeout"),
+        "{err}"
+    );
+    assert!(start.elapsed() < deadline + std::time::Duration::from_millis(500));
+
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let _keep = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in silent.incoming().take(4) {
+            held.push(conn);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(5));
+    });
+    let start = std::time::Instant::now();
+    let err = RedisStore::builder()
+        .deadline(deadline)
+        .connect(&format!("redis://127.0.0.1:{port}/"))
+        .await
+        .unwrap_err();
+    assert_eq!(err, Error::StoreTimeout { after: deadline });
+    assert!(start.elapsed() < deadline + std::time::Duration::from_millis(500));
+}
+
+#[cfg(feature = "cluster")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cluster_rules_reach_every_slot() {
+    use super::harness::cluster_urls;
+    let Some(urls) = tokio::task::spawn_blocking(cluster_urls).await.unwrap() else {
+        return;
+    };
+    let store = RedisStore::builder()
+        .prefix(unique_prefix())
+        .connect_cluster(&urls)
+        .await
+        .unwrap();
+    assert!(store.is_cluster());
+    // 300 invitations land in (almost) 300 different slots across the three masters.
+    let invs: Vec<Invitation> = (0..300).map(|_| mint(Invitation::builder())).collect();
+    for inv in &invs {
+        store.check(inv).await.unwrap();
+    }
+    let cutoff = invs.iter().map(|i| i.issued_at()).max().unwrap() + Duration::seconds(1);
+    store.revoke_issued_before(cutoff, None).await.unwrap();
+    for inv in &invs {
+        assert_eq!(store.check(inv).await, Err(Error::Revoked));
+        assert_eq!(store.redeem(inv, "x").await, Err(Error::Revoked));
+    }
+    // Every slot holds its copy of the rules.
+    let mut keys = 0usize;
+    for url in &urls {
+        let mut c = raw(url).await;
+        let n: Vec<String> = c.keys(format!("{}*:rules", store.prefix())).await.unwrap();
+        keys += n.len();
+    }
+    assert_eq!(keys, 16384);
+}
