@@ -128,7 +128,7 @@ pub enum Error {
     Revoked,
 
     /// A store says the invitation has been used as many times as it allows.
-    #[error("invitation has already been used {max_uses} time(s), its limit")]
+    #[error("invitation is used up (it allows {max_uses} use(s))")]
     UsedUp {
         /// The invitation's limit.
         max_uses: u32,

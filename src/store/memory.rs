@@ -172,8 +172,11 @@ impl MemoryStore {
         self.len() == 0
     }
 
+    /// The clock, to the millisecond (as Redis keeps times).
     fn now(&self) -> OffsetDateTime {
-        (self.shared.clock)()
+        let now = (self.shared.clock)();
+        now.replace_nanosecond(now.nanosecond() / 1_000_000 * 1_000_000)
+            .unwrap_or(now)
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {

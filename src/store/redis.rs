@@ -1,21 +1,4 @@
 //! The store on Redis (single node or Redis Cluster).
-//!
-//! # Key schema
-//!
-//! With the default prefix `admit:` and an invitation ID `<id>` (24 hex digits), every key of
-//! one invitation shares the hash tag `{<id>}`, so each Lua script touches one Cluster slot:
-//!
-//! | key | type | holds | expires |
-//! |---|---|---|---|
-//! | `admit:{<id>}:s` | hash | `n` uses, `max` limit, `rev` revoked at (ms); registry fields `reg`, `iat`, `exp`, `inv`, `email`, `desc` | expiry + margin |
-//! | `admit:{<id>}:j` | hash | joiner ID → joined at (unix ms) | expiry + margin |
-//! | `admit:{<id>}:v` | list | visits, newest first: `"<unix ms> <metadata>"` | expiry + margin |
-//! | `admit:rules` (single node) or `admit:{<tag>}:rules` (Cluster, one per slot) | hash | `*` → revoke all issued before (unix s); `i:<inviter>` → the same for one inviter | never |
-//! | `admit:issued`, `admit:issued:i:<inviter>` | sorted set | registry index: ID scored by expiry (ms, `inf` = never) | with its last entry |
-//!
-//! Invitations that never expire keep their keys until deleted. On Cluster, a revocation rule is
-//! written to each of the 16384 per-slot rule keys (one call, about a second of work for the
-//! cluster, for a rare admin action) so that `redeem` stays one atomic script in one slot.
 
 use std::time::Duration as StdDuration;
 
@@ -47,7 +30,7 @@ pub const DEFAULT_PREFIX: &str = "admit:";
 /// redemption survives a crash; with `everysec`, up to a second of them may not. Replication to
 /// Cluster replicas is asynchronous, so a failover can lose recent acknowledged writes.
 ///
-/// The key schema is in the module source and the README.
+/// The keys it writes are described below.
 ///
 /// # Examples
 ///
@@ -64,6 +47,8 @@ pub const DEFAULT_PREFIX: &str = "admit:";
 /// # Ok(())
 /// # }
 /// ```
+///
+#[doc = include_str!("../../docs/redis-keys.md")]
 #[derive(Clone)]
 pub struct RedisStore {
     conn: Conn,

@@ -4,7 +4,7 @@
 //! Each server is watched by a small shell loop that kills it when the test process exits, so
 //! no server outlives its test run, even when a test binary is interrupted.
 
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub, missing_docs)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
