@@ -3,6 +3,8 @@
 
 mod batch;
 mod claims;
+#[cfg(feature = "cli")]
+mod cli;
 mod context;
 mod keys;
 mod limits;

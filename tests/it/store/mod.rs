@@ -1,7 +1,7 @@
 //! The store: one conformance suite run against every backend (memory, Redis, Redis Cluster),
 //! then what only Redis can show (key schema, scripts, deadlines, a crash and restart).
 
-mod harness;
+pub mod harness;
 mod suite;
 
 #[cfg(all(feature = "redis", feature = "rand"))]

@@ -1,0 +1,66 @@
+//! `admit mint --count 100000` as a process, next to a raw ed25519-dalek loop signing 100000
+//! messages of the same length: what the CLI adds on top of the signatures themselves.
+//!
+//! ```text
+//! cargo bench --features cli --bench cli
+//! ```
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ed25519_dalek::Signer;
+
+const COUNT: u32 = 100_000;
+/// Domain tag (20) + context length (1) + "bench/invite" (12) + a default token body (26).
+const MESSAGE_LEN: usize = 20 + 1 + 12 + 26;
+
+fn bench(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("admit-cli-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let key = dir.join("key.pem");
+    let status = Command::new(env!("CARGO_BIN_EXE_admit"))
+        .args(["keygen", "--force", "--out"])
+        .arg(&key)
+        .stderr(Stdio::null())
+        .status()
+        .expect("run admit keygen");
+    assert!(status.success());
+
+    let mut g = c.benchmark_group("mint_100k");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(20));
+    g.bench_function("admit_cli", |b| {
+        b.iter(|| {
+            let status = Command::new(env!("CARGO_BIN_EXE_admit"))
+                .args([
+                    "mint",
+                    "--context",
+                    "bench/invite",
+                    "--count",
+                    "100000",
+                    "--key",
+                ])
+                .arg(&key)
+                .stdout(Stdio::null())
+                .status()
+                .expect("run admit mint");
+            assert!(status.success());
+        })
+    });
+    let signing = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    g.bench_function("dalek_sign_loop", |b| {
+        b.iter(|| {
+            let mut message = [0u8; MESSAGE_LEN];
+            for n in 0..COUNT {
+                message[..4].copy_from_slice(&n.to_le_bytes());
+                std::hint::black_box(signing.sign(&message));
+            }
+        })
+    });
+    g.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,284 @@
+//! `verify` and `inspect`.
+
+use std::io::{BufReader, BufWriter, Write};
+use std::path::PathBuf;
+
+use admit::{Claims, Error, Invitation, KeySet, Verifier, VerifyOptions, find_token};
+use clap::Args;
+use time::OffsetDateTime;
+
+use crate::Format;
+use crate::util::{CliError, FAILED, Line, Lines, exit_code, fmt_time, parse_time, parse_ttl};
+
+#[derive(Args)]
+pub(crate) struct VerifyArgs {
+    /// A public key (SPKI PEM); repeat for key rotation.
+    #[arg(long = "pub", value_name = "FILE", required = true)]
+    pubs: Vec<PathBuf>,
+    /// The context the tokens were minted for.
+    #[arg(long)]
+    context: String,
+    /// The email address presented: invitations bound to another address fail.
+    #[arg(long, value_name = "EMAIL")]
+    email: Option<String>,
+    /// Verify as of this time instead of now (RFC 3339).
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+    /// Clock leeway [default: 60s].
+    #[arg(long, value_name = "DURATION")]
+    leeway: Option<String>,
+    /// Output: text or json (one line per token).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also check revocation in the store.
+    #[cfg(feature = "redis")]
+    #[command(flatten)]
+    store: crate::store::StoreArgs,
+    /// A token, or a link holding one. Without it, tokens are read from stdin, one per line.
+    token: Option<String>,
+}
+
+/// What `verify` needs for every token.
+pub(crate) struct Check {
+    verifier: Verifier,
+    email: Option<String>,
+    at: Option<OffsetDateTime>,
+    #[cfg(feature = "redis")]
+    store: Option<crate::store::Connected>,
+}
+
+impl Check {
+    fn new(args: &VerifyArgs) -> Result<Check, CliError> {
+        let keys: KeySet = crate::keys::load_public(&args.pubs)?;
+        let mut verifier = Verifier::new(keys, &args.context)
+            .map_err(|e| CliError::usage(format!("--context: {e}")))?;
+        if let Some(leeway) = &args.leeway {
+            verifier = verifier.leeway(parse_ttl(leeway)?);
+        }
+        let at = args
+            .at
+            .as_deref()
+            .map(|t| parse_time("--at", t))
+            .transpose()?;
+        if args.format == Format::Csv {
+            return Err(CliError::usage("--format: verify writes text or json"));
+        }
+        Ok(Check {
+            verifier,
+            email: args.email.clone(),
+            at,
+            #[cfg(feature = "redis")]
+            store: crate::store::Connected::maybe(&args.store)?,
+        })
+    }
+
+    fn options(&self) -> VerifyOptions<'_> {
+        let mut o = VerifyOptions::new();
+        if let Some(email) = &self.email {
+            o = o.email(email);
+        }
+        if let Some(at) = self.at {
+            o = o.at(at);
+        }
+        o
+    }
+
+    /// The store's say, after the signature checks passed.
+    fn after(&self, verified: Result<Invitation, Error>) -> Result<Invitation, Error> {
+        let invitation = verified?;
+        #[cfg(feature = "redis")]
+        if let Some(store) = &self.store {
+            store.check(&invitation)?;
+        }
+        Ok(invitation)
+    }
+}
+
+pub(crate) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
+    let check = Check::new(&args)?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let write = |out: &mut BufWriter<_>, line: Option<usize>, r: &Result<Invitation, Error>| {
+        let text = match args.format {
+            Format::Json => json_result(line, r).to_string(),
+            _ => text_result(r),
+        };
+        writeln!(out, "{text}").map_err(|e| CliError::usage(format!("stdout: {e}")))
+    };
+
+    if let Some(token) = &args.token {
+        let result =
+            find_token(token).and_then(|t| check.verifier.verify_with(&t, check.options()));
+        let result = check.after(result);
+        write(&mut out, None, &result)?;
+        out.flush()
+            .map_err(|e| CliError::usage(format!("stdout: {e}")))?;
+        return Ok(result.as_ref().map_or_else(exit_code, |_| 0));
+    }
+
+    // Batch: one result per input line, verified in chunks with batch verification.
+    let mut lines = Lines::new(BufReader::new(std::io::stdin().lock()), 64 * 1024);
+    let mut all_valid = true;
+    let mut seen = 0usize;
+    loop {
+        let mut chunk: Vec<Result<String, Error>> = Vec::with_capacity(512);
+        while chunk.len() < 512 {
+            let Some(line) = lines
+                .next_line()
+                .map_err(|e| CliError::usage(format!("stdin: {e}")))?
+            else {
+                break;
+            };
+            chunk.push(match line {
+                Line::Text(t) => find_token(&t).map(|t| t.into_owned()),
+                Line::NotUtf8 => Err(Error::Malformed {
+                    reason: "line is not UTF-8",
+                }),
+                Line::TooLong => Err(Error::TooLarge {
+                    len: 64 * 1024 + 1,
+                    max: 64 * 1024,
+                }),
+            });
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let found: Vec<&str> = chunk
+            .iter()
+            .filter_map(|r| r.as_ref().ok().map(String::as_str))
+            .collect();
+        let now = check.at.unwrap_or_else(OffsetDateTime::now_utc);
+        let mut verified = check.verifier.verify_batch_at(&found, now).into_iter();
+        for entry in &chunk {
+            seen += 1;
+            let result = match entry {
+                Err(e) => Err(e.clone()),
+                Ok(_) => match verified.next() {
+                    Some(r) => r.and_then(|inv| match &check.email {
+                        Some(email) => inv.check_email(email).map(|()| inv),
+                        None => Ok(inv),
+                    }),
+                    None => Err(Error::MissingToken),
+                },
+            };
+            let result = check.after(result);
+            all_valid &= result.is_ok();
+            write(&mut out, Some(seen), &result)?;
+        }
+    }
+    out.flush()
+        .map_err(|e| CliError::usage(format!("stdout: {e}")))?;
+    if seen == 0 {
+        return Err(CliError::usage("no token given and nothing on stdin"));
+    }
+    Ok(if all_valid { 0 } else { FAILED })
+}
+
+fn summary(c: &Claims) -> String {
+    let mut s = format!(
+        "id={} issued={} expires={}",
+        c.id(),
+        fmt_time(c.issued_at()),
+        c.expires_at().map_or_else(|| "never".to_owned(), fmt_time)
+    );
+    if let Some(e) = c.email() {
+        s.push_str(&format!(" email={e}"));
+    }
+    if let Some(m) = c.max_uses() {
+        s.push_str(&format!(" max_uses={m}"));
+    }
+    if let Some(i) = c.inviter() {
+        s.push_str(&format!(" inviter={i:?}"));
+    }
+    s
+}
+
+fn text_result(r: &Result<Invitation, Error>) -> String {
+    match r {
+        Ok(inv) => format!("valid key={} {}", inv.key_id(), summary(inv)),
+        Err(e) => format!("invalid {}: {e}", e.code()),
+    }
+}
+
+fn claims_json(c: &Claims) -> serde_json::Value {
+    serde_json::json!({
+        "id": c.id().to_string(),
+        "issued_at": fmt_time(c.issued_at()),
+        "expires_at": c.expires_at().map(fmt_time),
+        "email": c.email(),
+        "max_uses": c.max_uses(),
+        "inviter": c.inviter(),
+        "data": c.data_bytes().map(data_text),
+    })
+}
+
+fn json_result(line: Option<usize>, r: &Result<Invitation, Error>) -> serde_json::Value {
+    let mut v = match r {
+        Ok(inv) => {
+            let mut v = claims_json(inv);
+            v["valid"] = true.into();
+            v["key_id"] = inv.key_id().to_string().into();
+            v
+        }
+        Err(e) => serde_json::json!({
+            "valid": false,
+            "error": e.code(),
+            "message": e.to_string(),
+        }),
+    };
+    if let Some(line) = line {
+        v["line"] = line.into();
+    }
+    v
+}
+
+/// App data as the CLI wrote it (a string) when it is one, else hex.
+fn data_text(bytes: &[u8]) -> String {
+    match postcard::take_from_bytes::<String>(bytes) {
+        Ok((s, [])) => s,
+        _ => format!(
+            "hex:{}",
+            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        ),
+    }
+}
+
+pub(crate) fn inspect(input: &str, format: Format) -> Result<u8, CliError> {
+    let token = find_token(input).map_err(|e| CliError::admit("", &e))?;
+    let seen = admit::inspect_unverified(&token).map_err(|e| CliError::admit("", &e))?;
+    let c = seen.claims();
+    match format {
+        Format::Json => {
+            let mut v = claims_json(c);
+            v["verified"] = false.into();
+            v["format_version"] = seen.format_version().into();
+            v["key_id"] = seen.key_id().to_string().into();
+            println!("{v}");
+        }
+        _ => {
+            let none = || "-".to_owned();
+            println!("NOT VERIFIED: decoded without checking the signature, the key or the time.");
+            println!("format      {}", seen.format_version());
+            println!("key ID      {}", seen.key_id());
+            println!("id          {}", c.id());
+            println!("issued at   {}", fmt_time(c.issued_at()));
+            println!(
+                "expires at  {}",
+                c.expires_at().map_or_else(|| "never".to_owned(), fmt_time)
+            );
+            println!("email       {}", c.email().map_or_else(none, str::to_owned));
+            println!(
+                "max uses    {}",
+                c.max_uses().map_or_else(none, |m| m.to_string())
+            );
+            println!(
+                "inviter     {}",
+                c.inviter().map_or_else(none, |i| format!("{i:?}"))
+            );
+            println!(
+                "data        {}",
+                c.data_bytes().map_or_else(none, data_text)
+            );
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,107 @@
+//! `keygen`, `pubkey`, and reading key files.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use admit::{KeySet, SigningKey, VerifyingKey};
+
+use crate::util::{CliError, read_small};
+
+pub(crate) fn keygen(out: &Path, force: bool) -> Result<u8, CliError> {
+    if !force && out.exists() {
+        return Err(CliError::usage(format!(
+            "{}: already exists (use --force to replace it)",
+            out.display()
+        )));
+    }
+    let key = SigningKey::generate().map_err(|e| CliError::admit("keygen", &e))?;
+    let pem = key
+        .to_pkcs8_pem()
+        .map_err(|e| CliError::admit("keygen", &e))?;
+    // Write a private temporary file next to the target, then rename it into place: the key
+    // is never readable by others, and a crash leaves no half-written key.
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = out
+        .file_name()
+        .ok_or_else(|| CliError::usage(format!("{}: not a file name", out.display())))?;
+    let tmp: PathBuf = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = write_private(&tmp, pem.as_bytes())
+        .and_then(|()| std::fs::rename(&tmp, out).map_err(|e| CliError::io(out, &e)));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result?;
+    eprintln!(
+        "wrote {} (key ID {}); public key: admit pubkey --key {}",
+        out.display(),
+        key.key_id(),
+        out.display()
+    );
+    Ok(0)
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| CliError::io(path, &e))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| CliError::io(path, &e))
+}
+
+pub(crate) fn pubkey(key: &Path) -> Result<u8, CliError> {
+    let key = load_signing(key)?;
+    let pem = key
+        .verifying_key()
+        .to_public_key_pem()
+        .map_err(|e| CliError::admit("pubkey", &e))?;
+    print!("{pem}");
+    eprintln!("key ID {}", key.key_id());
+    Ok(0)
+}
+
+pub(crate) fn load_signing(path: &Path) -> Result<SigningKey, CliError> {
+    let text = read_small(path)?;
+    if text.contains("BEGIN PUBLIC KEY") {
+        return Err(CliError::usage(format!(
+            "{}: this is a public key; minting needs the private key",
+            path.display()
+        )));
+    }
+    SigningKey::from_pkcs8_pem(&text)
+        .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
+}
+
+pub(crate) fn load_public(paths: &[PathBuf]) -> Result<KeySet, CliError> {
+    if paths.is_empty() {
+        return Err(CliError::usage("give at least one --pub FILE"));
+    }
+    let mut keys = KeySet::new();
+    for path in paths {
+        let text = read_small(path)?;
+        if text.contains("PRIVATE KEY") {
+            return Err(CliError::usage(format!(
+                "{}: this is a private key; give its public key (admit pubkey --key {})",
+                path.display(),
+                path.display()
+            )));
+        }
+        let key = VerifyingKey::from_public_key_pem(&text)
+            .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+        keys.insert(key)
+            .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+    }
+    Ok(keys)
+}

@@ -1,0 +1,167 @@
+//! `admit`: keys, minting, verification and store operations for operators.
+//!
+//! Exit codes: 0 success; 1 a batch had failures; 2 usage or I/O error; 3 not a genuine token
+//! (malformed, bad signature, unknown key, unsupported version, invalid claim); 4 expired or
+//! not yet valid; 5 email mismatch; 6 revoked or used up; 7 store unavailable.
+
+mod check;
+mod keys;
+mod mint;
+#[cfg(feature = "redis")]
+mod store;
+mod util;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::util::CliError;
+
+#[derive(Parser)]
+#[command(
+    name = "admit",
+    version,
+    about = "Ed25519-signed invitation tokens: make keys, mint, verify, inspect, revoke",
+    after_help = "Exit codes: 0 ok, 1 some items in a batch failed, 2 usage or I/O error, \
+                  3 not a genuine token, 4 expired or not yet valid, 5 email mismatch, \
+                  6 revoked or used up, 7 store unavailable.\n\n\
+                  Examples:\n  \
+                  admit keygen --out key.pem\n  \
+                  admit pubkey --key key.pem > pub.pem\n  \
+                  admit mint --key key.pem --context acme/invite --email ada@example.com --max-uses 1 \\\n      \
+                  --url https://acme.test/join\n  \
+                  admit verify --pub pub.pem --context acme/invite 'https://acme.test/join?invitation=…'\n  \
+                  admit inspect 'AddamAEH…'"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Make a new signing key (PKCS#8 PEM, file mode 0600).
+    #[command(after_help = "Examples:\n  admit keygen --out key.pem\n  \
+                            admit keygen --out key.pem --force   # replace an existing file\n\n\
+                            openssl genpkey -algorithm ed25519 makes compatible keys too.")]
+    Keygen {
+        /// Where to write the private key.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+
+    /// Print the public key (SPKI PEM) of a signing key; its key ID goes to stderr.
+    #[command(after_help = "Example:\n  admit pubkey --key key.pem > pub.pem")]
+    Pubkey {
+        /// The private key (PKCS#8 PEM).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+
+    /// Mint invitations: one, --count of them, or one per address in --emails.
+    #[command(after_help = "Examples:\n  \
+        admit mint --key key.pem --context acme/invite\n  \
+        admit mint --key key.pem --context acme/invite --email ada@example.com --max-uses 1 --ttl 2d\n  \
+        admit mint --key key.pem --context acme/invite --count 500 --url https://acme.test/join\n  \
+        admit mint --key key.pem --context acme/invite --emails people.csv --format csv > sent.csv\n\n\
+        --emails reads one address per line, or a CSV file whose header has an `email` column \
+        (and optionally `inviter` and `max_uses`). A bad line is reported with its number; the \
+        others are still minted and the exit code is 1.\n\n\
+        --data stores the JSON text as app data (read it with `invitation.data::<String>()`); \
+        --data-hex stores raw bytes (e.g. postcard of your own type).")]
+    Mint(mint::MintArgs),
+
+    /// Verify tokens or links with public keys; with no TOKEN, one per line from stdin.
+    #[command(after_help = "Examples:\n  \
+        admit verify --pub pub.pem --context acme/invite 'https://acme.test/join?invitation=…'\n  \
+        admit verify --pub new.pem --pub old.pem --context acme/invite < tokens.txt\n  \
+        admit verify --pub pub.pem --context acme/invite --at 2030-01-01T00:00:00Z TOKEN\n\n\
+        One result line per input line. A single token exits with the code of its result; a \
+        batch exits 0 only when every token is valid, else 1.")]
+    Verify(check::VerifyArgs),
+
+    /// Decode a token WITHOUT verifying it: shows what it claims and which key it names.
+    #[command(after_help = "Example:\n  admit inspect 'https://acme.test/join?invitation=…'")]
+    Inspect {
+        /// A token, or a link or query string that holds one.
+        token: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+
+    /// Revoke one invitation (by ID, token or link), or all issued before a time.
+    #[cfg(feature = "redis")]
+    #[command(after_help = "Examples:\n  \
+        admit revoke --redis redis://127.0.0.1/ 2ae028bca04bc6d53472232b\n  \
+        admit revoke --redis redis://127.0.0.1/ --issued-before 2026-11-23T08:00:00Z\n  \
+        admit revoke --redis redis://127.0.0.1/ --issued-before 2026-11-23T08:00:00Z --inviter mallory")]
+    Revoke(store::RevokeArgs),
+
+    /// Show what the store knows about an invitation.
+    #[cfg(feature = "redis")]
+    #[command(
+        after_help = "Example:\n  admit status --redis redis://127.0.0.1/ 2ae028bca04bc6d53472232b"
+    )]
+    Status(store::StatusArgs),
+
+    /// Verify a token and redeem it for a joiner.
+    #[cfg(feature = "redis")]
+    #[command(
+        after_help = "Example:\n  admit redeem --redis redis://127.0.0.1/ --pub pub.pem --context acme/invite \\\n      \
+        --joiner user-42 'https://acme.test/join?invitation=…'"
+    )]
+    Redeem(store::RedeemArgs),
+
+    /// List recorded invitations that have not expired.
+    #[cfg(feature = "redis")]
+    #[command(after_help = "Example:\n  admit list --redis redis://127.0.0.1/ --inviter grace")]
+    List(store::ListArgs),
+}
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Csv,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with code 0; usage errors to stderr with code 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { util::USAGE } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("admit: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, CliError> {
+    match cli.command {
+        Command::Keygen { out, force } => keys::keygen(&out, force),
+        Command::Pubkey { key } => keys::pubkey(&key),
+        Command::Mint(args) => mint::mint(args),
+        Command::Verify(args) => check::verify(args),
+        Command::Inspect { token, format } => check::inspect(&token, format),
+        #[cfg(feature = "redis")]
+        Command::Revoke(args) => store::revoke(args),
+        #[cfg(feature = "redis")]
+        Command::Status(args) => store::status(args),
+        #[cfg(feature = "redis")]
+        Command::Redeem(args) => store::redeem(args),
+        #[cfg(feature = "redis")]
+        Command::List(args) => store::list(args),
+    }
+}

@@ -1,0 +1,398 @@
+//! `mint`: one invitation, `--count` of them, or one per address in `--emails`.
+
+use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use admit::{Invitation, InvitationBuilder, Issuer, Token};
+use clap::Args;
+
+use crate::Format;
+use crate::util::{
+    CliError, FAILED, Line, Lines, csv_field, csv_split, fmt_time, parse_time, parse_ttl,
+};
+
+#[derive(Args)]
+pub(crate) struct MintArgs {
+    /// The private key (PKCS#8 PEM).
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// What the invitations are for, e.g. acme/invite; verifiers must use the same.
+    #[arg(long)]
+    context: String,
+    /// Time to live: 7d, 12h, 30m, 1d12h, or seconds [default: 7d].
+    #[arg(long, value_name = "DURATION", conflicts_with_all = ["expires", "no_expiry"])]
+    ttl: Option<String>,
+    /// Expiry as an RFC 3339 time.
+    #[arg(long, value_name = "RFC3339", conflicts_with = "no_expiry")]
+    expires: Option<String>,
+    /// Invitations that never expire (valid until revoked or the key is retired).
+    #[arg(long)]
+    no_expiry: bool,
+    /// Bind the invitation to this email address.
+    #[arg(long, value_name = "EMAIL", conflicts_with = "emails")]
+    email: Option<String>,
+    /// How many accounts may join with each invitation (1 = one-time).
+    #[arg(long, value_name = "N")]
+    max_uses: Option<u32>,
+    /// Who invites (1 to 64 bytes).
+    #[arg(long, value_name = "NAME")]
+    inviter: Option<String>,
+    /// App data: JSON text, stored as a string.
+    #[arg(long, value_name = "JSON", conflicts_with = "data_hex")]
+    data: Option<String>,
+    /// App data: raw bytes in hex.
+    #[arg(long, value_name = "HEX")]
+    data_hex: Option<String>,
+    /// Print links: BASE with ?invitation=<token> added.
+    #[arg(long, value_name = "BASE")]
+    url: Option<String>,
+    /// Mint this many invitations with the same claims.
+    #[arg(long, value_name = "N", conflicts_with = "emails")]
+    count: Option<u64>,
+    /// Mint one invitation per address: a file with one per line, or CSV with an `email`
+    /// column; `-` reads stdin.
+    #[arg(long, value_name = "FILE")]
+    emails: Option<PathBuf>,
+    /// Output: text (one token or link per line), json (one object per line), or csv.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Record each invitation in the store's registry (for `admit list`).
+    #[cfg(feature = "redis")]
+    #[command(flatten)]
+    store: crate::store::StoreArgs,
+    /// Description recorded with each invitation (with --redis).
+    #[cfg(feature = "redis")]
+    #[arg(long, value_name = "TEXT", requires = "redis")]
+    description: Option<String>,
+}
+
+pub(crate) fn mint(args: MintArgs) -> Result<u8, CliError> {
+    let key = crate::keys::load_signing(&args.key)?;
+    let issuer =
+        Issuer::new(key, &args.context).map_err(|e| CliError::usage(format!("--context: {e}")))?;
+    let base = builder(&args)?;
+    let mut out = Output::new(&args);
+    #[cfg(feature = "redis")]
+    let recorder = crate::store::Recorder::connect(&args.store, args.description.clone())?;
+
+    let mut failures = 0u64;
+    let mut mint_one = |builder: &InvitationBuilder, out: &mut Output| -> Result<(), CliError> {
+        let token = issuer.mint(builder).map_err(|e| CliError::admit("", &e))?;
+        #[cfg(feature = "redis")]
+        if let Some(recorder) = &recorder {
+            recorder.record(token.invitation())?;
+        }
+        out.write(&token)
+    };
+
+    if let Some(path) = &args.emails {
+        failures = mint_emails(path, &base, &mut out, &mut mint_one)?;
+    } else {
+        let count = args.count.unwrap_or(1);
+        let mut progress = Progress::new(count);
+        for n in 0..count {
+            mint_one(&base, &mut out)
+                .map_err(|e| CliError::usage(format!("mint: {}", e.message)))?;
+            progress.tick(n + 1);
+        }
+        progress.done();
+    }
+    out.finish()?;
+    if failures > 0 {
+        eprintln!("admit: {failures} line(s) could not be minted (see above)");
+        return Ok(FAILED);
+    }
+    Ok(0)
+}
+
+/// The claims every minted invitation shares, checked once up front.
+fn builder(args: &MintArgs) -> Result<InvitationBuilder, CliError> {
+    let mut b = Invitation::builder();
+    if let Some(ttl) = &args.ttl {
+        b = b.ttl(parse_ttl(ttl)?);
+    }
+    if let Some(at) = &args.expires {
+        b = b.expires_at(parse_time("--expires", at)?);
+    }
+    if args.no_expiry {
+        b = b.never_expires();
+    }
+    if let Some(email) = &args.email {
+        b = b.email(email.clone());
+    }
+    if let Some(n) = args.max_uses {
+        b = b.max_uses(n);
+    }
+    if let Some(inviter) = &args.inviter {
+        b = b.inviter(inviter.clone());
+    }
+    if let Some(json) = &args.data {
+        let value: serde_json::Value = serde_json::from_str(json)
+            .map_err(|e| CliError::usage(format!("--data: not valid JSON: {e}")))?;
+        b = b.data(&value.to_string());
+    }
+    if let Some(hex) = &args.data_hex {
+        b = b.data_bytes(parse_hex(hex)?);
+    }
+    // Check the claims now, so a bad flag is one clear error rather than one per invitation.
+    let probe = Issuer::new(admit::SigningKey::from_bytes(&[0; 32]), "admit/probe")
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    probe
+        .mint_with_id(
+            &b,
+            admit::InvitationId::from_bytes([0; 12]),
+            time::OffsetDateTime::now_utc(),
+        )
+        .map_err(|e| CliError::usage(flag_error(&e)))?;
+    Ok(b)
+}
+
+fn flag_error(e: &admit::Error) -> String {
+    let flag = match e {
+        admit::Error::InvalidClaim { claim, .. } => match claim {
+            admit::Claim::Email => "--email",
+            admit::Claim::MaxUses => "--max-uses",
+            admit::Claim::Inviter => "--inviter",
+            admit::Claim::Data => "--data",
+            admit::Claim::ExpiresAt => "--ttl/--expires",
+            _ => "claims",
+        },
+        _ => "claims",
+    };
+    format!("{flag}: {e}")
+}
+
+fn parse_hex(text: &str) -> Result<Vec<u8>, CliError> {
+    let bad = || CliError::usage("--data-hex: expected an even number of hex digits");
+    if !text.len().is_multiple_of(2) {
+        return Err(bad());
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(bad)
+        })
+        .collect()
+}
+
+/// Mints one invitation per address; returns how many lines failed.
+fn mint_emails(
+    path: &PathBuf,
+    base: &InvitationBuilder,
+    out: &mut Output,
+    mint_one: &mut impl FnMut(&InvitationBuilder, &mut Output) -> Result<(), CliError>,
+) -> Result<u64, CliError> {
+    let name = path.display().to_string();
+    let reader: Box<dyn BufRead> = if name == "-" {
+        Box::new(BufReader::new(std::io::stdin()))
+    } else {
+        Box::new(BufReader::new(
+            std::fs::File::open(path).map_err(|e| CliError::io(path, &e))?,
+        ))
+    };
+    let mut lines = Lines::new(reader, 64 * 1024);
+    let mut columns: Option<Columns> = None;
+    let mut first = true;
+    let mut failures = 0;
+    while let Some(line) = lines.next_line().map_err(|e| CliError::io(path, &e))? {
+        let at = lines.number;
+        let line = match line {
+            Line::Text(t) => t,
+            Line::NotUtf8 => {
+                eprintln!("{name}:{at}: not UTF-8");
+                failures += 1;
+                continue;
+            }
+            Line::TooLong => {
+                eprintln!("{name}:{at}: line longer than 64 KiB");
+                failures += 1;
+                continue;
+            }
+        };
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if first {
+            first = false;
+            if let Some(c) = Columns::from_header(trimmed) {
+                columns = Some(c);
+                continue;
+            }
+        }
+        let result = invitation_for(trimmed, columns.as_ref(), base)
+            .and_then(|b| mint_one(&b, out).map_err(|e| e.message));
+        if let Err(message) = result {
+            eprintln!("{name}:{at}: {message}");
+            failures += 1;
+        }
+    }
+    if first {
+        eprintln!("{name}: no addresses found");
+    }
+    Ok(failures)
+}
+
+/// Column positions of a CSV header.
+struct Columns {
+    email: usize,
+    inviter: Option<usize>,
+    max_uses: Option<usize>,
+}
+
+impl Columns {
+    fn from_header(line: &str) -> Option<Columns> {
+        let fields = csv_split(line).ok()?;
+        let find = |name: &str| {
+            fields
+                .iter()
+                .position(|f| f.trim().eq_ignore_ascii_case(name))
+        };
+        let email = find("email")?;
+        Some(Columns {
+            email,
+            inviter: find("inviter"),
+            max_uses: find("max_uses"),
+        })
+    }
+}
+
+fn invitation_for(
+    line: &str,
+    columns: Option<&Columns>,
+    base: &InvitationBuilder,
+) -> Result<InvitationBuilder, String> {
+    let Some(columns) = columns else {
+        return Ok(base.clone().email(line));
+    };
+    let fields = csv_split(line).map_err(|e| format!("bad CSV: {e}"))?;
+    let get = |i: Option<usize>| {
+        i.and_then(|i| fields.get(i))
+            .map(|f| f.trim())
+            .filter(|f| !f.is_empty())
+    };
+    let email = get(Some(columns.email)).ok_or("no email in this row")?;
+    let mut b = base.clone().email(email);
+    if let Some(inviter) = get(columns.inviter) {
+        b = b.inviter(inviter);
+    }
+    if let Some(max) = get(columns.max_uses) {
+        let n: u32 = max
+            .parse()
+            .map_err(|_| format!("max_uses {max:?} is not a whole number"))?;
+        b = b.max_uses(n);
+    }
+    Ok(b)
+}
+
+/// Writes minted tokens in the chosen format.
+struct Output {
+    out: BufWriter<std::io::StdoutLock<'static>>,
+    format: Format,
+    url: Option<String>,
+    wrote_header: bool,
+}
+
+impl Output {
+    fn new(args: &MintArgs) -> Output {
+        Output {
+            out: BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()),
+            format: args.format,
+            url: args.url.clone(),
+            wrote_header: false,
+        }
+    }
+
+    fn write(&mut self, token: &Token) -> Result<(), CliError> {
+        let link = match &self.url {
+            Some(base) => Some(
+                token
+                    .url(base)
+                    .map_err(|e| CliError::usage(format!("--url: {e}")))?,
+            ),
+            None => None,
+        };
+        let inv = token.invitation();
+        let expires = inv.expires_at().map(fmt_time);
+        let result = match self.format {
+            Format::Text => writeln!(self.out, "{}", link.as_deref().unwrap_or(token.as_str())),
+            Format::Json => {
+                let mut obj = serde_json::json!({
+                    "id": inv.id().to_string(),
+                    "email": inv.email(),
+                    "expires_at": expires,
+                    "token": token.as_str(),
+                });
+                if let Some(link) = &link {
+                    obj["url"] = serde_json::Value::String(link.clone());
+                }
+                writeln!(self.out, "{obj}")
+            }
+            Format::Csv => {
+                if !self.wrote_header {
+                    self.wrote_header = true;
+                    let url = if link.is_some() { ",url" } else { "" };
+                    writeln!(self.out, "email,id,expires_at,token{url}")
+                        .map_err(|e| CliError::usage(format!("stdout: {e}")))?;
+                }
+                let url = link
+                    .map(|l| format!(",{}", csv_field(&l)))
+                    .unwrap_or_default();
+                writeln!(
+                    self.out,
+                    "{},{},{},{}{url}",
+                    csv_field(inv.email().unwrap_or_default()),
+                    inv.id(),
+                    expires.unwrap_or_default(),
+                    token.as_str()
+                )
+            }
+        };
+        result.map_err(|e| CliError::usage(format!("stdout: {e}")))
+    }
+
+    fn finish(mut self) -> Result<(), CliError> {
+        self.out
+            .flush()
+            .map_err(|e| CliError::usage(format!("stdout: {e}")))
+    }
+}
+
+/// "minted 1234/100000" on stderr, when stderr is a terminal and the run is long.
+struct Progress {
+    total: u64,
+    shown: bool,
+    last: Instant,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new(total: u64) -> Progress {
+        Progress {
+            total,
+            shown: false,
+            last: Instant::now(),
+            enabled: total >= 1000 && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn tick(&mut self, done: u64) {
+        if self.enabled
+            && done.is_multiple_of(256)
+            && self.last.elapsed() >= Duration::from_millis(200)
+        {
+            self.last = Instant::now();
+            self.shown = true;
+            eprint!("\rminted {done}/{}", self.total);
+        }
+    }
+
+    fn done(&self) {
+        if self.shown {
+            eprintln!("\rminted {}/{}", self.total, self.total);
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! Errors, exit codes, parsing and formatting shared by the commands.
+
+use std::io::{BufRead, ErrorKind};
+use std::path::Path;
+
+use admit::Error;
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+pub(crate) const FAILED: u8 = 1;
+pub(crate) const USAGE: u8 = 2;
+pub(crate) const NOT_GENUINE: u8 = 3;
+pub(crate) const EXPIRED: u8 = 4;
+pub(crate) const EMAIL_MISMATCH: u8 = 5;
+pub(crate) const REVOKED: u8 = 6;
+pub(crate) const STORE: u8 = 7;
+
+/// One line for stderr, and the exit code.
+#[derive(Debug)]
+pub(crate) struct CliError {
+    pub(crate) code: u8,
+    pub(crate) message: String,
+}
+
+impl CliError {
+    pub(crate) fn usage(message: impl Into<String>) -> CliError {
+        CliError {
+            code: USAGE,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn io(path: &Path, e: &std::io::Error) -> CliError {
+        let what = match e.kind() {
+            ErrorKind::NotFound => "no such file".to_owned(),
+            ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            ErrorKind::AlreadyExists => "already exists (use --force to replace it)".to_owned(),
+            _ => e.to_string(),
+        };
+        CliError::usage(format!("{}: {what}", path.display()))
+    }
+
+    /// An error from the library, with the exit code of its class.
+    pub(crate) fn admit(context: &str, e: &Error) -> CliError {
+        let message = if context.is_empty() {
+            e.to_string()
+        } else {
+            format!("{context}: {e}")
+        };
+        CliError {
+            code: exit_code(e),
+            message,
+        }
+    }
+}
+
+/// The exit code for a verification or store outcome.
+pub(crate) fn exit_code(e: &Error) -> u8 {
+    match e.code() {
+        "expired" | "not_yet_valid" => EXPIRED,
+        "email_mismatch" => EMAIL_MISMATCH,
+        "revoked" | "used_up" => REVOKED,
+        "store_unavailable" | "store_timeout" => STORE,
+        "malformed"
+        | "unsupported_version"
+        | "unknown_key"
+        | "bad_signature"
+        | "too_large"
+        | "invalid_claim"
+        | "missing_token"
+        | "invalid_url" => NOT_GENUINE,
+        _ => USAGE,
+    }
+}
+
+/// Reads a small text file (keys, at most 64 KiB).
+pub(crate) fn read_small(path: &Path) -> Result<String, CliError> {
+    let bytes = std::fs::read(path).map_err(|e| CliError::io(path, &e))?;
+    if bytes.len() > 64 * 1024 {
+        return Err(CliError::usage(format!(
+            "{}: too large for a key file",
+            path.display()
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| CliError::usage(format!("{}: not UTF-8 text", path.display())))
+}
+
+/// `7d`, `12h`, `30m`, `45s`, `2w`, combinations like `1d12h`, or plain seconds.
+pub(crate) fn parse_ttl(text: &str) -> Result<Duration, CliError> {
+    let bad = || {
+        CliError::usage(format!(
+            "--ttl {text:?}: expected a duration like 7d, 12h, 30m, 45s or 1d12h"
+        ))
+    };
+    if text.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(seconds) = text.parse::<i64>() {
+        return Ok(Duration::seconds(seconds));
+    }
+    let mut total = Duration::ZERO;
+    let mut digits = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let n: i64 = digits.parse().map_err(|_| bad())?;
+        digits.clear();
+        let unit = match c {
+            'w' => Duration::WEEK,
+            'd' => Duration::DAY,
+            'h' => Duration::HOUR,
+            'm' => Duration::MINUTE,
+            's' => Duration::SECOND,
+            _ => return Err(bad()),
+        };
+        total = unit
+            .checked_mul(i32::try_from(n).map_err(|_| bad())?)
+            .and_then(|d| total.checked_add(d))
+            .ok_or_else(bad)?;
+    }
+    if !digits.is_empty() {
+        return Err(bad());
+    }
+    Ok(total)
+}
+
+pub(crate) fn parse_time(flag: &str, text: &str) -> Result<OffsetDateTime, CliError> {
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+        CliError::usage(format!(
+            "{flag} {text:?}: expected an RFC 3339 time like 2026-12-01T09:00:00Z"
+        ))
+    })
+}
+
+pub(crate) fn fmt_time(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+/// Reads lines of at most `cap` bytes: longer lines are reported, not buffered whole, so
+/// memory stays bounded whatever arrives on stdin.
+pub(crate) struct Lines<R> {
+    reader: R,
+    cap: usize,
+    pub(crate) number: usize,
+}
+
+/// One input line.
+pub(crate) enum Line {
+    Text(String),
+    NotUtf8,
+    TooLong,
+}
+
+impl<R: BufRead> Lines<R> {
+    pub(crate) fn new(reader: R, cap: usize) -> Lines<R> {
+        Lines {
+            reader,
+            cap,
+            number: 0,
+        }
+    }
+
+    /// The next line without its `\n` (and `\r`), or `None` at the end.
+    pub(crate) fn next_line(&mut self) -> std::io::Result<Option<Line>> {
+        let mut buf = Vec::new();
+        let mut too_long = false;
+        let mut any = false;
+        loop {
+            let available = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if available.is_empty() {
+                break;
+            }
+            any = true;
+            let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+                Some(i) => (&available[..i], Some(i + 1)),
+                None => (available, None),
+            };
+            if !too_long {
+                if buf.len() + chunk.len() > self.cap {
+                    too_long = true;
+                    buf = Vec::new();
+                } else {
+                    buf.extend_from_slice(chunk);
+                }
+            }
+            let used = done.unwrap_or(available.len());
+            self.reader.consume(used);
+            if done.is_some() {
+                break;
+            }
+        }
+        if !any {
+            return Ok(None);
+        }
+        self.number += 1;
+        if too_long {
+            return Ok(Some(Line::TooLong));
+        }
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+        Ok(Some(match String::from_utf8(buf) {
+            Ok(s) => Line::Text(s),
+            Err(_) => Line::NotUtf8,
+        }))
+    }
+}
+
+/// Quotes a CSV field when needed.
+pub(crate) fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Splits one CSV line into fields (double quotes, doubled quotes inside).
+pub(crate) fn csv_split(line: &str) -> Result<Vec<String>, &'static str> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut chars = line.chars().peekable();
+    let mut quoted = false;
+    let mut at_start = true;
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    field.push('"');
+                    chars.next();
+                }
+                '"' => {
+                    quoted = false;
+                    if !matches!(chars.peek(), None | Some(',')) {
+                        return Err("text after a closing quote");
+                    }
+                }
+                _ => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' if at_start => {
+                quoted = true;
+                at_start = false;
+            }
+            ',' => {
+                fields.push(std::mem::take(&mut field));
+                at_start = true;
+            }
+            _ => {
+                field.push(c);
+                at_start = false;
+            }
+        }
+    }
+    if quoted {
+        return Err("unclosed quote");
+    }
+    fields.push(field);
+    Ok(fields)
+}
