@@ -90,7 +90,7 @@ pub(crate) fn decode<'a>(
     // Canonical form: the claims must re-encode to exactly the bytes we read. This rejects
     // overlong varints and any other second spelling of the same claims.
     let mut again = [0u8; MAX_TOKEN_BYTES];
-    let written = encode_payload(&claims, &mut again)?;
+    let written = encode_payload(&claims, &mut again[..])?;
     if again[..written] != *payload {
         return Err(Error::malformed("non-canonical encoding of the claims"));
     }
@@ -131,9 +131,8 @@ fn decode_payload(payload: &[u8]) -> Result<Claims, Error> {
     } else {
         None
     };
-    let email = if flags & FLAG_EMAIL != 0 {
-        let email: &str = take(&mut rest)?;
-        Some(email.to_owned())
+    let email: Option<&str> = if flags & FLAG_EMAIL != 0 {
+        Some(take(&mut rest)?)
     } else {
         None
     };
@@ -142,9 +141,8 @@ fn decode_payload(payload: &[u8]) -> Result<Claims, Error> {
     } else {
         None
     };
-    let inviter = if flags & FLAG_INVITER != 0 {
-        let inviter: &str = take(&mut rest)?;
-        Some(inviter.to_owned())
+    let inviter: Option<&str> = if flags & FLAG_INVITER != 0 {
+        Some(take(&mut rest)?)
     } else {
         None
     };
@@ -157,15 +155,15 @@ fn decode_payload(payload: &[u8]) -> Result<Claims, Error> {
     if !rest.is_empty() {
         return Err(Error::malformed("trailing bytes after the claims"));
     }
-    let claims = Claims {
-        id: InvitationId::from_bytes(id),
-        issued_at: unix(issued, Claim::IssuedAt)?,
-        expires_at: expires.map(|s| unix(s, Claim::ExpiresAt)).transpose()?,
+    let claims = Claims::new(
+        InvitationId::from_bytes(id),
+        unix(issued, Claim::IssuedAt)?,
+        expires.map(|s| unix(s, Claim::ExpiresAt)).transpose()?,
         email,
         max_uses,
         inviter,
         data,
-    };
+    );
     invitation::validate(&claims)?;
     Ok(claims)
 }
@@ -189,7 +187,8 @@ fn take<'a, T: serde::Deserialize<'a>>(rest: &mut &'a [u8]) -> Result<T, Error> 
     Ok(value)
 }
 
-/// Writes the body (version, key ID, payload) into `out`; returns its length.
+/// Writes the body (version, key ID, payload) into `out`; returns its length. Room for the
+/// signature is left after it.
 pub(crate) fn encode_body(
     key_id: KeyId,
     claims: &Claims,
@@ -197,32 +196,26 @@ pub(crate) fn encode_body(
 ) -> Result<usize, Error> {
     out[0] = FORMAT_VERSION;
     out[1..HEADER_LEN].copy_from_slice(&key_id.to_bytes());
-    let mut payload = [0u8; MAX_TOKEN_BYTES];
-    let len = encode_payload(claims, &mut payload)?;
-    let end = HEADER_LEN + len;
-    if end + SIGNATURE_LEN > MAX_TOKEN_BYTES {
-        return Err(Error::TooLarge {
-            len: end + SIGNATURE_LEN,
-            max: MAX_TOKEN_BYTES,
-        });
-    }
-    out[HEADER_LEN..end].copy_from_slice(&payload[..len]);
-    Ok(end)
+    let len = encode_payload(
+        claims,
+        &mut out[HEADER_LEN..MAX_TOKEN_BYTES - SIGNATURE_LEN],
+    )?;
+    Ok(HEADER_LEN + len)
 }
 
 /// Writes the payload of `claims` into `out`; returns its length.
-fn encode_payload(claims: &Claims, out: &mut [u8; MAX_TOKEN_BYTES]) -> Result<usize, Error> {
+fn encode_payload(claims: &Claims, out: &mut [u8]) -> Result<usize, Error> {
     let mut flags = 0;
     if claims.expires_at.is_some() {
         flags |= FLAG_EXPIRES;
     }
-    if claims.email.is_some() {
+    if claims.email().is_some() {
         flags |= FLAG_EMAIL;
     }
     if claims.max_uses.is_some() {
         flags |= FLAG_MAX_USES;
     }
-    if claims.inviter.is_some() {
+    if claims.inviter().is_some() {
         flags |= FLAG_INVITER;
     }
     if claims.data.is_some() {
@@ -244,14 +237,14 @@ fn encode_payload(claims: &Claims, out: &mut [u8; MAX_TOKEN_BYTES]) -> Result<us
             })?,
         )?;
     }
-    if let Some(email) = &claims.email {
-        w.put(email.as_str())?;
+    if let Some(email) = claims.email() {
+        w.put(email)?;
     }
     if let Some(max_uses) = claims.max_uses {
         w.put(&max_uses)?;
     }
-    if let Some(inviter) = &claims.inviter {
-        w.put(inviter.as_str())?;
+    if let Some(inviter) = claims.inviter() {
+        w.put(inviter)?;
     }
     if let Some(data) = &claims.data {
         w.put(data.as_slice())?;
@@ -260,7 +253,7 @@ fn encode_payload(claims: &Claims, out: &mut [u8; MAX_TOKEN_BYTES]) -> Result<us
 }
 
 struct Writer<'a> {
-    out: &'a mut [u8; MAX_TOKEN_BYTES],
+    out: &'a mut [u8],
     pos: usize,
 }
 
@@ -277,10 +270,18 @@ impl Writer<'_> {
     }
 }
 
-/// The text of a token: base64url without padding of body ‖ signature.
-pub(crate) fn encode_text(body: &[u8], signature: &[u8; SIGNATURE_LEN]) -> String {
-    let mut bytes = Vec::with_capacity(body.len() + SIGNATURE_LEN);
-    bytes.extend_from_slice(body);
-    bytes.extend_from_slice(signature);
-    URL_SAFE_NO_PAD.encode(&bytes)
+/// The text of a token: `buf` holds the body in `..body_len`; the signature is appended there
+/// and the whole is written as base64url without padding.
+pub(crate) fn encode_text(
+    buf: &mut [u8; MAX_TOKEN_BYTES],
+    body_len: usize,
+    signature: &[u8; SIGNATURE_LEN],
+) -> Result<String, Error> {
+    let end = body_len + SIGNATURE_LEN;
+    let slot = buf.get_mut(body_len..end).ok_or(Error::TooLarge {
+        len: end,
+        max: MAX_TOKEN_BYTES,
+    })?;
+    slot.copy_from_slice(signature);
+    Ok(URL_SAFE_NO_PAD.encode(&buf[..end]))
 }

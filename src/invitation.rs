@@ -96,18 +96,60 @@ impl FromStr for InvitationId {
 ///
 /// You get `Claims` inside a verified [`Invitation`] or an unverified
 /// [`UnverifiedInvitation`](crate::UnverifiedInvitation); both dereference to it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Claims {
     pub(crate) id: InvitationId,
     pub(crate) issued_at: OffsetDateTime,
     pub(crate) expires_at: Option<OffsetDateTime>,
-    pub(crate) email: Option<String>,
     pub(crate) max_uses: Option<u32>,
-    pub(crate) inviter: Option<String>,
+    /// The email then the inviter, in one allocation (verification makes at most two: this
+    /// and the app data).
+    text: String,
+    email_len: Option<usize>,
+    inviter_len: Option<usize>,
     pub(crate) data: Option<Vec<u8>>,
 }
 
+impl core::fmt::Debug for Claims {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Claims")
+            .field("id", &self.id)
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .field("email", &self.email())
+            .field("max_uses", &self.max_uses)
+            .field("inviter", &self.inviter())
+            .field("data", &self.data)
+            .finish()
+    }
+}
+
 impl Claims {
+    pub(crate) fn new(
+        id: InvitationId,
+        issued_at: OffsetDateTime,
+        expires_at: Option<OffsetDateTime>,
+        email: Option<&str>,
+        max_uses: Option<u32>,
+        inviter: Option<&str>,
+        data: Option<Vec<u8>>,
+    ) -> Claims {
+        let mut text =
+            String::with_capacity(email.map_or(0, str::len) + inviter.map_or(0, str::len));
+        text.push_str(email.unwrap_or_default());
+        text.push_str(inviter.unwrap_or_default());
+        Claims {
+            id,
+            issued_at,
+            expires_at,
+            max_uses,
+            text,
+            email_len: email.map(str::len),
+            inviter_len: inviter.map(str::len),
+            data,
+        }
+    }
+
     /// The invitation's random ID.
     pub fn id(&self) -> InvitationId {
         self.id
@@ -126,7 +168,7 @@ impl Claims {
 
     /// The email address the invitation is bound to (trimmed and lower-cased), if any.
     pub fn email(&self) -> Option<&str> {
-        self.email.as_deref()
+        self.email_len.and_then(|n| self.text.get(..n))
     }
 
     /// How many accounts may join with this invitation, if limited. Enforcing the limit needs
@@ -142,7 +184,9 @@ impl Claims {
 
     /// Who invited, as the issuer recorded it.
     pub fn inviter(&self) -> Option<&str> {
-        self.inviter.as_deref()
+        let start = self.email_len.unwrap_or(0);
+        self.inviter_len
+            .and_then(|n| self.text.get(start..start + n))
     }
 
     /// The raw app data bytes (the postcard encoding of what was passed to
@@ -192,11 +236,11 @@ impl Claims {
     /// [`Error::EmailMismatch`] if the invitation is bound to another address, or `email` is not
     /// a valid address.
     pub fn check_email(&self, email: &str) -> Result<(), Error> {
-        let Some(bound) = &self.email else {
+        let Some(bound) = self.email() else {
             return Ok(());
         };
         match normalize_email(email) {
-            Ok(given) if given == *bound => Ok(()),
+            Ok(given) if given == bound => Ok(()),
             _ => Err(Error::EmailMismatch),
         }
     }
@@ -374,15 +418,16 @@ impl InvitationBuilder {
             Expiry::At(at) => Some(at.unix_timestamp()),
             Expiry::Never => None,
         };
-        let claims = Claims {
+        let email = self.email.as_deref().map(normalize_email).transpose()?;
+        let claims = Claims::new(
             id,
-            issued_at: unix(issued)?,
-            expires_at: expires.map(unix).transpose()?,
-            email: self.email.as_deref().map(normalize_email).transpose()?,
-            max_uses: self.max_uses,
-            inviter: self.inviter.clone(),
-            data: self.data.clone().transpose()?,
-        };
+            unix(issued)?,
+            expires.map(unix).transpose()?,
+            email.as_deref(),
+            self.max_uses,
+            self.inviter.as_deref(),
+            self.data.clone().transpose()?,
+        );
         validate(&claims)?;
         Ok(claims)
     }
@@ -430,19 +475,23 @@ pub(crate) fn validate(claims: &Claims) -> Result<(), Error> {
             ));
         }
     }
-    if let Some(email) = &claims.email {
+    if let Some(email) = claims.email() {
         // A decoded email must already be in normal form, so each token has one spelling.
-        if normalize_email(email)? != *email {
+        let lower_case = email
+            .chars()
+            .all(|c| c.to_lowercase().eq(core::iter::once(c)));
+        if email.trim() != email || !lower_case {
             return Err(Error::claim(
                 Claim::Email,
                 "email in a token must be trimmed and lower-case",
             ));
         }
+        check_email_rules(email)?;
     }
     if claims.max_uses == Some(0) {
         return Err(Error::claim(Claim::MaxUses, "max uses must be at least 1"));
     }
-    if let Some(inviter) = &claims.inviter {
+    if let Some(inviter) = claims.inviter() {
         if inviter.is_empty() {
             return Err(Error::claim(Claim::Inviter, "inviter must not be empty"));
         }
@@ -487,6 +536,12 @@ pub(crate) fn validate(claims: &Claims) -> Result<(), Error> {
 /// ```
 pub fn normalize_email(email: &str) -> Result<String, Error> {
     let email = email.trim().to_lowercase();
+    check_email_rules(&email)?;
+    Ok(email)
+}
+
+/// The rules a normalized address must follow.
+fn check_email_rules(email: &str) -> Result<(), Error> {
     if email.len() > MAX_EMAIL_LEN {
         return Err(Error::claim(
             Claim::Email,
@@ -506,7 +561,7 @@ pub fn normalize_email(email: &str) -> Result<String, Error> {
         ));
     }
     match email.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && !domain.is_empty() => Ok(email),
+        Some((local, domain)) if !local.is_empty() && !domain.is_empty() => Ok(()),
         _ => Err(Error::claim(
             Claim::Email,
             "email must have text before and after the @",

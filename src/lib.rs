@@ -34,6 +34,8 @@
 //! - `rand` (default): random invitation IDs and key generation from the OS RNG. Without it
 //!   the crate is verify-only and pulls in neither `rand` nor `getrandom`.
 
+#![forbid(unsafe_code)]
+
 /// The token format, byte by byte (the text of `FORMAT.md`).
 #[doc = include_str!("../FORMAT.md")]
 pub mod spec {}

@@ -9,7 +9,7 @@ use time::{Duration, OffsetDateTime};
 use crate::error::Error;
 use crate::format::{self, FORMAT_VERSION, MAX_TOKEN_BYTES};
 use crate::invitation::{Claims, Invitation};
-use crate::key::{KeyId, KeySet};
+use crate::key::{KeyEntry, KeyId, KeySet};
 use crate::sig::{self, Context};
 
 /// The clock leeway a [`Verifier`] allows unless told otherwise: 60 seconds.
@@ -256,7 +256,7 @@ impl Verifier {
             pending.push(Pending {
                 index,
                 key_id: decoded.key_id,
-                key: *key.dalek(),
+                key: *key.key.dalek(),
                 claims: decoded.claims,
                 message,
                 signature: decoded.signature,
@@ -288,8 +288,8 @@ impl Verifier {
         results
     }
 
-    fn key(&self, key_id: KeyId) -> Result<&crate::key::VerifyingKey, Error> {
-        self.keys.get(key_id).ok_or(Error::UnknownKey { key_id })
+    fn key(&self, key_id: KeyId) -> Result<&KeyEntry, Error> {
+        self.keys.entry(key_id).ok_or(Error::UnknownKey { key_id })
     }
 
     /// The checks after the signature: time window, then email.

@@ -8,6 +8,7 @@ mod cli;
 mod context;
 mod keys;
 mod limits;
+mod mint_many;
 mod reference;
 mod rotation;
 mod roundtrip;

@@ -4,6 +4,8 @@
 //! (malformed, bad signature, unknown key, unsupported version, invalid claim); 4 expired or
 //! not yet valid; 5 email mismatch; 6 revoked or used up; 7 store unavailable.
 
+#![forbid(unsafe_code)]
+
 mod check;
 mod keys;
 mod mint;

@@ -1,0 +1,206 @@
+//! admit next to what people would pick instead, in one run on one machine.
+//!
+//! ```text
+//! cargo bench --all-features --bench compare
+//! ```
+//!
+//! Every contender carries the same claims — a random ID, issued-at, expiry (7 days), email
+//! `ada@example.com`, inviter `grace` — and checks the same things:
+//!
+//! * **admit**: `Issuer::mint` (random 96-bit ID from the OS) and `Verifier::verify`: canonical
+//!   decoding, strict Ed25519 over the domain tag and the context `acme/invite`, issue time and
+//!   expiry with 60 s leeway.
+//! * **dalek_sign / dalek_verify_strict**: the floor — raw ed25519-dalek 3 `SigningKey::sign`
+//!   and `VerifyingKey::verify_strict` over a message as long as admit's signed message, with
+//!   no encoding, no parsing and no claim checks at all.
+//! * **jsonwebtoken** 11 (EdDSA, `rust_crypto` provider): `encode` with an `EncodingKey` from
+//!   PKCS#8 PEM; `decode` with `Validation::new(EdDSA)`, `exp` required and checked (60 s
+//!   leeway, its default), audience `acme/invite` required — the JWT way to bind a purpose.
+//! * **pasetors** 0.8 (PASETO v4.public): `public::sign` and `public::verify` with the default
+//!   `ClaimsValidationRules` (checks `iat`, `nbf`, `exp`) and the implicit assertion
+//!   `acme/invite`, PASETO's way to bind a purpose.
+//!
+//! Group `verify_batch` verifies 64 distinct admit tokens in one `verify_batch` call, and
+//! group `mint_many` mints 64 in one `Issuer::mint_many` call; divide by 64 to compare with the
+//! single-token groups.
+
+use std::time::Duration;
+
+use admit::{Invitation, Issuer, SigningKey, Verifier};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ed25519_dalek::Signer as _;
+use serde::{Deserialize, Serialize};
+
+const CONTEXT: &str = "acme/invite";
+const EMAIL: &str = "ada@example.com";
+const INVITER: &str = "grace";
+
+#[derive(Serialize, Deserialize)]
+struct JwtClaims {
+    jti: String,
+    iat: u64,
+    exp: u64,
+    aud: String,
+    email: String,
+    inviter: String,
+}
+
+fn bench(c: &mut Criterion) {
+    let seed = [7u8; 32];
+    let key = SigningKey::from_bytes(&seed);
+    let public = key.verifying_key();
+    let issuer = Issuer::new(key.clone(), CONTEXT).unwrap();
+    let verifier = Verifier::new(public, CONTEXT).unwrap();
+    let draft = Invitation::builder().email(EMAIL).inviter(INVITER);
+    let token = issuer.mint(&draft).unwrap();
+    let text = token.as_str().to_owned();
+
+    // The raw floor signs and verifies a message as long as admit's signed message.
+    let raw = base64_decode(&text);
+    let message_len = 20 + 1 + CONTEXT.len() + raw.len() - 64;
+    let message = vec![0x5au8; message_len];
+    let dalek = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let dalek_public = dalek.verifying_key();
+    let dalek_sig = dalek.sign(&message);
+
+    // jsonwebtoken.
+    let pem = key.to_pkcs8_pem().unwrap();
+    let jwt_enc = jsonwebtoken::EncodingKey::from_ed_pem(pem.as_bytes()).unwrap();
+    let jwt_dec =
+        jsonwebtoken::DecodingKey::from_ed_pem(public.to_public_key_pem().unwrap().as_bytes())
+            .unwrap();
+    let jwt_header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    let mut jwt_validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    jwt_validation.set_audience(&[CONTEXT]);
+    jwt_validation.set_required_spec_claims(&["exp", "aud"]);
+    let now = jsonwebtoken::get_current_timestamp();
+    let jwt_claims = || JwtClaims {
+        jti: "ZlVVyQGVeLhKi9lD".into(),
+        iat: now,
+        exp: now + 7 * 86_400,
+        aud: CONTEXT.into(),
+        email: EMAIL.into(),
+        inviter: INVITER.into(),
+    };
+    let jwt = jsonwebtoken::encode(&jwt_header, &jwt_claims(), &jwt_enc).unwrap();
+    jsonwebtoken::decode::<JwtClaims>(&jwt, &jwt_dec, &jwt_validation).unwrap();
+
+    // pasetors.
+    use pasetors::claims::{Claims, ClaimsValidationRules};
+    use pasetors::keys::{AsymmetricPublicKey, AsymmetricSecretKey};
+    use pasetors::token::UntrustedToken;
+    use pasetors::version4::V4;
+    use pasetors::{Public, public as paseto};
+    let mut keypair = seed.to_vec();
+    keypair.extend_from_slice(&public.to_bytes());
+    let paseto_sk = AsymmetricSecretKey::<V4>::from(&keypair).unwrap();
+    let paseto_pk = AsymmetricPublicKey::<V4>::from(&public.to_bytes()).unwrap();
+    let paseto_claims = || {
+        let mut claims = Claims::new_expires_in(&Duration::from_secs(7 * 86_400)).unwrap();
+        claims.token_identifier("ZlVVyQGVeLhKi9lD").unwrap();
+        claims.add_additional("email", EMAIL).unwrap();
+        claims.add_additional("inviter", INVITER).unwrap();
+        claims
+    };
+    let paseto_rules = ClaimsValidationRules::new();
+    let paseto_token =
+        paseto::sign(&paseto_sk, &paseto_claims(), None, Some(CONTEXT.as_bytes())).unwrap();
+    let untrusted = UntrustedToken::<Public, V4>::try_from(paseto_token.as_str()).unwrap();
+    paseto::verify(
+        &paseto_pk,
+        &untrusted,
+        &paseto_rules,
+        None,
+        Some(CONTEXT.as_bytes()),
+    )
+    .unwrap();
+
+    let mut g = c.benchmark_group("mint");
+    g.bench_function("admit", |b| b.iter(|| issuer.mint(&draft).unwrap()));
+    g.bench_function("dalek_sign", |b| {
+        b.iter(|| dalek.sign(std::hint::black_box(&message)))
+    });
+    g.bench_function("jsonwebtoken", |b| {
+        b.iter(|| jsonwebtoken::encode(&jwt_header, &jwt_claims(), &jwt_enc).unwrap())
+    });
+    g.bench_function("pasetors", |b| {
+        b.iter(|| {
+            paseto::sign(&paseto_sk, &paseto_claims(), None, Some(CONTEXT.as_bytes())).unwrap()
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("verify");
+    g.bench_function("admit", |b| {
+        b.iter(|| verifier.verify(std::hint::black_box(&text)).unwrap())
+    });
+    g.bench_function("dalek_verify_strict", |b| {
+        b.iter(|| {
+            dalek_public
+                .verify_strict(std::hint::black_box(&message), &dalek_sig)
+                .unwrap()
+        })
+    });
+    g.bench_function("dalek_verify", |b| {
+        use ed25519_dalek::Verifier as _;
+        b.iter(|| {
+            dalek_public
+                .verify(std::hint::black_box(&message), &dalek_sig)
+                .unwrap()
+        })
+    });
+    g.bench_function("jsonwebtoken", |b| {
+        b.iter(|| jsonwebtoken::decode::<JwtClaims>(&jwt, &jwt_dec, &jwt_validation).unwrap())
+    });
+    g.bench_function("pasetors", |b| {
+        b.iter(|| {
+            let untrusted = UntrustedToken::<Public, V4>::try_from(paseto_token.as_str()).unwrap();
+            paseto::verify(
+                &paseto_pk,
+                &untrusted,
+                &paseto_rules,
+                None,
+                Some(CONTEXT.as_bytes()),
+            )
+            .unwrap()
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("mint_many");
+    g.throughput(Throughput::Elements(64));
+    g.bench_function("admit_64", |b| {
+        b.iter(|| issuer.mint_many(&draft, 64).unwrap())
+    });
+    g.finish();
+
+    let batch: Vec<String> = (0..64)
+        .map(|_| issuer.mint(&draft).unwrap().into_string())
+        .collect();
+    let mut g = c.benchmark_group("verify_batch");
+    g.throughput(Throughput::Elements(64));
+    g.bench_function("admit_64", |b| {
+        b.iter(|| {
+            let results = verifier.verify_batch(std::hint::black_box(&batch));
+            assert!(results.iter().all(Result::is_ok));
+            results
+        })
+    });
+    g.finish();
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .unwrap()
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    targets = bench
+}
+criterion_main!(benches);
