@@ -229,8 +229,9 @@ impl fmt::Debug for Issuer {
 
 /// A freshly minted token: its text and the invitation it carries.
 ///
-/// `Display` (and [`Token::as_str`]) give the token text, which is a bearer credential: send it
-/// to the invitee, do not log it. `Debug` shows only the invitation ID and the length.
+/// The text is a bearer credential, so it comes out only when asked for by name:
+/// [`Token::as_str`], [`Token::into_string`], [`Token::url`]. `Display` and `Debug` show the
+/// invitation ID and the length, never the text, so logging a token cannot leak it.
 pub struct Token {
     text: String,
     invitation: Invitation,
@@ -266,7 +267,7 @@ impl Token {
     /// let issuer = admit::Issuer::new(admit::SigningKey::generate()?, "acme/invite")?;
     /// let token = issuer.mint(admit::Invitation::builder())?;
     /// let link = token.url("https://acme.test/join?lang=fr#top")?;
-    /// assert_eq!(link, format!("https://acme.test/join?lang=fr&invitation={token}#top"));
+    /// assert_eq!(link, format!("https://acme.test/join?lang=fr&invitation={}#top", token.as_str()));
     /// # }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -275,9 +276,16 @@ impl Token {
     }
 }
 
+/// Shows `invitation <id> (<n> characters)`: enough to recognise a token in a log, not enough
+/// to use it.
 impl fmt::Display for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        write!(
+            f,
+            "invitation {} ({} characters)",
+            self.invitation.id(),
+            self.text.len()
+        )
     }
 }
 

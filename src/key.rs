@@ -401,7 +401,7 @@ pub(crate) struct KeyEntry {
 }
 
 impl KeyEntry {
-    fn new(key: VerifyingKey) -> KeyEntry {
+    pub(crate) fn new(key: VerifyingKey) -> KeyEntry {
         let minus_a = -key.inner.to_edwards();
         let table = VartimeEdwardsPrecomputation::new([ED25519_BASEPOINT_POINT, minus_a]);
         KeyEntry {

