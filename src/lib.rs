@@ -33,8 +33,17 @@
 //!
 //! - `rand` (default): random invitation IDs and key generation from the OS RNG. Without it
 //!   the crate is verify-only and pulls in neither `rand` nor `getrandom`.
+//! - `redis`, `cluster`: `store::RedisStore`, on Redis and Redis Cluster.
+//! - `axum`: `axum::Invited`, an extractor that verifies the link's token.
+//! - `cli`: the `admit` command-line tool.
 
 #![forbid(unsafe_code)]
+
+/// Recipes: waitlists, referral codes, team invitations, one-time links, resending, key rotation,
+/// leaked keys, verifying elsewhere (the text of `GUIDE.md`; every recipe is a doc-test).
+#[cfg(feature = "rand")]
+#[doc = include_str!("../GUIDE.md")]
+pub mod guide {}
 
 /// The token format, byte by byte (the text of `FORMAT.md`).
 #[doc = include_str!("../FORMAT.md")]
@@ -45,6 +54,8 @@ pub mod spec {}
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod error;
 mod format;
 mod hex;

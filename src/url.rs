@@ -97,6 +97,17 @@ pub fn find_token(input: &str) -> Result<Cow<'_, str>, Error> {
     } else {
         return Err(Error::MissingToken);
     };
+    find_query_token(query)
+}
+
+/// The `invitation` parameter of a query string (without the leading `?`).
+pub(crate) fn find_query_token(query: &str) -> Result<Cow<'_, str>, Error> {
+    if query.len() > MAX_URL_LEN {
+        return Err(Error::TooLarge {
+            len: query.len(),
+            max: MAX_URL_LEN,
+        });
+    }
     let query = query.split_once('#').map_or(query, |(query, _)| query);
     let mut found = None;
     for pair in query.split('&') {

@@ -5,7 +5,7 @@ use admit::store::{MemoryStore, Store};
 use admit::{Error, Invitation, Issuer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
-use crate::{CONTEXT, NOW, at, id, issuer, mint};
+use crate::{NOW, at, id, issuer, mint};
 
 fn ten_mb(c: char) -> String {
     std::iter::repeat_n(c, 10 * 1024 * 1024).collect()
@@ -120,6 +120,7 @@ mod cli {
     use std::process::{Command, Stdio};
 
     use super::*;
+    use crate::CONTEXT;
 
     fn keyed_dir() -> crate::keys::TempDir {
         let dir = crate::keys::tempdir();

@@ -1,6 +1,8 @@
 //! Integration tests, compiled as one binary to keep link time down.
 #![allow(missing_docs, unreachable_pub)]
 
+#[cfg(all(feature = "axum", feature = "rand"))]
+mod axum_signup;
 mod batch;
 mod canonical;
 mod claims;

@@ -1,0 +1,527 @@
+//! A small sign-up service with invitations, on axum.
+//!
+//! ```text
+//! cargo run --example axum_signup --features axum                  # memory store
+//! ADMIT_REDIS_URL=redis://127.0.0.1/ cargo run --example axum_signup --features axum,redis
+//! ```
+//!
+//! - `GET /join?invitation=…` verifies the link and checks revocation **without using it up**
+//!   (mail scanners follow links), then shows the sign-up form with the invited email filled in
+//!   and locked.
+//! - `POST /join` redeems the invitation (atomic: one-time or N-use) and creates the account.
+//! - Expired, revoked, used-up and invalid links get friendly pages that never reveal whether an
+//!   address already has an account. Every page is sent with `Referrer-Policy: no-referrer`, so
+//!   the token in the URL does not leak to other sites.
+//! - `GET /admin` lists invitations with their use counts; `POST /admin/invitations` mints one;
+//!   `POST /admin/revoke` revokes one. Admin requests need `Authorization: Bearer <ADMIN_TOKEN>`
+//!   (printed at start unless set in the environment).
+//!
+//! Settings from the environment: `ADDR` (default `127.0.0.1:3000`), `ADMIT_SIGNING_KEY_FILE`
+//! (a PKCS#8 PEM key; a new key is made if unset), `ADMIN_TOKEN`, `ADMIT_REDIS_URL`.
+//!
+//! `tests/it/axum_signup.rs` runs this service on a free port and drives it with an HTTP client.
+
+#![allow(dead_code, unreachable_pub, missing_docs)]
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+
+use admit::axum::{InvitationRejection, Invited};
+use admit::store::{ListFilter, MemoryStore, Store};
+use admit::{Error, Invitation, InvitationId, Issuer, SigningKey, Verifier, VerifyOptions};
+use axum::Router;
+use axum::extract::{Form, FromRef, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+pub const CONTEXT: &str = "acme/invite";
+
+/// Everything the service holds. `S` is the store: memory or Redis.
+pub struct App<S> {
+    pub issuer: Issuer,
+    pub verifier: Arc<Verifier>,
+    pub store: S,
+    pub admin_token: String,
+    pub accounts: Mutex<HashMap<String, Account>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub user_id: String,
+    pub name: String,
+    pub invitation: InvitationId,
+}
+
+/// The router's state: the app, shared.
+pub struct AppState<S>(pub Arc<App<S>>);
+
+impl<S> Clone for AppState<S> {
+    fn clone(&self) -> Self {
+        AppState(self.0.clone())
+    }
+}
+
+// The `Invited` extractor finds the verifier through this.
+impl<S> FromRef<AppState<S>> for Arc<Verifier> {
+    fn from_ref(state: &AppState<S>) -> Arc<Verifier> {
+        state.0.verifier.clone()
+    }
+}
+
+impl<S: Store> App<S> {
+    pub fn new(key: SigningKey, store: S, admin_token: String) -> Result<App<S>, Error> {
+        let issuer = Issuer::new(key, CONTEXT)?;
+        let verifier = Arc::new(issuer.verifier());
+        Ok(App {
+            issuer,
+            verifier,
+            store,
+            admin_token,
+            accounts: Mutex::new(HashMap::new()),
+        })
+    }
+}
+
+pub fn router<S: Store + 'static>(app: Arc<App<S>>) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/join", get(join_page::<S>).post(join::<S>))
+        .route("/admin", get(admin_page::<S>))
+        .route("/admin/invitations", post(admin_mint::<S>))
+        .route("/admin/revoke", post(admin_revoke::<S>))
+        .with_state(AppState(app))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+
+/// An HTML page with the headers every page of a sign-up flow should carry.
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title></head>\
+         <body><h1>{t}</h1>{body}</body></html>",
+        t = escape(title)
+    );
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    // The token is in the URL: never send it to other sites, never cache the page.
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The page for an invitation that cannot be used. It says what is wrong with the *link*, and
+/// never whether an address has an account.
+fn refused(error: &Error) -> Response {
+    let (status, title, text) = match error.code() {
+        "expired" => (
+            StatusCode::GONE,
+            "This invitation has expired",
+            "Ask the person who invited you for a new link.",
+        ),
+        "used_up" => (
+            StatusCode::GONE,
+            "This invitation has already been used",
+            "Each invitation works a limited number of times. Ask for a new one.",
+        ),
+        "revoked" => (
+            StatusCode::GONE,
+            "This invitation has been withdrawn",
+            "Ask the person who invited you if you should still join.",
+        ),
+        "email_mismatch" => (
+            StatusCode::FORBIDDEN,
+            "This invitation can't be used with that address",
+            "Use the address the invitation was sent to, or ask for a new invitation.",
+        ),
+        "store_unavailable" | "store_timeout" => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Please try again in a minute",
+            "We could not check your invitation just now.",
+        ),
+        _ => (
+            StatusCode::BAD_REQUEST,
+            "This invitation link is not valid",
+            "Check that you opened or copied the whole link from your email.",
+        ),
+    };
+    page(status, title, &format!("<p>{}</p>", escape(text)))
+}
+
+async fn home() -> Response {
+    page(
+        StatusCode::OK,
+        "Acme",
+        "<p>Joining is by invitation. Open the link from your invitation email.</p>",
+    )
+}
+
+/// `GET /join?invitation=…`: verify, check revocation, show the form. Counts nothing.
+async fn join_page<S: Store>(
+    State(AppState(app)): State<AppState<S>>,
+    headers: HeaderMap,
+    uri: Uri,
+    invited: Result<Invited, InvitationRejection>,
+) -> Response {
+    let invitation = match invited {
+        Ok(Invited(invitation)) => invitation,
+        Err(rejection) => return refused(rejection.error()),
+    };
+    if let Err(e) = app.store.check(&invitation).await {
+        return refused(&e);
+    }
+    // A used-up link says so now, rather than after the form is filled in.
+    if let Some(max_uses) = invitation.max_uses() {
+        match app.store.status(invitation.id()).await {
+            Ok(status) if status.uses >= max_uses => return refused(&Error::UsedUp { max_uses }),
+            Ok(_) => {}
+            Err(e) => return refused(&e),
+        }
+    }
+    // Visitor tracking is best effort: a failure here must not block a sign-up.
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("unknown");
+    let _ = app
+        .store
+        .record_visit(&invitation, &format!("ua={}", truncate(agent, 200)))
+        .await;
+
+    // The form posts the token back; it is the one the extractor just verified.
+    let token = uri
+        .query()
+        .and_then(|q| admit::find_token(&format!("?{q}")).ok().map(|t| escape(&t)))
+        .unwrap_or_default();
+    let email = match invitation.email() {
+        Some(e) => format!(
+            "<input name=\"email\" type=\"email\" value=\"{}\" readonly>",
+            escape(e)
+        ),
+        None => "<input name=\"email\" type=\"email\" required>".to_owned(),
+    };
+    let inviter = invitation
+        .inviter()
+        .map(|i| format!("<p>Invited by {}.</p>", escape(i)))
+        .unwrap_or_default();
+    page(
+        StatusCode::OK,
+        "Create your account",
+        &format!(
+            "{inviter}<form method=\"post\" action=\"/join\">\
+             <input type=\"hidden\" name=\"invitation\" value=\"{token}\">\
+             <label>Email {email}</label>\
+             <label>Name <input name=\"name\" required maxlength=\"100\"></label>\
+             <button>Join</button></form>"
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct JoinForm {
+    invitation: String,
+    email: String,
+    name: String,
+}
+
+/// `POST /join`: redeem the invitation and create the account.
+async fn join<S: Store>(
+    State(AppState(app)): State<AppState<S>>,
+    Form(form): Form<JoinForm>,
+) -> Response {
+    let name = form.name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Please give your name",
+            "<p>Go back and fill in your name (up to 100 characters).</p>",
+        );
+    }
+    let Ok(email) = admit::normalize_email(&form.email) else {
+        return refused(&Error::EmailMismatch);
+    };
+    // Reserve the address first, so two sign-ups cannot both create it.
+    let user_id = {
+        let mut accounts = app.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        if accounts.contains_key(&email) {
+            // The same page as a wrong address: nothing here tells whether an account exists.
+            return refused(&Error::EmailMismatch);
+        }
+        let user_id = format!("user-{}", accounts.len() + 1);
+        accounts.insert(
+            email.clone(),
+            Account {
+                user_id: user_id.clone(),
+                name: name.to_owned(),
+                invitation: InvitationId::from_bytes([0; 12]),
+            },
+        );
+        user_id
+    };
+    let options = VerifyOptions::new().email(&email);
+    let redeemed = app
+        .verifier
+        .verify_and_redeem(&form.invitation, options, &app.store, &user_id)
+        .await;
+    let mut accounts = app.accounts.lock().unwrap_or_else(|e| e.into_inner());
+    match redeemed {
+        Ok((invitation, _)) => {
+            if let Some(account) = accounts.get_mut(&email) {
+                account.invitation = invitation.id();
+            }
+            page(
+                StatusCode::CREATED,
+                "Welcome!",
+                &format!(
+                    "<p>Your account {} is ready, {}.</p>",
+                    escape(&user_id),
+                    escape(name)
+                ),
+            )
+        }
+        Err(e) => {
+            accounts.remove(&email);
+            refused(&e)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin
+
+fn authorized<S>(app: &App<S>, headers: &HeaderMap) -> bool {
+    let expected = format!("Bearer {}", app.admin_token);
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|given| constant_time_eq(given.as_bytes(), expected.as_bytes()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn forbidden() -> Response {
+    page(
+        StatusCode::UNAUTHORIZED,
+        "Admins only",
+        "<p>Sign in as an admin.</p>",
+    )
+}
+
+/// `GET /admin`: the invitations that are out there, with their use counts.
+async fn admin_page<S: Store>(
+    State(AppState(app)): State<AppState<S>>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&app, &headers) {
+        return forbidden();
+    }
+    let list = match app.store.list(&ListFilter::new().limit(1000)).await {
+        Ok(list) => list,
+        Err(e) => return refused(&e),
+    };
+    let mut rows = String::new();
+    for i in &list {
+        let uses = match i.max_uses {
+            Some(max) => format!("{} of {max}", i.uses),
+            None => i.uses.to_string(),
+        };
+        let _ = write!(
+            rows,
+            "<tr><td class=\"id\">{}</td><td>{}</td><td>{}</td><td class=\"uses\">{}</td>\
+             <td>{}</td><td>{}</td></tr>",
+            i.id,
+            escape(i.email.as_deref().unwrap_or("anyone")),
+            escape(i.description.as_deref().unwrap_or("")),
+            uses,
+            i.expires_at
+                .map_or_else(|| "never".to_owned(), |t| t.to_string()),
+            if i.revoked_at.is_some() {
+                "revoked"
+            } else {
+                "active"
+            },
+        );
+    }
+    page(
+        StatusCode::OK,
+        "Invitations",
+        &format!(
+            "<table><tr><th>id</th><th>for</th><th>description</th><th>uses</th>\
+             <th>expires</th><th>state</th></tr>{rows}</table>\
+             <form method=\"post\" action=\"/admin/invitations\">\
+             <input name=\"email\" placeholder=\"email (optional)\">\
+             <input name=\"max_uses\" placeholder=\"max uses\">\
+             <input name=\"description\" placeholder=\"description\"><button>Invite</button></form>"
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct MintForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    max_uses: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// `POST /admin/invitations`: mint, record, and show the link.
+async fn admin_mint<S: Store>(
+    State(AppState(app)): State<AppState<S>>,
+    headers: HeaderMap,
+    Form(form): Form<MintForm>,
+) -> Response {
+    if !authorized(&app, &headers) {
+        return forbidden();
+    }
+    let mut draft = Invitation::builder();
+    if !form.email.trim().is_empty() {
+        draft = draft.email(form.email.trim());
+    }
+    if !form.max_uses.trim().is_empty() {
+        match form.max_uses.trim().parse() {
+            Ok(n) => draft = draft.max_uses(n),
+            Err(_) => {
+                return page(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Invalid invitation",
+                    "<p>max uses must be a whole number.</p>",
+                );
+            }
+        }
+    }
+    let token = match app.issuer.mint(draft.inviter("admin")) {
+        Ok(token) => token,
+        Err(e) => {
+            return page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Invalid invitation",
+                &format!("<p>{}</p>", escape(&e.to_string())),
+            );
+        }
+    };
+    let description = Some(form.description.trim()).filter(|d| !d.is_empty());
+    if let Err(e) = app
+        .store
+        .record_issued(token.invitation(), description)
+        .await
+    {
+        return refused(&e);
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let link = match token.url(&format!("http://{host}/join")) {
+        Ok(link) => link,
+        Err(e) => return refused(&e),
+    };
+    page(
+        StatusCode::CREATED,
+        "Invitation created",
+        &format!(
+            "<p>Send this link to the invitee:</p><p><a id=\"invitation-link\" href=\"{l}\">{l}</a>\
+             </p><p>ID <span id=\"invitation-id\">{}</span></p>",
+            token.invitation().id(),
+            l = escape(&link)
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    id: String,
+}
+
+/// `POST /admin/revoke`: revoke one invitation by ID.
+async fn admin_revoke<S: Store>(
+    State(AppState(app)): State<AppState<S>>,
+    headers: HeaderMap,
+    Form(form): Form<RevokeForm>,
+) -> Response {
+    if !authorized(&app, &headers) {
+        return forbidden();
+    }
+    let Ok(id) = form.id.trim().parse::<InvitationId>() else {
+        return page(StatusCode::UNPROCESSABLE_ENTITY, "No such invitation", "");
+    };
+    match app.store.revoke(id, None).await {
+        Ok(_) => page(
+            StatusCode::OK,
+            "Invitation revoked",
+            &format!("<p>{id} no longer works.</p>"),
+        ),
+        Err(e) => refused(&e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Serves `app` on `listener` until the process ends.
+pub async fn serve<S: Store + 'static>(
+    app: Arc<App<S>>,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app)).await
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let key = match std::env::var("ADMIT_SIGNING_KEY_FILE") {
+        Ok(path) => SigningKey::from_pkcs8_pem(&std::fs::read_to_string(path)?)?,
+        Err(_) => SigningKey::generate()?,
+    };
+    let admin_token = match std::env::var("ADMIN_TOKEN") {
+        Ok(t) => t,
+        Err(_) => InvitationId::random()?.to_string(),
+    };
+    let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    println!("listening on http://{addr}  (signing key {})", key.key_id());
+    println!("admin: curl -H 'Authorization: Bearer {admin_token}' http://{addr}/admin");
+
+    #[cfg(feature = "redis")]
+    if let Ok(url) = std::env::var("ADMIT_REDIS_URL") {
+        let store = admit::store::RedisStore::connect(&url).await?;
+        println!("store: Redis at {url}");
+        return Ok(serve(Arc::new(App::new(key, store, admin_token)?), listener).await?);
+    }
+    println!("store: in memory");
+    Ok(serve(
+        Arc::new(App::new(key, MemoryStore::new(), admin_token)?),
+        listener,
+    )
+    .await?)
+}

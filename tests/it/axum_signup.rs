@@ -1,0 +1,266 @@
+//! The axum sign-up example, run on a free loopback port and driven over HTTP: visit → sign up
+//! → a second sign-up refused → a revoked link refused; and the `Invited` extractor's answers.
+
+use std::sync::Arc;
+
+use admit::store::MemoryStore;
+use admit::{Invitation, SigningKey};
+use reqwest::StatusCode;
+
+#[path = "../../examples/axum_signup.rs"]
+mod app;
+
+const ADMIN: &str = "admin-secret";
+
+async fn start() -> (String, Arc<app::App<MemoryStore>>) {
+    let app = Arc::new(
+        app::App::new(
+            SigningKey::from_bytes(&[3; 32]),
+            MemoryStore::new(),
+            ADMIN.into(),
+        )
+        .unwrap(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(app::serve(app.clone(), listener));
+    (base, app)
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Mints through the admin page and returns (link, id).
+async fn invite(c: &reqwest::Client, base: &str, form: &[(&str, &str)]) -> (String, String) {
+    let res = c
+        .post(format!("{base}/admin/invitations"))
+        .bearer_auth(ADMIN)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body = res.text().await.unwrap();
+    let between = |start: &str, end: &str| {
+        let from = body.find(start).unwrap() + start.len();
+        body[from..from + body[from..].find(end).unwrap()].to_owned()
+    };
+    (
+        between("id=\"invitation-link\" href=\"", "\""),
+        between("<span id=\"invitation-id\">", "<"),
+    )
+}
+
+fn assert_no_referrer(res: &reqwest::Response) {
+    assert_eq!(
+        res.headers()
+            .get("referrer-policy")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-referrer")
+    );
+}
+
+async fn sign_up(
+    c: &reqwest::Client,
+    base: &str,
+    link: &str,
+    email: &str,
+    name: &str,
+) -> (StatusCode, String) {
+    let token = admit::find_token(link).unwrap().into_owned();
+    let res = c
+        .post(format!("{base}/join"))
+        .form(&[
+            ("invitation", token.as_str()),
+            ("email", email),
+            ("name", name),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_no_referrer(&res);
+    (res.status(), res.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_flow_over_http() {
+    let (base, app) = start().await;
+    let c = client();
+
+    // Admin pages need the admin token.
+    let res = c.get(format!("{base}/admin")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    // An email-bound one-time invitation: visiting shows the form, the address locked in.
+    let (link, id) = invite(
+        &c,
+        &base,
+        &[
+            ("email", "Ada@Example.com"),
+            ("max_uses", "1"),
+            ("description", "Ada"),
+        ],
+    )
+    .await;
+    let res = c
+        .get(&link)
+        .header("user-agent", "test-browser")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_no_referrer(&res);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("value=\"ada@example.com\" readonly"),
+        "{body}"
+    );
+    // Visiting used nothing up (a mail scanner may have fetched it too).
+    let res = c.get(&link).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // Signing up with another address is refused; with the invited one, it works.
+    let (status, body) = sign_up(&c, &base, &link, "eve@example.com", "Eve").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        body.contains("can&#39;t be used with that address"),
+        "{body}"
+    );
+    let (status, body) = sign_up(&c, &base, &link, "ada@example.com", "Ada").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(body.contains("Welcome"));
+
+    // The second sign-up with it is refused: the same address gets the same page as a wrong
+    // address (no account enumeration), the link shows as used.
+    let (status, again) = sign_up(&c, &base, &link, "ada@example.com", "Ada again").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(again.contains("can&#39;t be used with that address"));
+    let res = c.get(&link).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::GONE);
+    assert!(res.text().await.unwrap().contains("already been used"));
+
+    // An open one-time link: the second person is refused.
+    let (open, _) = invite(&c, &base, &[("max_uses", "1")]).await;
+    let (status, _) = sign_up(&c, &base, &open, "bob@example.com", "Bob").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = sign_up(&c, &base, &open, "carol@example.com", "Carol").await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(body.contains("already been used"));
+    assert_eq!(app.accounts.lock().unwrap().len(), 2);
+
+    // A revoked link is refused, on visit and on sign-up.
+    let (revoked, revoked_id) = invite(&c, &base, &[("max_uses", "5")]).await;
+    let res = c
+        .post(format!("{base}/admin/revoke"))
+        .bearer_auth(ADMIN)
+        .form(&[("id", revoked_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = c.get(&revoked).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::GONE);
+    assert!(res.text().await.unwrap().contains("withdrawn"));
+    let (status, _) = sign_up(&c, &base, &revoked, "dan@example.com", "Dan").await;
+    assert_eq!(status, StatusCode::GONE);
+
+    // Invalid, missing and expired links get their own pages.
+    let res = c
+        .get(format!("{base}/join?invitation=garbage"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_no_referrer(&res);
+    assert!(res.text().await.unwrap().contains("not valid"));
+    let res = c.get(format!("{base}/join")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let old = app
+        .issuer
+        .mint_at(
+            Invitation::builder().ttl(time::Duration::hours(1)),
+            time::OffsetDateTime::now_utc() - time::Duration::days(1),
+        )
+        .unwrap();
+    let res = c
+        .get(old.url(&format!("{base}/join")).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::GONE);
+    assert!(res.text().await.unwrap().contains("expired"));
+
+    // The admin list shows use counts.
+    let res = c
+        .get(format!("{base}/admin"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    let body = res.text().await.unwrap();
+    assert!(body.contains(&id), "{body}");
+    assert!(body.contains("1 of 1"));
+    assert!(body.contains("0 of 5"));
+    assert!(body.contains("revoked"));
+}
+
+/// The extractor alone: verified invitations reach the handler, everything else gets a status.
+#[tokio::test]
+async fn invited_extractor_statuses() {
+    use admit::axum::Invited;
+    use axum::Router;
+    use axum::routing::get;
+
+    let issuer = crate::issuer();
+    let verifier = Arc::new(issuer.verifier());
+    let router: Router = Router::new()
+        .route(
+            "/join",
+            get(|Invited(inv): Invited| async move { inv.id().to_string() }),
+        )
+        .with_state(verifier);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/join", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let c = client();
+
+    let token = issuer.mint(Invitation::builder()).unwrap();
+    let res = c.get(token.url(&base).unwrap()).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.text().await.unwrap(),
+        token.invitation().id().to_string()
+    );
+
+    let expired = issuer
+        .mint_at(
+            Invitation::builder().ttl(time::Duration::seconds(5)),
+            time::OffsetDateTime::now_utc() - time::Duration::hours(1),
+        )
+        .unwrap();
+    let other_context = admit::Issuer::new(crate::key(1), "acme/other")
+        .unwrap()
+        .mint(Invitation::builder())
+        .unwrap();
+    for (url, status) in [
+        (base.clone(), StatusCode::BAD_REQUEST),
+        (format!("{base}?x=1"), StatusCode::BAD_REQUEST),
+        (format!("{base}?invitation=AAAA"), StatusCode::BAD_REQUEST),
+        (
+            format!("{base}?invitation=a&invitation=b"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (expired.url(&base).unwrap(), StatusCode::GONE),
+        (other_context.url(&base).unwrap(), StatusCode::FORBIDDEN),
+    ] {
+        let res = c.get(&url).send().await.unwrap();
+        assert_eq!(res.status(), status, "{url}");
+        assert_no_referrer(&res);
+        let body = res.text().await.unwrap();
+        assert!(!body.contains("AAAA") && body.len() < 100, "{body}");
+    }
+}
