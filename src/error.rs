@@ -151,6 +151,25 @@ pub enum Error {
         after: core::time::Duration,
     },
 
+    /// A short code is already taken by another invitation.
+    #[error("that code is already taken")]
+    CodeTaken,
+
+    /// No invitation has this short code (or it expired with its invitation).
+    #[error("no invitation has that code")]
+    UnknownCode,
+
+    /// A random short code's check character does not match: a typo, caught before any lookup.
+    #[error("that code has a typo (its check character does not match)")]
+    MistypedCode,
+
+    /// Too many attempts from one client in the current window.
+    #[error("too many attempts; try again in {} s", retry_after.as_secs().max(1))]
+    RateLimited {
+        /// How long until the window ends.
+        retry_after: core::time::Duration,
+    },
+
     /// An argument to a store operation breaks a rule (an empty joiner ID, an overlong
     /// description, a key prefix holding braces, …).
     #[error("invalid {name}: {reason}")]
@@ -193,6 +212,10 @@ impl Error {
             Error::StoreUnavailable { .. } => "store_unavailable",
             Error::StoreTimeout { .. } => "store_timeout",
             Error::InvalidArgument { .. } => "invalid_argument",
+            Error::CodeTaken => "code_taken",
+            Error::UnknownCode => "unknown_code",
+            Error::MistypedCode => "mistyped_code",
+            Error::RateLimited { .. } => "rate_limited",
         }
     }
 

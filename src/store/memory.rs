@@ -5,9 +5,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use time::{Duration, OffsetDateTime};
 
+use super::code::check_client;
 use super::{
-    DEFAULT_MARGIN, DEFAULT_VISIT_CAP, IssuedInvitation, Joiner, ListFilter, Redemption, Status,
-    Store, Visit, check_inviter, check_joiner, check_note, forget_at, refuse_if_forgotten,
+    CodeSpec, DEFAULT_MARGIN, DEFAULT_VISIT_CAP, IssuedInvitation, Joiner, ListFilter, RateLimit,
+    Redemption, Status, Store, Visit, check_inviter, check_joiner, check_note, code_forget_at,
+    forget_at, lookup_code, new_code, refuse_if_forgotten,
 };
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
@@ -60,6 +62,10 @@ struct Inner {
     entries: HashMap<InvitationId, Entry>,
     rule_all: Option<i64>,
     rule_inviter: HashMap<String, i64>,
+    /// Canonical code → (token text, when to forget it).
+    codes: HashMap<String, (String, Option<OffsetDateTime>)>,
+    /// (client, window length in ms, window number) → (attempts, window end).
+    attempts: HashMap<(String, i64, i64), (u32, OffsetDateTime)>,
     last_sweep: Option<OffsetDateTime>,
 }
 
@@ -196,6 +202,10 @@ impl MemoryStore {
             .is_none_or(|last| now - last >= Duration::SECOND);
         if due {
             inner.entries.retain(|_, e| e.is_live(now));
+            inner
+                .codes
+                .retain(|_, (_, forget)| forget.is_none_or(|t| now < t));
+            inner.attempts.retain(|_, (_, end)| now < *end);
             inner.last_sweep = Some(now);
         }
         inner
@@ -468,6 +478,56 @@ impl Store for MemoryStore {
         });
         entry.visits.truncate(cap);
         Ok(())
+    }
+
+    async fn create_code(&self, token: &str, spec: &CodeSpec) -> Result<String, Error> {
+        let now = self.now();
+        let forget = code_forget_at(token, self.shared.margin, now)?;
+        let (canonical, shown) = new_code(spec)?;
+        let mut inner = self.write(now);
+        let taken = inner
+            .codes
+            .get(&canonical)
+            .is_some_and(|(_, f)| f.is_none_or(|t| now < t));
+        if taken {
+            return Err(Error::CodeTaken);
+        }
+        inner.codes.insert(canonical, (token.to_owned(), forget));
+        Ok(shown)
+    }
+
+    async fn resolve_code(&self, code: &str) -> Result<String, Error> {
+        let canonical = lookup_code(code)?;
+        let now = self.now();
+        match self.lock().codes.get(&canonical) {
+            Some((token, forget)) if forget.is_none_or(|t| now < t) => Ok(token.clone()),
+            _ => Err(Error::UnknownCode),
+        }
+    }
+
+    async fn count_attempt(&self, client: &str, limit: &RateLimit) -> Result<u32, Error> {
+        check_client(client)?;
+        let window_ms = limit.validate()?;
+        let now = self.now();
+        let now_ms = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+        let window = now_ms / window_ms;
+        let end = OffsetDateTime::from_unix_timestamp_nanos(
+            i128::from(window.saturating_add(1).saturating_mul(window_ms)) * 1_000_000,
+        )
+        .unwrap_or(now);
+        let mut inner = self.write(now);
+        let slot = inner
+            .attempts
+            .entry((client.to_owned(), window_ms, window))
+            .or_insert((0, end));
+        slot.0 = slot.0.saturating_add(1);
+        if slot.0 > limit.limit {
+            let left = (end - now).max(Duration::ZERO);
+            return Err(Error::RateLimited {
+                retry_after: left.try_into().unwrap_or_default(),
+            });
+        }
+        Ok(limit.limit - slot.0)
     }
 
     async fn visits(&self, id: InvitationId) -> Result<Vec<Visit>, Error> {

@@ -31,12 +31,14 @@ use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
 use crate::verifier::{Verifier, VerifyOptions};
 
+mod code;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 #[cfg(feature = "cluster")]
 mod slot;
 
+pub use code::{CodeSpec, DEFAULT_CODE_LEN, RateLimit, VANITY_LEN};
 pub use memory::{MemoryStore, MemoryStoreBuilder};
 #[cfg(feature = "redis")]
 pub use redis::{DEFAULT_DEADLINE, DEFAULT_PREFIX, RedisStore, RedisStoreBuilder};
@@ -163,6 +165,64 @@ pub trait Store: Send + Sync {
     ///
     /// Store errors.
     fn visits(&self, id: InvitationId) -> impl Future<Output = Result<Vec<Visit>, Error>> + Send;
+
+    /// Registers a short code for an already minted token and returns the code as people
+    /// should see it (`7K3M-Q9XWD`, or your vanity code). The code expires with the invitation.
+    /// The token is not verified here; whoever resolves the code verifies what comes back.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CodeTaken`] if the code is in use (creation is atomic: of two concurrent
+    /// attempts at one vanity code, exactly one wins); [`Error::InvalidArgument`] for a bad
+    /// vanity code; the decoding errors of the token; [`Error::Expired`] if the invitation is
+    /// already past its expiry plus the store's margin; store errors.
+    fn create_code(
+        &self,
+        token: &str,
+        spec: &CodeSpec,
+    ) -> impl Future<Output = Result<String, Error>> + Send;
+
+    /// The token text behind a code, to verify as usual. Case, dashes, spaces and the
+    /// look-alikes `I`/`L`/`O` do not matter.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MistypedCode`] when a random code's check character is wrong (no lookup is
+    /// made); [`Error::UnknownCode`]; [`Error::InvalidArgument`] for text that cannot be a
+    /// code; store errors.
+    fn resolve_code(&self, code: &str) -> impl Future<Output = Result<String, Error>> + Send;
+
+    /// Counts one attempt by `client` (an IP address, a session ID) against `limit` in the
+    /// current fixed window, and returns how many attempts are left in it. Atomic across
+    /// processes on Redis.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RateLimited`] once the limit is reached (the attempt is still counted);
+    /// [`Error::InvalidArgument`] for a bad client or limit; store errors.
+    fn count_attempt(
+        &self,
+        client: &str,
+        limit: &RateLimit,
+    ) -> impl Future<Output = Result<u32, Error>> + Send;
+
+    /// [`count_attempt`](Store::count_attempt), then [`resolve_code`](Store::resolve_code): put
+    /// this behind a code entry box.
+    ///
+    /// # Errors
+    ///
+    /// Those of the two calls.
+    fn resolve_code_for(
+        &self,
+        client: &str,
+        code: &str,
+        limit: &RateLimit,
+    ) -> impl Future<Output = Result<String, Error>> + Send {
+        async move {
+            self.count_attempt(client, limit).await?;
+            self.resolve_code(code).await
+        }
+    }
 }
 
 /// The outcome of a successful [`Store::redeem`].
@@ -294,6 +354,52 @@ impl ListFilter {
         }
         Ok(())
     }
+}
+
+/// The canonical code and the form shown to people, for a new code.
+pub(crate) fn new_code(spec: &CodeSpec) -> Result<(String, String), Error> {
+    match &spec.kind {
+        code::CodeKind::Vanity(given) => {
+            let canonical = code::vanity(given)?;
+            Ok((canonical, given.trim().to_ascii_uppercase()))
+        }
+        #[cfg(feature = "rand")]
+        code::CodeKind::Random(len) => {
+            let canonical = code::random(*len)?;
+            let shown = code::display(&canonical);
+            Ok((canonical, shown))
+        }
+        #[cfg(not(feature = "rand"))]
+        code::CodeKind::Random(_) => Err(Error::InvalidArgument {
+            name: "code",
+            reason: "random codes need the `rand` feature",
+        }),
+    }
+}
+
+/// The canonical form of a code to resolve; random-shaped codes must pass their check.
+pub(crate) fn lookup_code(code: &str) -> Result<String, Error> {
+    let canonical = code::canonical(code)?;
+    if code::random_shaped(&canonical) && !code::check_ok(&canonical) {
+        return Err(Error::MistypedCode);
+    }
+    Ok(canonical)
+}
+
+/// When the store may forget a code for `token`: its expiry plus the margin.
+pub(crate) fn code_forget_at(
+    token: &str,
+    margin: Duration,
+    now: OffsetDateTime,
+) -> Result<Option<OffsetDateTime>, Error> {
+    let seen = crate::verifier::inspect_unverified(token)?;
+    let forget = seen.expires_at().map(|e| e.saturating_add(margin));
+    if let (Some(expired_at), Some(forget)) = (seen.expires_at(), forget)
+        && now >= forget
+    {
+        return Err(Error::Expired { expired_at, now });
+    }
+    Ok(forget)
 }
 
 pub(crate) fn check_joiner(joiner: &str) -> Result<(), Error> {

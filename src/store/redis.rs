@@ -6,9 +6,11 @@ use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::{Cmd, RedisError, RedisFuture, Script, Value};
 use time::{Duration, OffsetDateTime};
 
+use super::code::check_client;
 use super::{
-    DEFAULT_MARGIN, DEFAULT_VISIT_CAP, IssuedInvitation, Joiner, ListFilter, Redemption, Status,
-    Store, Visit, check_inviter, check_joiner, check_note, forget_at, refuse_if_forgotten,
+    CodeSpec, DEFAULT_MARGIN, DEFAULT_VISIT_CAP, IssuedInvitation, Joiner, ListFilter, RateLimit,
+    Redemption, Status, Store, Visit, check_inviter, check_joiner, check_note, code_forget_at,
+    forget_at, lookup_code, new_code, refuse_if_forgotten,
 };
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
@@ -114,6 +116,7 @@ struct Scripts {
     record_issued: Script,
     index_add: Script,
     visit: Script,
+    attempt: Script,
 }
 
 impl Scripts {
@@ -127,11 +130,13 @@ impl Scripts {
             record_issued: Script::new(include_str!("lua/record_issued.lua")),
             index_add: Script::new(include_str!("lua/index_add.lua")),
             visit: Script::new(include_str!("lua/visit.lua")),
+            attempt: Script::new(include_str!("lua/attempt.lua")),
         })
     }
 
-    fn all(&self) -> [&Script; 7] {
+    fn all(&self) -> [&Script; 8] {
         [
+            &self.attempt,
             &self.redeem,
             &self.check,
             &self.revoke,
@@ -192,6 +197,14 @@ impl Keys {
                 .collect();
         }
         vec![format!("{}rules", self.prefix)]
+    }
+
+    fn code(&self, canonical: &str) -> String {
+        format!("{}code:{{{canonical}}}", self.prefix)
+    }
+
+    fn attempts(&self, client: &str, window_ms: i64, window: i64) -> String {
+        format!("{}attempts:{{{client}}}:{window_ms}:{window}", self.prefix)
     }
 
     fn index(&self, inviter: Option<&str>) -> String {
@@ -839,6 +852,50 @@ impl Store for RedisStore {
             .arg(self.visit_cap)
             .arg(opt_ms(forget_at(invitation, self.margin)));
         self.invoke::<i64>(call).await.map(drop)
+    }
+
+    async fn create_code(&self, token: &str, spec: &CodeSpec) -> Result<String, Error> {
+        let now = OffsetDateTime::now_utc();
+        let forget = code_forget_at(token, self.margin, now)?;
+        let (canonical, shown) = new_code(spec)?;
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.keys.code(&canonical)).arg(token).arg("NX");
+        if let Some(forget) = forget {
+            cmd.arg("PXAT").arg(unix_ms(forget));
+        }
+        let set: Option<String> = self.query(cmd).await?;
+        match set {
+            Some(_) => Ok(shown),
+            None => Err(Error::CodeTaken),
+        }
+    }
+
+    async fn resolve_code(&self, code: &str) -> Result<String, Error> {
+        let canonical = lookup_code(code)?;
+        let mut cmd = redis::cmd("GET");
+        cmd.arg(self.keys.code(&canonical));
+        let token: Option<String> = self.query(cmd).await?;
+        token.ok_or(Error::UnknownCode)
+    }
+
+    async fn count_attempt(&self, client: &str, limit: &RateLimit) -> Result<u32, Error> {
+        check_client(client)?;
+        let window_ms = limit.validate()?;
+        let now_ms = unix_ms(OffsetDateTime::now_utc());
+        let window = now_ms / window_ms;
+        let end_ms = window.saturating_add(1).saturating_mul(window_ms);
+        let mut call = self.scripts.attempt.prepare_invoke();
+        call.key(self.keys.attempts(client, window_ms, window))
+            .arg(end_ms);
+        let n: u64 = self.invoke(call).await?;
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        if n > limit.limit {
+            let left = u64::try_from(end_ms - now_ms).unwrap_or(0);
+            return Err(Error::RateLimited {
+                retry_after: StdDuration::from_millis(left),
+            });
+        }
+        Ok(limit.limit - n)
     }
 
     async fn visits(&self, id: InvitationId) -> Result<Vec<Visit>, Error> {

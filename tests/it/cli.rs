@@ -782,6 +782,26 @@ mod with_store {
         );
         assert_eq!(code(&out), 6);
 
+        // Short codes.
+        let out = run(d, &with(&["code", "create"], &[&other]));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let short = stdout(&out).trim().to_owned();
+        assert_eq!(short.len(), 10);
+        let out = run(d, &with(&["code", "resolve"], &[&short.to_lowercase()]));
+        assert_eq!(stdout(&out).trim(), other);
+        let vanity = format!("LAUNCH-{}", id[..6].to_uppercase());
+        let out = run(d, &with(&["code", "create", "--code", &vanity], &[&other]));
+        assert_eq!(stdout(&out).trim(), vanity);
+        let out = run(d, &with(&["code", "create", "--code", &vanity], &[&token]));
+        assert_eq!(code(&out), 2);
+        assert!(stderr(&out).contains("already taken"), "{}", stderr(&out));
+        let mut typo: Vec<char> = short.chars().collect();
+        typo[0] = if typo[0] == 'A' { 'B' } else { 'A' };
+        let typo: String = typo.into_iter().collect();
+        let out = run(d, &with(&["code", "resolve"], &[&typo]));
+        assert_eq!(code(&out), 3, "{typo}: {}", stderr(&out));
+        assert!(stderr(&out).contains("typo"), "{}", stderr(&out));
+
         // Usage errors.
         let out = admit(d, &["status", &id]);
         assert_eq!(code(&out), 2);

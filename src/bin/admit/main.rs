@@ -118,6 +118,11 @@ enum Command {
     )]
     Redeem(store::RedeemArgs),
 
+    /// Short codes: create one for a token, or find the token behind one.
+    #[cfg(feature = "redis")]
+    #[command(subcommand)]
+    Code(store::CodeCommand),
+
     /// List recorded invitations that have not expired.
     #[cfg(feature = "redis")]
     #[command(after_help = "Example:\n  admit list --redis redis://127.0.0.1/ --inviter grace")]
@@ -165,5 +170,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Redeem(args) => store::redeem(args),
         #[cfg(feature = "redis")]
         Command::List(args) => store::list(args),
+        #[cfg(feature = "redis")]
+        Command::Code(command) => store::code(command),
     }
 }

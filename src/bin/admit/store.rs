@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use admit::store::{ListFilter, RedisStore, Store};
+use admit::store::{CodeSpec, ListFilter, RedisStore, Store};
 use admit::{Error, Invitation, InvitationId, Verifier, VerifyOptions, find_token};
-use clap::Args;
+use clap::{Args, Subcommand};
 use time::OffsetDateTime;
 
 use crate::Format;
@@ -361,4 +361,65 @@ pub(crate) fn list(args: ListArgs) -> Result<u8, CliError> {
         eprintln!("no active recorded invitations");
     }
     Ok(0)
+}
+
+#[derive(Subcommand)]
+pub(crate) enum CodeCommand {
+    /// Register a short code for a token (random, or --code for your own).
+    #[command(after_help = "Examples:\n  \
+        admit code create --redis redis://127.0.0.1/ 'https://acme.test/join?invitation=…'\n  \
+        admit code create --redis redis://127.0.0.1/ --code LAUNCH-2024 TOKEN")]
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Your own code (4 to 32 letters and digits), instead of a random one.
+        #[arg(long, value_name = "CODE")]
+        code: Option<String>,
+        /// Length of a random code: 8 or 10 characters, plus a check character.
+        #[arg(long, default_value_t = 8, conflicts_with = "code")]
+        length: usize,
+        /// The token, or a link holding one.
+        token: String,
+    },
+    /// Print the token behind a short code.
+    #[command(after_help = "Example:\n  admit code resolve --redis redis://127.0.0.1/ 7K3M-Q9XWD")]
+    Resolve {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The code, as typed (case, dashes and spaces do not matter).
+        code: String,
+    },
+}
+
+pub(crate) fn code(command: CodeCommand) -> Result<u8, CliError> {
+    match command {
+        CodeCommand::Create {
+            store,
+            code,
+            length,
+            token,
+        } => {
+            let conn = Connected::required(&store)?;
+            let token = find_token(&token).map_err(|e| CliError::admit("", &e))?;
+            let spec = match code {
+                Some(c) => CodeSpec::vanity(c),
+                None => CodeSpec::random_len(length),
+            };
+            let shown = conn
+                .runtime
+                .block_on(conn.store.create_code(&token, &spec))
+                .map_err(|e| CliError::admit("code", &e))?;
+            println!("{shown}");
+            Ok(0)
+        }
+        CodeCommand::Resolve { store, code } => {
+            let conn = Connected::required(&store)?;
+            let token = conn
+                .runtime
+                .block_on(conn.store.resolve_code(&code))
+                .map_err(|e| CliError::admit("code", &e))?;
+            println!("{token}");
+            Ok(0)
+        }
+    }
 }

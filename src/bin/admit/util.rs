@@ -68,7 +68,9 @@ pub(crate) fn exit_code(e: &Error) -> u8 {
         | "too_large"
         | "invalid_claim"
         | "missing_token"
-        | "invalid_url" => NOT_GENUINE,
+        | "invalid_url"
+        | "unknown_code"
+        | "mistyped_code" => NOT_GENUINE,
         _ => USAGE,
     }
 }

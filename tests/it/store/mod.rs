@@ -35,6 +35,13 @@ macro_rules! conformance {
                 concurrent_joiners_on_five_uses,
                 one_joiner_fifty_times_at_once,
                 revoke_during_a_burst,
+                codes_resolve_to_their_token,
+                codes_catch_typos_and_unknown_codes,
+                vanity_codes,
+                concurrent_creation_of_one_vanity_code,
+                tampered_code_entries_fail_verification,
+                codes_expire_with_their_invitation,
+                attempt_limiter_counts_per_client_and_window,
             );
         }
     };
