@@ -4,6 +4,7 @@ use core::fmt;
 
 use time::{Duration, OffsetDateTime};
 
+use crate::clock::Clock;
 use crate::error::Error;
 use crate::format::{self, MAX_TOKEN_BYTES};
 use crate::invitation::{DEFAULT_TTL, Invitation, InvitationBuilder, InvitationId};
@@ -35,6 +36,7 @@ pub struct Issuer {
     key: SigningKey,
     context: Context,
     default_ttl: Duration,
+    clock: Clock,
 }
 
 impl Issuer {
@@ -49,6 +51,7 @@ impl Issuer {
             key,
             context: Context::new(context)?,
             default_ttl: DEFAULT_TTL,
+            clock: Clock::default(),
         })
     }
 
@@ -56,6 +59,13 @@ impl Issuer {
     /// least one second, or minting such invitations fails with [`Error::InvalidClaim`].
     pub fn default_ttl(mut self, ttl: Duration) -> Issuer {
         self.default_ttl = ttl;
+        self
+    }
+
+    /// Reads the current time from `clock` instead of the system clock, for
+    /// [`Issuer::mint`] and [`Issuer::mint_many`] (tests that move time).
+    pub fn clock(mut self, clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Issuer {
+        self.clock = Clock::new(clock);
         self
     }
 
@@ -77,6 +87,7 @@ impl Issuer {
     /// A verifier for this issuer's tokens (same key, same context, default leeway).
     pub fn verifier(&self) -> Verifier {
         Verifier::from_parts(self.key.verifying_key().into(), self.context.clone())
+            .with_clock(self.clock.clone())
     }
 
     /// Mints an invitation now, with a random ID.
@@ -87,7 +98,7 @@ impl Issuer {
     /// OS RNG fails.
     #[cfg(feature = "rand")]
     pub fn mint(&self, invitation: impl AsRef<InvitationBuilder>) -> Result<Token, Error> {
-        self.mint_at(invitation, OffsetDateTime::now_utc())
+        self.mint_at(invitation, self.clock.now())
     }
 
     /// Mints an invitation as if the time were `now`, with a random ID.
@@ -155,7 +166,7 @@ impl Issuer {
         invitation: impl AsRef<InvitationBuilder>,
         count: usize,
     ) -> Result<Vec<Token>, Error> {
-        let now = OffsetDateTime::now_utc();
+        let now = self.clock.now();
         let mut tokens = Vec::with_capacity(count);
         let mut ids = Vec::with_capacity(MINT_BATCH.min(count));
         while tokens.len() < count {
@@ -223,6 +234,7 @@ impl fmt::Debug for Issuer {
             .field("key_id", &self.key.key_id())
             .field("context", &self.context)
             .field("default_ttl", &self.default_ttl)
+            .field("clock", &self.clock)
             .finish_non_exhaustive()
     }
 }

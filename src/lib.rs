@@ -36,6 +36,7 @@
 //! - `redis`, `cluster`: `store::RedisStore`, on Redis and Redis Cluster.
 //! - `axum`: `axum::Invited`, an extractor that verifies the link's token.
 //! - `cli`: the `admit` command-line tool.
+//! - `test-util`: `testing`, fixtures and a test clock for applications' own tests.
 
 #![forbid(unsafe_code)]
 
@@ -50,12 +51,13 @@ pub mod guide {}
 pub mod spec {}
 
 // The README's code must compile and run.
-#[cfg(all(doctest, feature = "rand"))]
+#[cfg(all(doctest, feature = "rand", feature = "test-util"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
 #[cfg(feature = "axum")]
 pub mod axum;
+mod clock;
 mod error;
 mod format;
 mod hex;
@@ -66,6 +68,8 @@ mod key;
 mod random;
 mod sig;
 pub mod store;
+#[cfg(feature = "test-util")]
+pub mod testing;
 mod url;
 mod verifier;
 

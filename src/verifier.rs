@@ -6,6 +6,7 @@ use core::ops::Deref;
 use ed25519_dalek::Signature;
 use time::{Duration, OffsetDateTime};
 
+use crate::clock::Clock;
 use crate::error::Error;
 use crate::format::{self, FORMAT_VERSION, MAX_TOKEN_BYTES};
 use crate::invitation::{Claims, Invitation};
@@ -48,6 +49,7 @@ pub struct Verifier {
     keys: KeySet,
     context: Context,
     leeway: Duration,
+    clock: Clock,
 }
 
 /// Extra conditions for [`Verifier::verify_with`]: the time to check at, and the email address
@@ -101,11 +103,17 @@ impl Verifier {
         Ok(Verifier::from_parts(keys.into(), Context::new(context)?))
     }
 
+    pub(crate) fn with_clock(mut self, clock: Clock) -> Verifier {
+        self.clock = clock;
+        self
+    }
+
     pub(crate) fn from_parts(keys: KeySet, context: Context) -> Verifier {
         Verifier {
             keys,
             context,
             leeway: DEFAULT_LEEWAY,
+            clock: Clock::default(),
         }
     }
 
@@ -113,6 +121,13 @@ impl Verifier {
     /// after its expiry it is still accepted. A negative leeway makes tokens expire early.
     pub fn leeway(mut self, leeway: Duration) -> Verifier {
         self.leeway = leeway;
+        self
+    }
+
+    /// Reads the current time from `clock` instead of the system clock — for tests that move
+    /// time (`admit::testing::TestClock`, feature `test-util`, is such a clock).
+    pub fn clock(mut self, clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Verifier {
+        self.clock = Clock::new(clock);
         self
     }
 
@@ -209,7 +224,7 @@ impl Verifier {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn verify_batch<T: AsRef<str>>(&self, tokens: &[T]) -> Vec<Result<Invitation, Error>> {
-        self.verify_batch_at(tokens, OffsetDateTime::now_utc())
+        self.verify_batch_at(tokens, self.clock.now())
     }
 
     /// Verifies many tokens as of `now`; see [`Verifier::verify_batch`].
@@ -299,7 +314,7 @@ impl Verifier {
         key_id: KeyId,
         options: VerifyOptions<'_>,
     ) -> Result<Invitation, Error> {
-        let now = options.at.unwrap_or_else(OffsetDateTime::now_utc);
+        let now = options.at.unwrap_or_else(|| self.clock.now());
         let now_s = now.unix_timestamp();
         let leeway = self.leeway.whole_seconds();
         if claims.issued_at.unix_timestamp() > now_s.saturating_add(leeway) {
@@ -329,6 +344,7 @@ impl fmt::Debug for Verifier {
             .field("keys", &self.keys)
             .field("context", &self.context)
             .field("leeway", &self.leeway)
+            .field("clock", &self.clock)
             .finish()
     }
 }

@@ -174,6 +174,7 @@ pub(crate) fn random(len: usize) -> Result<String, Error> {
 }
 
 /// How a code is shown: groups of four joined by dashes (`7K3M-Q9XWD`).
+#[cfg_attr(not(feature = "rand"), allow(dead_code))]
 pub(crate) fn display(canonical: &str) -> String {
     let mut out = String::with_capacity(canonical.len() + 3);
     for (i, c) in canonical.chars().enumerate() {

@@ -9,6 +9,8 @@ mod claims;
 #[cfg(feature = "cli")]
 mod cli;
 mod context;
+#[cfg(feature = "test-util")]
+mod fixtures;
 mod hostile;
 mod keys;
 mod limits;
