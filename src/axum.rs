@@ -1,7 +1,7 @@
-//! An axum extractor: handlers receive a verified [`Invitation`](crate::Invitation).
+//! An axum extractor: handlers receive a verified [`Invitation`].
 //!
 //! [`Invited`] reads the `invitation` query parameter, verifies it with the
-//! [`Verifier`](crate::Verifier) in the router's state, and hands the handler the invitation.
+//! [`Verifier`] in the router's state, and hands the handler the invitation.
 //! A missing or invalid token is answered with [`InvitationRejection`]: a short page with a
 //! fitting status (400, 403 or 410) and `Referrer-Policy: no-referrer`, which never says more
 //! than "this link is not valid". Take `Result<Invited, InvitationRejection>` to render your own
