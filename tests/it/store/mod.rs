@@ -35,10 +35,13 @@ macro_rules! conformance {
                 concurrent_joiners_on_five_uses,
                 one_joiner_fifty_times_at_once,
                 revoke_during_a_burst,
-                codes_resolve_to_their_token,
-                codes_catch_typos_and_unknown_codes,
                 vanity_codes,
                 concurrent_creation_of_one_vanity_code,
+            );
+            // Random short codes draw from the OS RNG: the `rand` feature.
+            conformance!(@gated [feature = "rand"] $make;
+                codes_resolve_to_their_token,
+                codes_catch_typos_and_unknown_codes,
                 tampered_code_entries_fail_verification,
                 codes_expire_with_their_invitation,
                 attempt_limiter_counts_per_client_and_window,
@@ -46,7 +49,11 @@ macro_rules! conformance {
         }
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
+        conformance!(@gated [all()] $make; $($name),*);
+    };
+    (@gated [$cfg:meta] $make:expr; $($name:ident),* $(,)?) => {
         $(
+            #[cfg($cfg)]
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
                 if let Some(h) = $make.await {
