@@ -520,8 +520,11 @@ pub async fn revoke_during_a_burst<H: Harness>(h: H) {
 
 // --- Short codes and the attempt limiter ----------------------------------------------------
 
-use admit::store::{CodeSpec, RateLimit};
+use admit::store::CodeSpec;
+#[cfg(feature = "rand")]
+use admit::store::RateLimit;
 
+#[cfg(feature = "rand")]
 pub async fn codes_resolve_to_their_token<H: Harness>(h: H) {
     let s = h.store();
     let token = mint_at(Invitation::builder().max_uses(2), h.now());
@@ -573,6 +576,7 @@ pub async fn codes_resolve_to_their_token<H: Harness>(h: H) {
     );
 }
 
+#[cfg(feature = "rand")]
 pub async fn codes_catch_typos_and_unknown_codes<H: Harness>(h: H) {
     let s = h.store();
     let token = mint_at(Invitation::builder(), h.now());
@@ -690,6 +694,7 @@ pub async fn concurrent_creation_of_one_vanity_code<H: Harness>(h: H) {
 }
 
 /// The store hands back whatever it holds; the signature check is what protects a code.
+#[cfg(feature = "rand")]
 pub async fn tampered_code_entries_fail_verification<H: Harness>(h: H) {
     let s = h.store();
     let token = mint_at(Invitation::builder(), h.now());
@@ -710,6 +715,7 @@ pub async fn tampered_code_entries_fail_verification<H: Harness>(h: H) {
     );
 }
 
+#[cfg(feature = "rand")]
 pub async fn codes_expire_with_their_invitation<H: Harness>(h: H) {
     let s = h.with(Duration::ZERO, 100).await;
     let short = mint_at(Invitation::builder().ttl(Duration::seconds(2)), h.now());
@@ -730,6 +736,7 @@ pub async fn codes_expire_with_their_invitation<H: Harness>(h: H) {
     assert_eq!(code.unwrap_err().code(), "expired");
 }
 
+#[cfg(feature = "rand")]
 pub async fn attempt_limiter_counts_per_client_and_window<H: Harness>(h: H) {
     let s = h.store();
     let client = format!("203.0.113.{}", h.now().unix_timestamp_nanos() % 250);
