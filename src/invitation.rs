@@ -491,22 +491,8 @@ pub(crate) fn validate(claims: &Claims) -> Result<(), Error> {
     if claims.max_uses == Some(0) {
         return Err(Error::claim(Claim::MaxUses, "max uses must be at least 1"));
     }
-    if let Some(inviter) = claims.inviter() {
-        if inviter.is_empty() {
-            return Err(Error::claim(Claim::Inviter, "inviter must not be empty"));
-        }
-        if inviter.len() > MAX_INVITER_LEN {
-            return Err(Error::claim(
-                Claim::Inviter,
-                "inviter must be at most 64 bytes",
-            ));
-        }
-        if inviter.chars().any(char::is_control) {
-            return Err(Error::claim(
-                Claim::Inviter,
-                "inviter must not contain control characters",
-            ));
-        }
+    if let Some(reason) = claims.inviter().and_then(inviter_problem) {
+        return Err(Error::claim(Claim::Inviter, reason));
     }
     if let Some(data) = &claims.data
         && data.len() > MAX_DATA_LEN
@@ -517,6 +503,19 @@ pub(crate) fn validate(claims: &Claims) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+/// What is wrong with an inviter, if anything: the one rule for claims and store arguments.
+pub(crate) fn inviter_problem(inviter: &str) -> Option<&'static str> {
+    if inviter.is_empty() {
+        Some("inviter must not be empty")
+    } else if inviter.len() > MAX_INVITER_LEN {
+        Some("inviter must be at most 64 bytes")
+    } else if inviter.chars().any(char::is_control) {
+        Some("inviter must not contain control characters")
+    } else {
+        None
+    }
 }
 
 /// Puts an email address in the form invitations carry: trimmed and lower-cased (Unicode

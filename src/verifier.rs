@@ -233,11 +233,10 @@ impl Verifier {
         tokens: &[T],
         now: OffsetDateTime,
     ) -> Vec<Result<Invitation, Error>> {
-        struct Pending {
+        struct Pending<'k> {
             index: usize,
             claims: Claims,
-            key_id: KeyId,
-            key: ed25519_dalek::VerifyingKey,
+            entry: &'k KeyEntry,
             message: Vec<u8>,
             signature: [u8; format::SIGNATURE_LEN],
         }
@@ -255,8 +254,8 @@ impl Verifier {
                     continue;
                 }
             };
-            let key = match self.key(decoded.key_id) {
-                Ok(key) => key,
+            let entry = match self.key(decoded.key_id) {
+                Ok(entry) => entry,
                 Err(e) => {
                     results[index] = Err(e);
                     continue;
@@ -270,8 +269,7 @@ impl Verifier {
             message.extend_from_slice(decoded.body);
             pending.push(Pending {
                 index,
-                key_id: decoded.key_id,
-                key: *key.key.dalek(),
+                entry,
                 claims: decoded.claims,
                 message,
                 signature: decoded.signature,
@@ -284,18 +282,15 @@ impl Verifier {
                 .iter()
                 .map(|p| Signature::from_bytes(&p.signature))
                 .collect();
-            let keys: Vec<ed25519_dalek::VerifyingKey> = pending.iter().map(|p| p.key).collect();
+            let keys: Vec<ed25519_dalek::VerifyingKey> =
+                pending.iter().map(|p| *p.entry.key.dalek()).collect();
             sig::verify_batch(&messages, &signatures, &keys).is_ok()
         };
         let options = VerifyOptions::new().at(now);
         for p in pending {
-            let signed = all_good
-                || self
-                    .key(p.key_id)
-                    .and_then(|key| sig::verify_message(key, &p.message, &p.signature))
-                    .is_ok();
+            let signed = all_good || sig::verify_message(p.entry, &p.message, &p.signature).is_ok();
             results[p.index] = if signed {
-                self.accept(p.claims, p.key_id, options)
+                self.accept(p.claims, p.entry.key.key_id(), options)
             } else {
                 Err(Error::BadSignature)
             };

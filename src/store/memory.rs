@@ -9,7 +9,7 @@ use super::code::check_client;
 use super::{
     CodeSpec, DEFAULT_MARGIN, DEFAULT_VISIT_CAP, IssuedInvitation, Joiner, ListFilter, RateLimit,
     Redemption, Status, Store, Visit, check_inviter, check_joiner, check_note, code_forget_at,
-    forget_at, lookup_code, new_code, refuse_if_forgotten,
+    forget_at, lookup_code, new_code, refuse_if_forgotten, unix_ms,
 };
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
@@ -509,7 +509,7 @@ impl Store for MemoryStore {
         check_client(client)?;
         let window_ms = limit.validate()?;
         let now = self.now();
-        let now_ms = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+        let now_ms = unix_ms(now);
         let window = now_ms / window_ms;
         let end = OffsetDateTime::from_unix_timestamp_nanos(
             i128::from(window.saturating_add(1).saturating_mul(window_ms)) * 1_000_000,

@@ -28,7 +28,7 @@ use core::future::Future;
 use time::{Duration, OffsetDateTime};
 
 use crate::error::Error;
-use crate::invitation::{Invitation, InvitationId};
+use crate::invitation::{Claims, Invitation, InvitationId};
 use crate::verifier::{Verifier, VerifyOptions};
 
 mod code;
@@ -386,20 +386,16 @@ pub(crate) fn lookup_code(code: &str) -> Result<String, Error> {
     Ok(canonical)
 }
 
-/// When the store may forget a code for `token`: its expiry plus the margin.
+/// When the store may forget a code for `token`: its expiry plus the margin. A code for an
+/// invitation the store would already have forgotten is refused as expired.
 pub(crate) fn code_forget_at(
     token: &str,
     margin: Duration,
     now: OffsetDateTime,
 ) -> Result<Option<OffsetDateTime>, Error> {
     let seen = crate::verifier::inspect_unverified(token)?;
-    let forget = seen.expires_at().map(|e| e.saturating_add(margin));
-    if let (Some(expired_at), Some(forget)) = (seen.expires_at(), forget)
-        && now >= forget
-    {
-        return Err(Error::Expired { expired_at, now });
-    }
-    Ok(forget)
+    refuse_if_forgotten(&seen, margin, now)?;
+    Ok(forget_at(&seen, margin))
 }
 
 pub(crate) fn check_joiner(joiner: &str) -> Result<(), Error> {
@@ -426,16 +422,13 @@ pub(crate) fn check_joiner(joiner: &str) -> Result<(), Error> {
 }
 
 pub(crate) fn check_inviter(inviter: &str) -> Result<(), Error> {
-    if inviter.is_empty()
-        || inviter.len() > crate::invitation::MAX_INVITER_LEN
-        || inviter.chars().any(char::is_control)
-    {
-        return Err(Error::InvalidArgument {
+    match crate::invitation::inviter_problem(inviter) {
+        Some(reason) => Err(Error::InvalidArgument {
             name: "inviter",
-            reason: "must be 1 to 64 bytes without control characters",
-        });
+            reason,
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 pub(crate) fn check_note(name: &'static str, note: &str) -> Result<(), Error> {
@@ -458,23 +451,28 @@ pub(crate) fn check_note(name: &'static str, note: &str) -> Result<(), Error> {
 }
 
 /// When the store may forget an invitation: its expiry plus the margin (`None`: never).
-pub(crate) fn forget_at(invitation: &Invitation, margin: Duration) -> Option<OffsetDateTime> {
-    invitation.expires_at().map(|e| e.saturating_add(margin))
+pub(crate) fn forget_at(claims: &Claims, margin: Duration) -> Option<OffsetDateTime> {
+    claims.expires_at().map(|e| e.saturating_add(margin))
 }
 
 /// A redemption after the store would have forgotten the invitation must not start a new
 /// count, so it is refused as expired.
 pub(crate) fn refuse_if_forgotten(
-    invitation: &Invitation,
+    claims: &Claims,
     margin: Duration,
     now: OffsetDateTime,
 ) -> Result<(), Error> {
-    match (invitation.expires_at(), forget_at(invitation, margin)) {
+    match (claims.expires_at(), forget_at(claims, margin)) {
         (Some(expired_at), Some(forget)) if now >= forget => {
             Err(Error::Expired { expired_at, now })
         }
         _ => Ok(()),
     }
+}
+
+/// A time as Unix milliseconds, as Redis keeps times.
+pub(crate) fn unix_ms(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
 /// Verification and a store together: the two calls a sign-up flow makes.

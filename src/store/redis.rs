@@ -10,7 +10,7 @@ use super::code::check_client;
 use super::{
     CodeSpec, DEFAULT_MARGIN, DEFAULT_VISIT_CAP, IssuedInvitation, Joiner, ListFilter, RateLimit,
     Redemption, Status, Store, Visit, check_inviter, check_joiner, check_note, code_forget_at,
-    forget_at, lookup_code, new_code, refuse_if_forgotten,
+    forget_at, lookup_code, new_code, refuse_if_forgotten, unix_ms,
 };
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
@@ -526,10 +526,6 @@ fn bad_reply() -> Error {
     Error::StoreUnavailable {
         reason: "unexpected reply from Redis".into(),
     }
-}
-
-fn unix_ms(t: OffsetDateTime) -> i64 {
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
 fn from_unix_ms(ms: i64) -> Result<OffsetDateTime, Error> {

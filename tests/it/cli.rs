@@ -61,7 +61,7 @@ fn stderr(out: &Output) -> String {
 /// A directory with key.pem and pub.pem made by `admit keygen` / `admit pubkey`.
 fn keyed() -> TempDir {
     let dir = tempdir();
-    let d = dir.as_path();
+    let d = dir.path();
     assert_eq!(code(&admit(d, &["keygen", "--out", "key.pem"])), 0);
     let out = admit(d, &["pubkey", "--key", "key.pem"]);
     assert_eq!(code(&out), 0);
@@ -87,7 +87,7 @@ fn verify(d: &Path, token: &str, extra: &[&str]) -> Output {
 #[test]
 fn keygen_writes_a_private_file_and_refuses_to_overwrite() {
     let dir = tempdir();
-    let d = dir.as_path();
+    let d = dir.path();
     let out = admit(d, &["keygen", "--out", "key.pem"]);
     assert_eq!(code(&out), 0);
     assert!(stderr(&out).contains("key ID"));
@@ -119,7 +119,7 @@ fn keygen_writes_a_private_file_and_refuses_to_overwrite() {
 #[test]
 fn pubkey_prints_spki_and_the_key_id() {
     let dir = keyed();
-    let d = dir.as_path();
+    let d = dir.path();
     let out = admit(d, &["pubkey", "--key", "key.pem"]);
     let pem = stdout(&out);
     assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n"));
@@ -139,7 +139,7 @@ fn openssl_keys_mint_and_verify() {
         return;
     }
     let dir = tempdir();
-    let d = dir.as_path();
+    let d = dir.path();
     let ok = |args: &[&str]| {
         let s = Command::new("openssl")
             .args(args)
@@ -165,7 +165,7 @@ fn openssl_keys_mint_and_verify() {
 #[test]
 fn verify_exit_codes() {
     let dir = keyed();
-    let d = dir.as_path();
+    let d = dir.path();
     let token = mint_one(d, &["--email", "ada@example.com", "--ttl", "1h"]);
     let link = format!("https://acme.test/join?x=1&invitation={token}");
     let cases: Vec<(String, Vec<&str>, i32, &str)> = vec![
@@ -207,7 +207,7 @@ fn verify_exit_codes() {
     }
     // Another key: unknown key, exit 3.
     let other = keyed();
-    std::fs::copy(other.as_path().join("pub.pem"), d.join("other.pem")).unwrap();
+    std::fs::copy(other.path().join("pub.pem"), d.join("other.pem")).unwrap();
     let out = admit(
         d,
         &["verify", "--pub", "other.pem", "--context", CTX, &token],
@@ -282,7 +282,7 @@ fn verify_exit_codes() {
 #[test]
 fn verify_reads_stdin_one_result_per_line() {
     let dir = keyed();
-    let d = dir.as_path();
+    let d = dir.path();
     let good = mint_one(d, &[]);
     let good2 = mint_one(d, &["--url", "https://acme.test/join"]);
     let mut input = format!("{good}\n\ngarbage\n{good2}\r\n").into_bytes();
@@ -333,7 +333,7 @@ fn verify_reads_stdin_one_result_per_line() {
 #[test]
 fn mint_ten_thousand_distinct_tokens_that_all_verify() {
     let dir = keyed();
-    let d = dir.as_path();
+    let d = dir.path();
     let out = admit(
         d,
         &[
@@ -369,7 +369,7 @@ fn mint_ten_thousand_distinct_tokens_that_all_verify() {
 #[test]
 fn mint_options_and_formats() {
     let dir = keyed();
-    let d = dir.as_path();
+    let d = dir.path();
     let link = mint_one(
         d,
         &[
@@ -475,7 +475,7 @@ fn mint_options_and_formats() {
 #[test]
 fn mint_from_an_email_file_reports_bad_lines_and_mints_the_rest() {
     let dir = keyed();
-    let d = dir.as_path();
+    let d = dir.path();
     std::fs::write(
         d.join("people.txt"),
         "# invited on launch day\nada@example.com\n\nnot-an-address\nBob@Example.com\n",
@@ -578,7 +578,7 @@ fn mint_from_an_email_file_reports_bad_lines_and_mints_the_rest() {
 #[test]
 fn inspect_says_plainly_that_it_did_not_verify() {
     let dir = keyed();
-    let d = dir.as_path();
+    let d = dir.path();
     let token = mint_one(d, &["--email", "ada@example.com", "--inviter", "grace"]);
     let out = admit(
         d,
@@ -611,7 +611,7 @@ fn help_has_examples() {
         vec!["verify", "--help"],
         vec!["keygen", "--help"],
     ] {
-        let out = admit(dir.as_path(), &cmd);
+        let out = admit(dir.path(), &cmd);
         assert_eq!(code(&out), 0);
         assert!(stdout(&out).contains("Example"), "{cmd:?}");
     }
@@ -644,7 +644,7 @@ mod with_store {
         let prefix = unique_prefix();
         let s = store_args(&url, &prefix);
         let dir = keyed();
-        let d = dir.as_path();
+        let d = dir.path();
         let with = |head: &[&str], tail: &[&str]| -> Vec<String> {
             let mut v: Vec<String> = head.iter().map(|x| x.to_string()).collect();
             v.extend(s.iter().cloned());

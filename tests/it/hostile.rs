@@ -126,7 +126,7 @@ mod cli {
         let dir = crate::keys::tempdir();
         let key = SigningKey::from_bytes(&[1; 32]);
         std::fs::write(
-            dir.as_path().join("pub.pem"),
+            dir.path().join("pub.pem"),
             key.verifying_key().to_public_key_pem().unwrap(),
         )
         .unwrap();
@@ -141,7 +141,7 @@ mod cli {
         let out = Command::new(env!("CARGO_BIN_EXE_admit"))
             .args(["verify", "--pub", "pub.pem", "--context", CONTEXT])
             .arg(bad)
-            .current_dir(dir.as_path())
+            .current_dir(dir.path())
             .env_remove("ADMIT_REDIS_URL")
             .output()
             .unwrap();
@@ -182,7 +182,7 @@ mod cli {
                 "--at",
                 "2027-01-15T08:00:00Z",
             ])
-            .current_dir(dir.as_path())
+            .current_dir(dir.path())
             .env_remove("ADMIT_REDIS_URL")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -112,7 +112,7 @@ fn openssl_interop() {
         return;
     }
     let dir = tempdir();
-    let d = dir.as_path();
+    let d = dir.path();
     openssl(&["genpkey", "-algorithm", "ed25519", "-out", "key.pem"], d);
     openssl(&["pkey", "-in", "key.pem", "-pubout", "-out", "pub.pem"], d);
     let key_pem = std::fs::read_to_string(d.join("key.pem")).unwrap();
@@ -178,29 +178,8 @@ fn openssl_interop() {
     assert_eq!(got.id(), admit::InvitationId::from_bytes([4; 12]));
 }
 
-/// A temporary directory removed on drop (std only).
-pub struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    pub fn as_path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+pub use crate::support::redis_server::TempDir;
 
 pub fn tempdir() -> TempDir {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "admit-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&path).unwrap();
-    TempDir(path)
+    TempDir::new("test")
 }
