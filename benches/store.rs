@@ -23,6 +23,18 @@ mod redis_server;
 
 const TASKS: u64 = 64;
 
+/// The floor for `redeem`: the least a one-round-trip join can do (revoked? already joined?
+/// under the limit? then record), with no rules, no expiry and no initialization marker.
+const FLOOR_SCRIPT: &str = r"
+local s = redis.call('HMGET', KEYS[1], 'rev', 'n', ARGV[1])
+if s[1] then return -1 end
+if s[3] then return -2 end
+local n = tonumber(s[2] or '0')
+if n >= tonumber(ARGV[3]) then return -3 end
+redis.call('HSET', KEYS[1], 'n', n + 1, ARGV[1], ARGV[2])
+return n + 1
+";
+
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -61,6 +73,8 @@ fn bench(c: &mut Criterion) {
             .clone(),
     );
     let counter_key = format!("{prefix}counter");
+    let floor_key = format!("{prefix}{{floor}}:s");
+    let floor = Arc::new(redis::Script::new(FLOOR_SCRIPT));
     let joiner = Arc::new(AtomicU64::new(0));
 
     let mut g = c.benchmark_group("redis_1_task");
@@ -119,6 +133,19 @@ fn bench(c: &mut Criterion) {
                         .query_async(&mut raw)
                         .await
                         .unwrap();
+                }
+            }))
+        })
+    });
+    g.bench_function("floor_join_script", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(spread(iters, |_| {
+                let (mut raw, floor, key) = (raw.clone(), floor.clone(), floor_key.clone());
+                let n = joiner.fetch_add(1, Ordering::Relaxed);
+                async move {
+                    let mut call = floor.prepare_invoke();
+                    call.key(key).arg(format!("u{n}")).arg(n).arg(u64::MAX / 2);
+                    let _: i64 = call.invoke_async(&mut raw).await.unwrap();
                 }
             }))
         })

@@ -151,6 +151,31 @@ pub enum Error {
         after: core::time::Duration,
     },
 
+    /// The store's server is set up so that it could silently lose revocations or use counts
+    /// (say, Redis with `maxmemory` and an evicting `maxmemory-policy`), or it cannot be
+    /// checked. The store refuses to work rather than break its promises quietly.
+    #[error("unsafe store setting: {setting} is {found}; {fix}")]
+    StoreMisconfigured {
+        /// The setting, as the server names it (`maxmemory-policy`, `clock offset`, …).
+        setting: &'static str,
+        /// What the store found.
+        found: String,
+        /// What to do about it.
+        fix: &'static str,
+    },
+
+    /// The store holds no initialization marker where it must: either a brand-new server that
+    /// was never initialized, or one whose data was lost (restarted empty, flushed, a failover
+    /// to an empty replica). The two look the same, so the store refuses every call until the
+    /// application or an operator initializes it deliberately — as new, or after data loss with
+    /// a revocation cut-off (`admit store init`, `RedisStoreBuilder::init`).
+    #[error(
+        "store is not initialized: a new server needs `admit store init` once; one that had \
+         data lost it, so recover with `admit store init --revoke-issued-before <time of the \
+         loss>` (see SECURITY.md)"
+    )]
+    StoreNotInitialized,
+
     /// A short code is already taken by another invitation.
     #[error("that code is already taken")]
     CodeTaken,
@@ -211,6 +236,8 @@ impl Error {
             Error::UsedUp { .. } => "used_up",
             Error::StoreUnavailable { .. } => "store_unavailable",
             Error::StoreTimeout { .. } => "store_timeout",
+            Error::StoreMisconfigured { .. } => "store_misconfigured",
+            Error::StoreNotInitialized => "store_not_initialized",
             Error::InvalidArgument { .. } => "invalid_argument",
             Error::CodeTaken => "code_taken",
             Error::UnknownCode => "unknown_code",

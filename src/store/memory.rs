@@ -6,10 +6,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use time::{Duration, OffsetDateTime};
 
 use super::code::check_client;
+use super::rules::first_covering;
 use super::{
-    CodeSpec, DEFAULT_MARGIN, DEFAULT_VISIT_CAP, IssuedInvitation, Joiner, ListFilter, RateLimit,
-    Redemption, Status, Store, Visit, check_inviter, check_joiner, check_note, code_forget_at,
-    forget_at, lookup_code, new_code, refuse_if_forgotten, unix_ms,
+    CodeSpec, Cutoff, DEFAULT_MARGIN, DEFAULT_VISIT_CAP, Health, HealthCheck, IssuedInvitation,
+    Joiner, ListFilter, RateLimit, Redemption, RevocationRule, Status, Store, Verdict, Visit,
+    check_inviter, check_joiner, check_note, code_forget_at, forget_at, lookup_code, new_code,
+    refuse_if_forgotten, revocation_forget_at, unix_ms,
 };
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
@@ -19,8 +21,9 @@ type ClockFn = dyn Fn() -> OffsetDateTime + Send + Sync;
 /// A [`Store`] in this process's memory: the embedded default.
 ///
 /// Correct for one process (every operation holds one lock, so redemption is atomic across
-/// threads and tasks), gone when the process exits. Use `RedisStore` (feature `redis`) when
-/// several processes or machines share invitations.
+/// threads and tasks), gone when the process exits: a restart forgets every revocation and use
+/// count, and [`Store::health`] says so with a warning. Use `RedisStore` (feature `redis`) when
+/// several processes or machines share invitations, or when state must survive a restart.
 ///
 /// Expired state is dropped as it is met and by a sweep at most once a second during writes:
 /// memory stays bounded by the invitations that are still live, with no cleanup job.
@@ -60,6 +63,7 @@ struct Shared {
 #[derive(Default)]
 struct Inner {
     entries: HashMap<InvitationId, Entry>,
+    /// Revocation rules: cut-offs in Unix milliseconds, for everyone and per inviter.
     rule_all: Option<i64>,
     rule_inviter: HashMap<String, i64>,
     /// Canonical code → (token text, when to forget it).
@@ -76,6 +80,9 @@ struct Entry {
     uses: u32,
     max_uses: Option<u32>,
     revoked_at: Option<OffsetDateTime>,
+    /// Issue time (Unix seconds) and inviter, once a redemption or a record showed them: what
+    /// [`Store::status`] needs to name the rule that revokes the invitation.
+    seen: Option<(i64, Option<String>)>,
     joiners: HashMap<String, OffsetDateTime>,
     issued: Option<IssuedInvitation>,
     visits: VecDeque<Visit>,
@@ -251,29 +258,55 @@ impl Inner {
         self.entries.get(&id).filter(|e| e.is_live(now))
     }
 
-    fn revoked_by_rule(&self, invitation: &Invitation) -> bool {
-        let issued = invitation.issued_at().unix_timestamp();
-        if self.rule_all.is_some_and(|before| issued < before) {
-            return true;
-        }
-        invitation
-            .inviter()
-            .and_then(|inviter| self.rule_inviter.get(inviter))
-            .is_some_and(|before| issued < *before)
+    /// The rule that revokes an invitation issued in second `issued_s` by `inviter`, if any.
+    fn rule_for(&self, issued_s: i64, inviter: Option<&str>) -> Option<RevocationRule> {
+        let of_inviter = inviter.and_then(|i| self.rule_inviter.get(i)).copied();
+        first_covering(self.rule_all, of_inviter, issued_s, inviter)
     }
 
-    fn check(&self, invitation: &Invitation, now: OffsetDateTime) -> Result<(), Error> {
-        let revoked = self
+    fn entry_rule(&self, entry: &Entry) -> Option<RevocationRule> {
+        let (issued_s, inviter) = entry.seen.as_ref()?;
+        self.rule_for(*issued_s, inviter.as_deref())
+    }
+
+    /// Refuses a revoked invitation (by ID or by a rule).
+    fn check_revoked(&self, invitation: &Invitation, now: OffsetDateTime) -> Result<(), Error> {
+        let by_id = self
             .live(invitation.id(), now)
             .is_some_and(|e| e.revoked_at.is_some());
-        if revoked || self.revoked_by_rule(invitation) {
+        let by_rule = || {
+            self.rule_for(
+                invitation.issued_at().unix_timestamp(),
+                invitation.inviter(),
+            )
+            .is_some()
+        };
+        if by_id || by_rule() {
             return Err(Error::Revoked);
         }
         Ok(())
     }
+
+    /// Refuses a revoked or used-up invitation.
+    fn check(&self, invitation: &Invitation, now: OffsetDateTime) -> Result<(), Error> {
+        self.check_revoked(invitation, now)?;
+        match (invitation.max_uses(), self.live(invitation.id(), now)) {
+            (Some(max_uses), Some(e)) if e.uses >= max_uses => Err(Error::UsedUp { max_uses }),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Entry {
+    fn see(&mut self, invitation: &Invitation) {
+        self.seen.get_or_insert_with(|| {
+            (
+                invitation.issued_at().unix_timestamp(),
+                invitation.inviter().map(str::to_owned),
+            )
+        });
+    }
+
     fn is_empty(&self) -> bool {
         self.uses == 0
             && self.revoked_at.is_none()
@@ -290,7 +323,7 @@ impl Store for MemoryStore {
         refuse_if_forgotten(invitation, self.shared.margin, now)?;
         let until = forget_at(invitation, self.shared.margin);
         let mut inner = self.write(now);
-        inner.check(invitation, now)?;
+        inner.check_revoked(invitation, now)?;
         let entry = inner.entry(invitation.id(), now, until);
         if let Some(&joined_at) = entry.joiners.get(joiner) {
             return Ok(Redemption {
@@ -307,6 +340,7 @@ impl Store for MemoryStore {
         }
         entry.uses = entry.uses.saturating_add(1);
         entry.joiners.insert(joiner.to_owned(), now);
+        entry.see(invitation);
         Ok(Redemption {
             uses: entry.uses,
             joined_at: now,
@@ -333,17 +367,18 @@ impl Store for MemoryStore {
         expires_at: Option<OffsetDateTime>,
     ) -> Result<bool, Error> {
         let now = self.now();
+        let forget = revocation_forget_at(expires_at, self.shared.margin, now)?;
         let mut inner = self.write(now);
         let existed = inner.live(id, now).is_some();
         let entry = inner.entries.entry(id).or_default();
         if !existed {
             // New state: kept until the given expiry, or forever when it is unknown.
             *entry = Entry {
-                forget_at: expires_at.map(|e| e.saturating_add(self.shared.margin)),
+                forget_at: forget,
                 ..Entry::default()
             };
-        } else if let (Some(current), Some(e)) = (entry.forget_at, expires_at) {
-            entry.forget_at = Some(current.max(e.saturating_add(self.shared.margin)));
+        } else if let (Some(current), Some(forget)) = (entry.forget_at, forget) {
+            entry.forget_at = Some(current.max(forget));
         }
         let newly = entry.revoked_at.is_none();
         entry.revoked_at.get_or_insert(now);
@@ -352,13 +387,13 @@ impl Store for MemoryStore {
 
     async fn revoke_issued_before(
         &self,
-        before: OffsetDateTime,
+        before: impl Into<Cutoff> + Send,
         inviter: Option<&str>,
     ) -> Result<(), Error> {
         if let Some(inviter) = inviter {
             check_inviter(inviter)?;
         }
-        let before = before.unix_timestamp();
+        let before = before.into().checked_ms(self.now())?;
         let mut inner = self.lock();
         let rule = match inviter {
             None => &mut inner.rule_all,
@@ -375,20 +410,60 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn revocation_rules(&self) -> Result<Vec<RevocationRule>, Error> {
+        let inner = self.lock();
+        let at = |ms: i64| {
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).map_err(|_| {
+                Error::InvalidArgument {
+                    name: "before",
+                    reason: "out of range",
+                }
+            })
+        };
+        let mut rules = Vec::new();
+        if let Some(ms) = inner.rule_all {
+            rules.push(RevocationRule::new(at(ms)?, None));
+        }
+        let mut by_inviter: Vec<(&String, &i64)> = inner.rule_inviter.iter().collect();
+        by_inviter.sort();
+        for (inviter, ms) in by_inviter {
+            rules.push(RevocationRule::new(at(*ms)?, Some(inviter)));
+        }
+        Ok(rules)
+    }
+
+    async fn health(&self) -> Result<Health, Error> {
+        Ok(Health {
+            backend: "memory",
+            checks: vec![
+                HealthCheck::new(
+                    "persistence",
+                    None,
+                    "none: this process's memory",
+                    Verdict::Warning,
+                    "revocations, use counts and rules are lost when the process exits, and a \
+                     restarted process admits again what was revoked or used up; use a Redis \
+                     store where that matters",
+                ),
+                HealthCheck::new(
+                    "sharing",
+                    None,
+                    "one process",
+                    Verdict::Ok,
+                    "atomic across this process's threads and tasks; other processes have \
+                     their own state",
+                ),
+            ],
+        })
+    }
+
     async fn status(&self, id: InvitationId) -> Result<Status, Error> {
         let now = self.now();
         let inner = self.lock();
         let Some(entry) = inner.live(id, now) else {
-            return Ok(Status {
-                id,
-                known: false,
-                uses: 0,
-                max_uses: None,
-                revoked_at: None,
-                joiners: Vec::new(),
-                issued: None,
-            });
+            return Ok(Status::unknown(id));
         };
+        let revoked_by_rule = inner.entry_rule(entry);
         let mut joiners: Vec<Joiner> = entry
             .joiners
             .iter()
@@ -406,10 +481,12 @@ impl Store for MemoryStore {
                 .max_uses
                 .or(entry.issued.as_ref().and_then(|i| i.max_uses)),
             revoked_at: entry.revoked_at,
+            revoked_by_rule: revoked_by_rule.clone(),
             joiners,
             issued: entry.issued.as_ref().map(|issued| IssuedInvitation {
                 uses: entry.uses,
                 revoked_at: entry.revoked_at,
+                revoked_by_rule,
                 ..issued.clone()
             }),
         })
@@ -427,6 +504,7 @@ impl Store for MemoryStore {
         let until = forget_at(invitation, self.shared.margin);
         let mut inner = self.write(now);
         let entry = inner.entry(invitation.id(), now, until);
+        entry.see(invitation);
         entry.issued = Some(IssuedInvitation {
             id: invitation.id(),
             issued_at: invitation.issued_at(),
@@ -437,6 +515,7 @@ impl Store for MemoryStore {
             description: description.map(str::to_owned),
             uses: 0,
             revoked_at: None,
+            revoked_by_rule: None,
         });
         Ok(())
     }
@@ -456,6 +535,7 @@ impl Store for MemoryStore {
                 (active && matches).then(|| IssuedInvitation {
                     uses: e.uses,
                     revoked_at: e.revoked_at,
+                    revoked_by_rule: inner.entry_rule(e),
                     ..issued.clone()
                 })
             })

@@ -10,7 +10,8 @@
 //! - `RedisStore` (feature `redis`; Redis Cluster with feature `cluster`): shared by every
 //!   process and machine, atomic through Lua scripts, with a deadline on every call.
 //!
-//! Semantics common to both:
+//! A store keeps two promises: **a revoked invitation stays revoked**, and **an N-use invitation
+//! admits at most N joiners**. Semantics common to both backends:
 //!
 //! - [`Store::redeem`] is atomic: a revoked invitation fails with [`Error::Revoked`]; one at its
 //!   limit with [`Error::UsedUp`]; a joiner that already redeemed it gets its first redemption
@@ -22,6 +23,11 @@
 //!   by itself. No cleanup job. State of invitations that never expire stays until deleted.
 //! - Every failure to reach the store is an error ([`Error::StoreUnavailable`],
 //!   [`Error::StoreTimeout`]), never a success: callers fail closed.
+//! - Whatever could break the promises silently is refused instead: a Redis that may evict
+//!   keys ([`Error::StoreMisconfigured`]), a Redis whose data was lost or never initialized
+//!   ([`Error::StoreNotInitialized`]), a revocation that would be forgotten before its
+//!   invitation expires, a cut-off in the future. [`Store::health`] reports each setting the
+//!   promises depend on, with a verdict.
 
 use core::future::Future;
 
@@ -32,16 +38,24 @@ use crate::invitation::{Claims, Invitation, InvitationId};
 use crate::verifier::{Verifier, VerifyOptions};
 
 mod code;
+mod health;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+mod rules;
 #[cfg(feature = "cluster")]
 mod slot;
+mod status;
 
 pub use code::{CodeSpec, DEFAULT_CODE_LEN, RateLimit, VANITY_LEN};
+pub use health::{Health, HealthCheck, Verdict};
 pub use memory::{MemoryStore, MemoryStoreBuilder};
 #[cfg(feature = "redis")]
-pub use redis::{DEFAULT_DEADLINE, DEFAULT_PREFIX, RedisStore, RedisStoreBuilder};
+pub use redis::{
+    DEFAULT_DEADLINE, DEFAULT_PREFIX, DEFAULT_RECHECK, Init, RedisStore, RedisStoreBuilder,
+};
+pub use rules::{Cutoff, RevocationRule};
+pub use status::{IssuedInvitation, Joiner, ListFilter, Redemption, Status, Visit};
 
 /// How long state is kept after an invitation expires, unless configured otherwise.
 pub const DEFAULT_MARGIN: Duration = Duration::hours(1);
@@ -73,11 +87,13 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Redemption, Error>> + Send;
 
     /// Checks that the invitation is not revoked (by ID or by a
-    /// [`revoke_issued_before`](Store::revoke_issued_before) rule). Does not count a use.
+    /// [`revoke_issued_before`](Store::revoke_issued_before) rule) and not used up. Counts
+    /// nothing: call it when showing a sign-up page, which mail scanners fetch too.
     ///
     /// # Errors
     ///
-    /// [`Error::Revoked`]; store errors.
+    /// [`Error::Revoked`]; [`Error::UsedUp`] when `max_uses` joiners already redeemed it;
+    /// store errors.
     fn check(&self, invitation: &Invitation) -> impl Future<Output = Result<(), Error>> + Send;
 
     /// Whether this ID was revoked with [`revoke`](Store::revoke). (Rules from
@@ -89,36 +105,81 @@ pub trait Store: Send + Sync {
     /// Store errors.
     fn is_revoked(&self, id: InvitationId) -> impl Future<Output = Result<bool, Error>> + Send;
 
-    /// Revokes one invitation. Returns `true` if it was not revoked before.
+    /// Revokes one invitation by ID. Returns `true` if it was not revoked before.
     ///
-    /// Pass the invitation's expiry when you know it (`invitation.expires_at()`): the
-    /// revocation is then kept exactly until it no longer matters. With `None`, it is kept as
-    /// long as the store already keeps that invitation's state, or forever if it has none.
+    /// The mark must outlive every copy of the token that still verifies, so how long it is
+    /// kept depends on what the store can trust:
+    ///
+    /// - With `expires_at` taken from a *verified* invitation (or simply call
+    ///   [`revoke_invitation`](Store::revoke_invitation)), it is kept until that expiry plus
+    ///   the margin — or longer, if the store already keeps the invitation's state longer.
+    /// - With `None`, it is kept as long as the store already keeps the invitation's state
+    ///   (which was set from a verified invitation), or forever if it has none.
+    ///
+    /// Never pass an expiry read from a token that was not verified: a forged copy with the same
+    /// ID and an earlier expiry would make the mark disappear while the real token still works.
     ///
     /// # Errors
     ///
-    /// Store errors.
+    /// [`Error::InvalidArgument`] when `expires_at` plus the margin has already passed (such an
+    /// invitation can no longer be redeemed; the mark would be dropped at once, so nothing is
+    /// written — pass `None` if the expiry is not known for sure); store errors.
     fn revoke(
         &self,
         id: InvitationId,
         expires_at: Option<OffsetDateTime>,
     ) -> impl Future<Output = Result<bool, Error>> + Send;
 
+    /// Revokes a verified invitation: [`revoke`](Store::revoke) with its own expiry, which the
+    /// signature vouches for. Returns `true` if it was not revoked before.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`revoke`](Store::revoke).
+    fn revoke_invitation(
+        &self,
+        invitation: &Invitation,
+    ) -> impl Future<Output = Result<bool, Error>> + Send {
+        self.revoke(invitation.id(), invitation.expires_at())
+    }
+
     /// Revokes every invitation issued before `before` — all of them, or only those of one
     /// `inviter`. For "our signing key leaked" (rotate the key, then revoke what it signed) and
     /// "this inviter was abusive". Rules only ever move forward: an earlier `before` than one
     /// already set changes nothing. Rules are kept until deleted from the store by hand.
     ///
+    /// Tokens carry their issue time in whole seconds; the rule covers every invitation whose
+    /// issue second starts before `before`, so nothing minted before the cut-off escapes (see
+    /// [`RevocationRule::covers`]). A time in the future is refused unless given as
+    /// [`Cutoff::allow_future`].
+    ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] for a bad inviter; store errors.
+    /// [`Error::InvalidArgument`] for a bad inviter or a cut-off in the future; store errors.
+    /// On Redis Cluster the rule is written to every slot: after an error, part of them may
+    /// have it, so retry (rules are idempotent).
     fn revoke_issued_before(
         &self,
-        before: OffsetDateTime,
+        before: impl Into<Cutoff> + Send,
         inviter: Option<&str>,
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
-    /// Everything the store knows about one invitation.
+    /// The revocation rules in force, the everyone-rule first, then by inviter.
+    ///
+    /// # Errors
+    ///
+    /// Store errors.
+    fn revocation_rules(&self) -> impl Future<Output = Result<Vec<RevocationRule>, Error>> + Send;
+
+    /// The settings the store's promises depend on, each with a verdict (see [`Health`]).
+    ///
+    /// # Errors
+    ///
+    /// Store errors when the server cannot be reached.
+    fn health(&self) -> impl Future<Output = Result<Health, Error>> + Send;
+
+    /// Everything the store knows about one invitation, including the rule that revokes it
+    /// (once the store has seen its issue time and inviter, by a redemption or a record).
     ///
     /// # Errors
     ///
@@ -137,7 +198,8 @@ pub trait Store: Send + Sync {
         description: Option<&str>,
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
-    /// Recorded invitations that have not expired, soonest expiry first (never-expiring last).
+    /// Recorded invitations that have not expired, soonest expiry first (never-expiring last),
+    /// each with its uses and revocation (by ID or by rule).
     ///
     /// # Errors
     ///
@@ -222,137 +284,6 @@ pub trait Store: Send + Sync {
             self.count_attempt(client, limit).await?;
             self.resolve_code(code).await
         }
-    }
-}
-
-/// The outcome of a successful [`Store::redeem`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Redemption {
-    /// How many joiners have redeemed the invitation, this one included.
-    pub uses: u32,
-    /// When this joiner redeemed it (the first time, if `repeated`).
-    pub joined_at: OffsetDateTime,
-    /// `true` when this joiner had already redeemed it: nothing was counted this time.
-    pub repeated: bool,
-}
-
-/// What a store knows about one invitation ([`Store::status`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Status {
-    /// The invitation.
-    pub id: InvitationId,
-    /// Whether the store holds any state for it.
-    pub known: bool,
-    /// How many joiners redeemed it.
-    pub uses: u32,
-    /// Its use limit, if it has one and the store has seen it.
-    pub max_uses: Option<u32>,
-    /// When it was revoked by ID, if it was.
-    pub revoked_at: Option<OffsetDateTime>,
-    /// Who joined and when, earliest first.
-    pub joiners: Vec<Joiner>,
-    /// Registry details, if it was recorded with [`Store::record_issued`].
-    pub issued: Option<IssuedInvitation>,
-}
-
-/// One joiner of an invitation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Joiner {
-    /// The joiner ID given to [`Store::redeem`].
-    pub joiner: String,
-    /// When it redeemed the invitation.
-    pub joined_at: OffsetDateTime,
-}
-
-/// A recorded invitation, as [`Store::list`] shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct IssuedInvitation {
-    /// The invitation.
-    pub id: InvitationId,
-    /// When it was minted.
-    pub issued_at: OffsetDateTime,
-    /// When it expires.
-    pub expires_at: Option<OffsetDateTime>,
-    /// The email it is bound to.
-    pub email: Option<String>,
-    /// Its use limit.
-    pub max_uses: Option<u32>,
-    /// Who invited.
-    pub inviter: Option<String>,
-    /// The description given to [`Store::record_issued`].
-    pub description: Option<String>,
-    /// How many joiners redeemed it so far.
-    pub uses: u32,
-    /// When it was revoked by ID, if it was.
-    pub revoked_at: Option<OffsetDateTime>,
-}
-
-/// One visit to an invitation link ([`Store::record_visit`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Visit {
-    /// When.
-    pub at: OffsetDateTime,
-    /// What the application recorded.
-    pub metadata: String,
-}
-
-/// Which recorded invitations [`Store::list`] returns.
-///
-/// # Examples
-///
-/// ```
-/// let filter = admit::store::ListFilter::new().inviter("grace").limit(20);
-/// # let _ = filter;
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ListFilter {
-    pub(crate) inviter: Option<String>,
-    pub(crate) limit: usize,
-}
-
-impl Default for ListFilter {
-    fn default() -> ListFilter {
-        ListFilter {
-            inviter: None,
-            limit: 100,
-        }
-    }
-}
-
-impl ListFilter {
-    /// All active recorded invitations, at most 100.
-    pub fn new() -> ListFilter {
-        ListFilter::default()
-    }
-
-    /// Only those of this inviter.
-    pub fn inviter(mut self, inviter: impl Into<String>) -> ListFilter {
-        self.inviter = Some(inviter.into());
-        self
-    }
-
-    /// At most this many (1 to 1000).
-    pub fn limit(mut self, limit: usize) -> ListFilter {
-        self.limit = limit;
-        self
-    }
-
-    pub(crate) fn validate(&self) -> Result<(), Error> {
-        if !(1..=MAX_LIST_LIMIT).contains(&self.limit) {
-            return Err(Error::InvalidArgument {
-                name: "limit",
-                reason: "must be between 1 and 1000",
-            });
-        }
-        if let Some(inviter) = &self.inviter {
-            check_inviter(inviter)?;
-        }
-        Ok(())
     }
 }
 
@@ -467,6 +398,24 @@ pub(crate) fn refuse_if_forgotten(
             Err(Error::Expired { expired_at, now })
         }
         _ => Ok(()),
+    }
+}
+
+/// How long to keep a revocation of an invitation expiring at `expires_at` (`None`: as long as
+/// its state, or forever). A mark that would be dropped at once is refused, not reported done.
+pub(crate) fn revocation_forget_at(
+    expires_at: Option<OffsetDateTime>,
+    margin: Duration,
+    now: OffsetDateTime,
+) -> Result<Option<OffsetDateTime>, Error> {
+    match expires_at.map(|e| e.saturating_add(margin)) {
+        Some(forget) if forget <= now => Err(Error::InvalidArgument {
+            name: "expires_at",
+            reason: "has passed, margin included: that invitation can no longer be redeemed, \
+                     and the mark would be dropped at once (pass None if the expiry is not known \
+                     for sure)",
+        }),
+        forget => Ok(forget),
     }
 }
 

@@ -30,6 +30,22 @@ pub(crate) fn slot_of_tag(tag: &str) -> usize {
     usize::from(crc16(tag.as_bytes())) % SLOTS
 }
 
+/// The slot of a whole key, by Redis Cluster's rule: the hash tag between the first `{` and the
+/// next `}` when it is not empty, else the whole key.
+pub(crate) fn slot_of_key(key: &str) -> usize {
+    let bytes = key.as_bytes();
+    let tag = bytes
+        .iter()
+        .position(|&b| b == b'{')
+        .and_then(|open| {
+            let rest = bytes.get(open + 1..)?;
+            let close = rest.iter().position(|&b| b == b'}')?;
+            (close > 0).then(|| rest.get(..close)).flatten()
+        })
+        .unwrap_or(bytes);
+    usize::from(crc16(tag)) % SLOTS
+}
+
 /// A hash tag that maps to `slot`, for every slot: the first string `r<n>` that lands there.
 pub(crate) fn tag_for_slot(slot: usize) -> &'static str {
     static TAGS: OnceLock<Vec<String>> = OnceLock::new();
@@ -61,6 +77,17 @@ mod tests {
         assert_eq!(crc16(b"123456789"), 0x31c3);
         assert_eq!(slot_of_tag("foo"), 12182);
         assert_eq!(slot_of_tag("bar"), 5061);
+    }
+
+    #[test]
+    fn hash_tags_follow_the_cluster_spec() {
+        // The examples of the Redis Cluster specification.
+        assert_eq!(slot_of_key("{user1000}.following"), slot_of_tag("user1000"));
+        assert_eq!(slot_of_key("foo{}{bar}"), slot_of_tag("foo{}{bar}"));
+        assert_eq!(slot_of_key("foo{{bar}}zap"), slot_of_tag("{bar"));
+        assert_eq!(slot_of_key("foo{bar}{zap}"), slot_of_tag("bar"));
+        assert_eq!(slot_of_key("no tag"), slot_of_tag("no tag"));
+        assert_eq!(slot_of_key("open{only"), slot_of_tag("open{only"));
     }
 
     #[test]

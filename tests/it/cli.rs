@@ -652,6 +652,48 @@ mod with_store {
             v
         };
 
+        // A store nobody initialized refuses every command (exit 7), and says what to do.
+        let out = run(d, &with(&["list"], &[]));
+        assert_eq!(code(&out), 7, "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("admit store init"),
+            "{}",
+            stderr(&out)
+        );
+        let out = run(d, &with(&["store", "init"], &[]));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(
+            stdout(&out).starts_with("initialized yes, since "),
+            "{}",
+            stdout(&out)
+        );
+        // Again: nothing changes.
+        let out = run(d, &with(&["store", "init"], &[]));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let out = run(d, &with(&["store", "health"], &[]));
+        assert!(matches!(code(&out), 0 | 1), "{}", stderr(&out));
+        assert!(stdout(&out).contains("initialized"), "{}", stdout(&out));
+        assert!(stdout(&out).contains("overall"), "{}", stdout(&out));
+        let out = run(d, &with(&["store", "health"], &["--format", "json"]));
+        let report: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+        assert_eq!(report["backend"], "redis");
+        let names: Vec<&str> = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "eviction",
+                "persistence",
+                "replication",
+                "clock",
+                "initialized"
+            ]
+        );
+
         // Mint two, recorded in the registry.
         let out = run(
             d,
@@ -727,6 +769,13 @@ mod with_store {
         let out = redeem("u2");
         assert_eq!(code(&out), 6);
         assert!(stderr(&out).contains("used up"));
+        // Verifying against the store says so too: exit 6, "used up".
+        let out = run(
+            d,
+            &with(&["verify", "--pub", "pub.pem", "--context", CTX], &[&token]),
+        );
+        assert_eq!(code(&out), 6, "{}", stdout(&out));
+        assert!(stdout(&out).contains("used_up"), "{}", stdout(&out));
 
         let out = run(d, &with(&["status"], &[&id]));
         assert!(
@@ -736,10 +785,12 @@ mod with_store {
         );
         assert!(stdout(&out).contains("joined      u1"));
 
-        // Revoke by token; verify with the store says revoked (exit 6).
+        // Revoke by token; verify with the store says revoked (exit 6). Without --pub, only
+        // the token's ID counts.
         let out = run(d, &with(&["revoke"], &[&token]));
         assert_eq!(code(&out), 0);
         assert!(stdout(&out).contains("revoked"));
+        assert!(stderr(&out).contains("by ID only"), "{}", stderr(&out));
         let out = run(
             d,
             &with(&["verify", "--pub", "pub.pem", "--context", CTX], &[&token]),
@@ -747,6 +798,21 @@ mod with_store {
         assert_eq!(code(&out), 6);
         let out = run(d, &with(&["revoke"], &[&id]));
         assert!(stdout(&out).contains("already revoked"));
+
+        // A forged copy of another token (an earlier expiry, the old signature) is refused
+        // when verified, and nothing is revoked.
+        let mut forged = crate::reference::decode(&other);
+        forged[20] ^= 1;
+        let forged = crate::reference::encode(&forged);
+        let out = run(
+            d,
+            &with(
+                &["revoke", "--pub", "pub.pem", "--context", CTX],
+                &[&forged],
+            ),
+        );
+        assert_eq!(code(&out), 3, "{}", stderr(&out));
+        assert!(stderr(&out).contains("not revoked"), "{}", stderr(&out));
 
         // Revoke by issue time and inviter.
         let out = run(
@@ -762,6 +828,26 @@ mod with_store {
                 &[],
             ),
         );
+        assert_eq!(
+            code(&out),
+            2,
+            "a cut-off in the future needs --allow-future"
+        );
+        assert!(stderr(&out).contains("--allow-future"), "{}", stderr(&out));
+        let out = run(
+            d,
+            &with(
+                &[
+                    "revoke",
+                    "--issued-before",
+                    later,
+                    "--allow-future",
+                    "--inviter",
+                    "nobody",
+                ],
+                &[],
+            ),
+        );
         assert_eq!(code(&out), 0);
         let out = run(
             d,
@@ -771,16 +857,35 @@ mod with_store {
         let out = run(
             d,
             &with(
-                &["revoke", "--issued-before", later, "--inviter", "alan"],
+                &["revoke", "--issued-before", "now", "--inviter", "alan"],
                 &[],
             ),
         );
-        assert_eq!(code(&out), 0);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(stdout(&out).contains("by \"alan\""), "{}", stdout(&out));
         let out = run(
             d,
             &with(&["verify", "--pub", "pub.pem", "--context", CTX], &[&other]),
         );
         assert_eq!(code(&out), 6);
+        // Status and list say which rule revoked it.
+        let out = run(d, &with(&["status"], &[&other]));
+        assert!(
+            stdout(&out).contains("revoked     issued before ")
+                && stdout(&out).contains("by \"alan\" (a rule)"),
+            "{}",
+            stdout(&out)
+        );
+        let out = run(d, &with(&["list"], &["--inviter", "alan"]));
+        assert!(
+            stdout(&out).contains("REVOKED (issued before "),
+            "{}",
+            stdout(&out)
+        );
+        let out = run(d, &with(&["status"], &[&other, "--format", "json"]));
+        let st: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+        assert_eq!(st["revoked_by_rule"]["inviter"], "alan");
+        assert_eq!(st["revoked_at"], serde_json::Value::Null);
 
         // Short codes.
         let out = run(d, &with(&["code", "create"], &[&other]));

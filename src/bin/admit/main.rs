@@ -11,6 +11,8 @@ mod keys;
 mod mint;
 #[cfg(feature = "redis")]
 mod store;
+#[cfg(feature = "redis")]
+mod store_admin;
 mod util;
 
 use std::path::PathBuf;
@@ -99,8 +101,13 @@ enum Command {
     #[cfg(feature = "redis")]
     #[command(after_help = "Examples:\n  \
         admit revoke --redis redis://127.0.0.1/ 2ae028bca04bc6d53472232b\n  \
-        admit revoke --redis redis://127.0.0.1/ --issued-before 2026-11-23T08:00:00Z\n  \
-        admit revoke --redis redis://127.0.0.1/ --issued-before 2026-11-23T08:00:00Z --inviter mallory")]
+        admit revoke --redis redis://127.0.0.1/ --pub pub.pem --context acme/invite TOKEN\n  \
+        admit revoke --redis redis://127.0.0.1/ --issued-before now\n  \
+        admit revoke --redis redis://127.0.0.1/ --issued-before 2026-11-23T08:00:00Z --inviter mallory\n\n\
+        A token is verified when --pub and --context are given, and the revocation is then kept \
+        until its expiry (plus the store's margin). Without them, only its ID is used and the \
+        revocation is kept as long as the store keeps the invitation's state, or forever: an \
+        expiry read from a token nobody verified could be forged to cut the revocation short.")]
     Revoke(store::RevokeArgs),
 
     /// Show what the store knows about an invitation.
@@ -127,6 +134,11 @@ enum Command {
     #[cfg(feature = "redis")]
     #[command(after_help = "Example:\n  admit list --redis redis://127.0.0.1/ --inviter grace")]
     List(store::ListArgs),
+
+    /// Set up and check the Redis behind the store: init, health.
+    #[cfg(feature = "redis")]
+    #[command(subcommand)]
+    Store(store_admin::StoreCommand),
 }
 
 /// Output format.
@@ -172,5 +184,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::List(args) => store::list(args),
         #[cfg(feature = "redis")]
         Command::Code(command) => store::code(command),
+        #[cfg(feature = "redis")]
+        Command::Store(command) => store_admin::run(command),
     }
 }

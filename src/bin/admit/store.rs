@@ -2,13 +2,14 @@
 
 use std::path::PathBuf;
 
-use admit::store::{CodeSpec, ListFilter, RedisStore, Store};
+use admit::store::{
+    CodeSpec, Cutoff, Init, ListFilter, RedisStore, RedisStoreBuilder, RevocationRule, Store,
+};
 use admit::{Error, Invitation, InvitationId, Verifier, VerifyOptions, find_token};
 use clap::{Args, Subcommand};
-use time::OffsetDateTime;
 
 use crate::Format;
-use crate::util::{CliError, fmt_time, parse_time};
+use crate::util::{CliError, fmt_time, parse_time_or_now};
 
 /// Where the store is.
 #[derive(Args, Clone, Debug)]
@@ -19,46 +20,72 @@ pub(crate) struct StoreArgs {
     /// The Redis URL is a Redis Cluster.
     #[cfg(feature = "cluster")]
     #[arg(long)]
-    cluster: bool,
+    pub(crate) cluster: bool,
     /// Key prefix in Redis.
     #[arg(long, default_value = "admit:", value_name = "PREFIX")]
     prefix: String,
 }
 
+impl StoreArgs {
+    /// The URL, or the usage error that says how to give one.
+    pub(crate) fn url(&self) -> Result<&str, CliError> {
+        self.redis
+            .as_deref()
+            .ok_or_else(|| CliError::usage("this command needs --redis URL (or ADMIT_REDIS_URL)"))
+    }
+
+    pub(crate) fn builder(&self) -> RedisStoreBuilder {
+        // One command, then the process exits: no background re-check.
+        RedisStore::builder()
+            .prefix(self.prefix.clone())
+            .recheck(None)
+    }
+}
+
+/// A runtime for the async store calls of one command.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::usage(format!("cannot start the async runtime: {e}")))
+}
+
 /// A connected store and the runtime that drives it.
 pub(crate) struct Connected {
-    runtime: tokio::runtime::Runtime,
-    store: RedisStore,
+    pub(crate) runtime: tokio::runtime::Runtime,
+    pub(crate) store: RedisStore,
 }
 
 impl Connected {
     /// Connects when `--redis` (or `ADMIT_REDIS_URL`) is given.
     pub(crate) fn maybe(args: &StoreArgs) -> Result<Option<Connected>, CliError> {
-        let Some(url) = &args.redis else {
+        if args.redis.is_none() {
             return Ok(None);
-        };
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| CliError::usage(format!("cannot start the async runtime: {e}")))?;
-        let builder = RedisStore::builder().prefix(args.prefix.clone());
+        }
+        Connected::with(args, Init::Require).map(Some)
+    }
+
+    pub(crate) fn required(args: &StoreArgs) -> Result<Connected, CliError> {
+        Connected::with(args, Init::Require)
+    }
+
+    /// Connects, doing `init` about the initialization marker.
+    pub(crate) fn with(args: &StoreArgs, init: Init) -> Result<Connected, CliError> {
+        let url = args.url()?;
+        let runtime = runtime()?;
+        let builder = args.builder().init(init);
         #[cfg(feature = "cluster")]
         if args.cluster {
             let urls: Vec<&str> = url.split(',').collect();
             let store = runtime
                 .block_on(builder.connect_cluster(&urls))
                 .map_err(|e| CliError::admit("--redis", &e))?;
-            return Ok(Some(Connected { runtime, store }));
+            return Ok(Connected { runtime, store });
         }
         let store = runtime
             .block_on(builder.connect(url))
             .map_err(|e| CliError::admit("--redis", &e))?;
-        Ok(Some(Connected { runtime, store }))
-    }
-
-    pub(crate) fn required(args: &StoreArgs) -> Result<Connected, CliError> {
-        Connected::maybe(args)?
-            .ok_or_else(|| CliError::usage("this command needs --redis URL (or ADMIT_REDIS_URL)"))
+        Ok(Connected { runtime, store })
     }
 
     pub(crate) fn check(&self, invitation: &Invitation) -> Result<(), Error> {
@@ -92,65 +119,117 @@ impl Recorder {
     }
 }
 
-/// An invitation ID, or a token or link to take it (and its expiry) from.
-fn target(text: &str) -> Result<(InvitationId, Option<OffsetDateTime>), CliError> {
+/// An invitation ID, or a token or link.
+enum Target {
+    Id(InvitationId),
+    Token(String),
+}
+
+fn target(text: &str) -> Result<Target, CliError> {
     if let Ok(id) = text.trim().parse::<InvitationId>() {
-        return Ok((id, None));
+        return Ok(Target::Id(id));
     }
-    let token = find_token(text).map_err(|e| {
+    let not_one = |e: &Error| {
         CliError::usage(format!(
             "{text:.40}: not an invitation ID (24 hex digits) or a token: {e}"
         ))
-    })?;
-    let seen = admit::inspect_unverified(&token).map_err(|e| {
-        CliError::usage(format!(
-            "{text:.40}: not an invitation ID (24 hex digits) or a token: {e}"
-        ))
-    })?;
-    Ok((seen.id(), seen.expires_at()))
+    };
+    let token = find_token(text).map_err(|e| not_one(&e))?;
+    admit::inspect_unverified(&token).map_err(|e| not_one(&e))?;
+    Ok(Target::Token(token.into_owned()))
+}
+
+/// The ID of an invitation given as an ID, a token or a link (what the token claims: used
+/// only to look the invitation up).
+fn target_id(text: &str) -> Result<InvitationId, CliError> {
+    match target(text)? {
+        Target::Id(id) => Ok(id),
+        Target::Token(token) => admit::inspect_unverified(&token)
+            .map(|seen| seen.id())
+            .map_err(|e| CliError::admit("", &e)),
+    }
 }
 
 #[derive(Args)]
 pub(crate) struct RevokeArgs {
     #[command(flatten)]
     store: StoreArgs,
-    /// Revoke every invitation issued before this time (RFC 3339).
+    /// Revoke every invitation issued before this time (RFC 3339, or `now`).
     #[arg(long, value_name = "RFC3339", conflicts_with = "invitation")]
     issued_before: Option<String>,
     /// With --issued-before: only this inviter's invitations.
     #[arg(long, value_name = "NAME", requires = "issued_before")]
     inviter: Option<String>,
+    /// With --issued-before: accept a time in the future (it also revokes invitations minted
+    /// from now until then).
+    #[arg(long, requires = "issued_before")]
+    allow_future: bool,
+    /// A public key (SPKI PEM) to verify a token with, so the revocation is kept until the
+    /// token's real expiry; repeat for key rotation. Without it, a token counts for its ID only.
+    #[arg(long = "pub", value_name = "FILE", requires = "context")]
+    pubs: Vec<PathBuf>,
+    /// With --pub: the context the token was minted for.
+    #[arg(long, requires = "pubs")]
+    context: Option<String>,
     /// The invitation: its ID, its token, or a link.
     #[arg(required_unless_present = "issued_before")]
     invitation: Option<String>,
 }
 
 pub(crate) fn revoke(args: RevokeArgs) -> Result<u8, CliError> {
-    let conn = Connected::required(&args.store)?;
     if let Some(before) = &args.issued_before {
-        let before = parse_time("--issued-before", before)?;
+        let before = parse_time_or_now("--issued-before", before)?;
+        let cutoff = if args.allow_future {
+            Cutoff::allow_future(before)
+        } else {
+            Cutoff::new(before)
+        };
+        let conn = Connected::required(&args.store)?;
         conn.runtime
             .block_on(
                 conn.store
-                    .revoke_issued_before(before, args.inviter.as_deref()),
+                    .revoke_issued_before(cutoff, args.inviter.as_deref()),
             )
-            .map_err(|e| CliError::admit("revoke", &e))?;
-        match &args.inviter {
-            Some(i) => println!(
-                "revoked every invitation of {i:?} issued before {}",
-                fmt_time(before)
-            ),
-            None => println!(
-                "revoked every invitation issued before {}",
-                fmt_time(before)
-            ),
-        }
+            .map_err(|e| match e {
+                Error::InvalidArgument { name: "before", .. } => CliError::usage(format!(
+                    "--issued-before {}: in the future; add --allow-future if you mean to \
+                     revoke invitations not minted yet",
+                    fmt_time(before)
+                )),
+                e => CliError::admit("revoke", &e),
+            })?;
+        let rule = RevocationRule::new(before, args.inviter.as_deref());
+        println!("revoked every invitation {rule}");
         return Ok(0);
     }
-    let (id, expires) = target(args.invitation.as_deref().unwrap_or_default())?;
+    let text = args.invitation.as_deref().unwrap_or_default();
+    // The expiry is trusted only from a verified token: a forged copy with an earlier expiry
+    // must not shorten the revocation of the real one.
+    let (id, expires_at, note) = match target(text)? {
+        Target::Id(id) => (id, None, None),
+        Target::Token(token) if !args.pubs.is_empty() => {
+            let keys = crate::keys::load_public(&args.pubs)?;
+            let context = args.context.as_deref().unwrap_or_default();
+            let verifier = Verifier::new(keys, context)
+                .map_err(|e| CliError::usage(format!("--context: {e}")))?;
+            let invitation = verifier
+                .verify(&token)
+                .map_err(|e| CliError::admit("not revoked", &e))?;
+            (invitation.id(), invitation.expires_at(), None)
+        }
+        Target::Token(token) => {
+            let id = admit::inspect_unverified(&token)
+                .map_err(|e| CliError::admit("", &e))?
+                .id();
+            let note = "(by ID only: give --pub and --context to verify the token and keep \
+                        the mark just until it expires)";
+            (id, None, Some(note))
+        }
+    };
+    let conn = Connected::required(&args.store)?;
     let newly = conn
         .runtime
-        .block_on(conn.store.revoke(id, expires))
+        .block_on(conn.store.revoke(id, expires_at))
         .map_err(|e| CliError::admit("revoke", &e))?;
     println!(
         "{id} {}",
@@ -160,6 +239,9 @@ pub(crate) fn revoke(args: RevokeArgs) -> Result<u8, CliError> {
             "was already revoked"
         }
     );
+    if let Some(note) = note {
+        eprintln!("{note}");
+    }
     Ok(0)
 }
 
@@ -174,8 +256,8 @@ pub(crate) struct StatusArgs {
 }
 
 pub(crate) fn status(args: StatusArgs) -> Result<u8, CliError> {
+    let id = target_id(&args.invitation)?;
     let conn = Connected::required(&args.store)?;
-    let (id, _) = target(&args.invitation)?;
     let st = conn
         .runtime
         .block_on(conn.store.status(id))
@@ -192,6 +274,7 @@ pub(crate) fn status(args: StatusArgs) -> Result<u8, CliError> {
             "uses": st.uses,
             "max_uses": st.max_uses,
             "revoked_at": st.revoked_at.map(fmt_time),
+            "revoked_by_rule": st.revoked_by_rule.as_ref().map(rule_json),
             "joiners": joiners,
             "description": st.issued.as_ref().and_then(|i| i.description.clone()),
             "inviter": st.issued.as_ref().and_then(|i| i.inviter.clone()),
@@ -210,10 +293,15 @@ pub(crate) fn status(args: StatusArgs) -> Result<u8, CliError> {
         Some(max) => println!("uses        {} of {max}", st.uses),
         None => println!("uses        {}", st.uses),
     }
-    println!(
-        "revoked     {}",
-        st.revoked_at.map_or_else(|| "no".to_owned(), fmt_time)
-    );
+    if let Some(at) = st.revoked_at {
+        println!("revoked     at {} (by ID)", fmt_time(at));
+    }
+    if let Some(rule) = &st.revoked_by_rule {
+        println!("revoked     {rule} (a rule)");
+    }
+    if !st.is_revoked() {
+        println!("revoked     no");
+    }
     if let Some(i) = &st.issued {
         println!("issued at   {}", fmt_time(i.issued_at));
         println!(
@@ -335,15 +423,16 @@ pub(crate) fn list(args: ListArgs) -> Result<u8, CliError> {
                     "uses": i.uses,
                     "max_uses": i.max_uses,
                     "revoked_at": i.revoked_at.map(fmt_time),
+                    "revoked_by_rule": i.revoked_by_rule.as_ref().map(rule_json),
                 })
             ),
             _ => println!(
                 "{}  expires {expires}  uses {uses}{}  {}{}{}",
                 i.id,
-                if i.revoked_at.is_some() {
-                    "  REVOKED"
-                } else {
-                    ""
+                match (&i.revoked_by_rule, i.revoked_at) {
+                    (Some(rule), _) => format!("  REVOKED ({rule})"),
+                    (None, Some(_)) => "  REVOKED".to_owned(),
+                    (None, None) => String::new(),
                 },
                 i.inviter
                     .as_deref()
@@ -361,6 +450,14 @@ pub(crate) fn list(args: ListArgs) -> Result<u8, CliError> {
         eprintln!("no active recorded invitations");
     }
     Ok(0)
+}
+
+/// A revocation rule as JSON.
+pub(crate) fn rule_json(rule: &RevocationRule) -> serde_json::Value {
+    serde_json::json!({
+        "issued_before": fmt_time(rule.issued_before),
+        "inviter": rule.inviter,
+    })
 }
 
 #[derive(Subcommand)]

@@ -60,7 +60,9 @@ pub(crate) fn exit_code(e: &Error) -> u8 {
         "expired" | "not_yet_valid" => EXPIRED,
         "email_mismatch" => EMAIL_MISMATCH,
         "revoked" | "used_up" => REVOKED,
-        "store_unavailable" | "store_timeout" => STORE,
+        "store_unavailable" | "store_timeout" | "store_misconfigured" | "store_not_initialized" => {
+            STORE
+        }
         "malformed"
         | "unsupported_version"
         | "unknown_key"
@@ -135,6 +137,14 @@ pub(crate) fn parse_time(flag: &str, text: &str) -> Result<OffsetDateTime, CliEr
             "{flag} {text:?}: expected an RFC 3339 time like 2026-12-01T09:00:00Z"
         ))
     })
+}
+
+/// An RFC 3339 time, or `now`.
+pub(crate) fn parse_time_or_now(flag: &str, text: &str) -> Result<OffsetDateTime, CliError> {
+    if text.eq_ignore_ascii_case("now") {
+        return Ok(OffsetDateTime::now_utc());
+    }
+    parse_time(flag, text)
 }
 
 pub(crate) fn fmt_time(t: OffsetDateTime) -> String {

@@ -142,11 +142,14 @@ mod redis_harness {
         )
     }
 
+    /// A store on a fresh prefix: a new store as far as Redis can tell, so it is initialized.
     async fn connect(target: &Target, prefix: &str, margin: Duration, cap: usize) -> RedisStore {
         let builder = RedisStore::builder()
             .prefix(prefix)
             .margin(margin)
+            .leeway(margin.min(admit::DEFAULT_LEEWAY))
             .visit_cap(cap)
+            .create_if_missing()
             .deadline(std::time::Duration::from_secs(5));
         match target {
             Target::Single(url) => builder.connect(url).await.expect("connect to redis"),

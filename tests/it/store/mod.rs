@@ -7,6 +7,8 @@ mod suite;
 #[cfg(all(feature = "redis", feature = "rand"))]
 mod redis_faults;
 #[cfg(all(feature = "redis", feature = "rand"))]
+mod redis_guarantees;
+#[cfg(all(feature = "redis", feature = "rand"))]
 mod redis_layout;
 
 /// Instantiates every test of the suite for one backend; `$make` yields `Option<Harness>`
@@ -24,6 +26,12 @@ macro_rules! conformance {
                 revoked_invitations_are_refused,
                 revoke_issued_before_covers_older_invitations,
                 revoke_issued_before_one_inviter,
+                rules_cover_the_whole_second_of_their_cutoff,
+                future_cutoffs_are_refused_unless_allowed,
+                status_and_list_show_rule_revocations,
+                revocations_outlive_their_invitation,
+                check_reports_used_up,
+                health_reports_a_verdict,
                 status_reports_joiners_and_registry,
                 registry_lists_active_invitations,
                 visits_are_capped_newest_first,

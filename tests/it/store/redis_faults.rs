@@ -25,6 +25,7 @@ async fn redis_kill9_under_load_loses_nothing_acknowledged() {
         .unwrap();
     let store = RedisStore::builder()
         .deadline(DEADLINE)
+        .create_if_missing()
         .connect(&server.url())
         .await
         .unwrap();
@@ -148,6 +149,7 @@ async fn redis_stall_times_out_at_the_deadline_then_recovers() {
     let deadline = Duration::from_millis(300);
     let store = RedisStore::builder()
         .deadline(deadline)
+        .create_if_missing()
         .connect(&server.url())
         .await
         .unwrap();

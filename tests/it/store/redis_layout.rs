@@ -1,7 +1,7 @@
 //! What only a real Redis can show: the key schema and TTLs, prefixes, script reloading, bad
 //! settings, and (with the cluster) rules reaching every slot.
 
-use admit::store::{RedisStore, Store};
+use admit::store::{Cutoff, RedisStore, Store};
 use admit::{Error, Invitation};
 use redis::AsyncCommands;
 use time::Duration;
@@ -33,6 +33,7 @@ async fn redis_key_schema_and_ttls() {
     let store = RedisStore::builder()
         .prefix(&prefix)
         .margin(Duration::minutes(10))
+        .create_if_missing()
         .connect(&url)
         .await
         .unwrap();
@@ -57,7 +58,6 @@ async fn redis_key_schema_and_ttls() {
         format!("{prefix}issued"),
         format!("{prefix}issued:i:grace"),
         format!("{prefix}rules"),
-        format!("{prefix}{{{id}}}:j"),
         format!("{prefix}{{{id}}}:s"),
         format!("{prefix}{{{id}}}:v"),
     ];
@@ -75,15 +75,27 @@ async fn redis_key_schema_and_ttls() {
     }
     let index_ttl: i64 = c.pttl(format!("{prefix}issued")).await.unwrap();
     assert!(index_ttl > 0 && index_ttl <= expected_ms);
-    // Rules are kept until deleted.
+    // The control hash (marker and rules) is kept until deleted.
     let rules_ttl: i64 = c.pttl(format!("{prefix}rules")).await.unwrap();
     assert_eq!(rules_ttl, -1);
-    // The state hash holds what the docs say.
+    let control: std::collections::HashMap<String, String> =
+        c.hgetall(format!("{prefix}rules")).await.unwrap();
+    let mut fields: Vec<&str> = control.keys().map(String::as_str).collect();
+    fields.sort();
+    assert_eq!(fields, ["*", "init"]);
+    let cutoff = inv.issued_at() - Duration::days(1);
+    assert_eq!(control["*"], (cutoff.unix_timestamp() * 1000).to_string());
+    // The state hash holds what the docs say, joiners included.
     let state: std::collections::HashMap<String, String> =
         c.hgetall(format!("{prefix}{{{id}}}:s")).await.unwrap();
     assert_eq!(state.get("n").map(String::as_str), Some("1"));
     assert_eq!(state.get("inv").map(String::as_str), Some("grace"));
     assert_eq!(state.get("desc").map(String::as_str), Some("d"));
+    assert_eq!(
+        state.get("iat"),
+        Some(&inv.issued_at().unix_timestamp().to_string())
+    );
+    assert!(state.contains_key("j:alice"), "{state:?}");
 }
 
 #[tokio::test]
@@ -93,11 +105,13 @@ async fn redis_prefixes_keep_apps_apart() {
     };
     let a = RedisStore::builder()
         .prefix(unique_prefix())
+        .create_if_missing()
         .connect(&url)
         .await
         .unwrap();
     let b = RedisStore::builder()
         .prefix(unique_prefix())
+        .create_if_missing()
         .connect(&url)
         .await
         .unwrap();
@@ -115,6 +129,7 @@ async fn redis_scripts_are_reloaded_after_a_flush() {
     };
     let store = RedisStore::builder()
         .prefix(unique_prefix())
+        .create_if_missing()
         .connect(&url)
         .await
         .unwrap();
@@ -138,7 +153,10 @@ async fn redis_scripts_are_reloaded_after_a_flush() {
         .await
         .unwrap();
     store
-        .revoke_issued_before(inv.issued_at() + Duration::seconds(1), Some("grace"))
+        .revoke_issued_before(
+            Cutoff::allow_future(inv.issued_at() + Duration::seconds(1)),
+            Some("grace"),
+        )
         .await
         .unwrap();
     assert_eq!(store.check(&inv).await, Err(Error::Revoked));
@@ -173,6 +191,27 @@ async fn redis_bad_settings_are_refused() {
         err,
         Error::InvalidArgument {
             name: "deadline",
+            ..
+        }
+    ));
+    let err = RedisStore::builder()
+        .margin(Duration::seconds(30))
+        .connect("redis://127.0.0.1:1/")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidArgument { name: "margin", .. }),
+        "a margin under the leeway: {err}"
+    );
+    let err = RedisStore::builder()
+        .recheck(Some(std::time::Duration::ZERO))
+        .connect("redis://127.0.0.1:1/")
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidArgument {
+            name: "recheck",
             ..
         }
     ));
@@ -224,6 +263,7 @@ async fn cluster_rules_reach_every_slot() {
     };
     let store = RedisStore::builder()
         .prefix(unique_prefix())
+        .create_if_missing()
         .connect_cluster(&urls)
         .await
         .unwrap();
@@ -235,7 +275,10 @@ async fn cluster_rules_reach_every_slot() {
     }
     let cutoff = invs.iter().map(|i| i.issued_at()).max().unwrap() + Duration::seconds(1);
     let start = std::time::Instant::now();
-    store.revoke_issued_before(cutoff, None).await.unwrap();
+    store
+        .revoke_issued_before(Cutoff::allow_future(cutoff), None)
+        .await
+        .unwrap();
     eprintln!(
         "cluster: revoke_issued_before wrote 16384 rule keys in {:?}",
         start.elapsed()

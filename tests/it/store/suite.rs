@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
-use admit::store::{ListFilter, Store};
+use admit::store::{Cutoff, ListFilter, RevocationRule, Store};
 use admit::{Error, Invitation, InvitationBuilder, InvitationId, VerifyOptions};
 use time::{Duration, OffsetDateTime};
 
@@ -19,6 +19,12 @@ fn mint_at(builder: InvitationBuilder, now: OffsetDateTime) -> admit::Token {
     crate::issuer()
         .mint_with_id(builder, InvitationId::from_bytes(id), now)
         .expect("valid claims")
+}
+
+/// A time to the millisecond, as stores keep cut-offs.
+fn to_ms(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(t.nanosecond() / 1_000_000 * 1_000_000)
+        .unwrap()
 }
 
 fn mint<H: Harness>(h: &H, builder: InvitationBuilder) -> Invitation {
@@ -120,7 +126,8 @@ pub async fn revoke_issued_before_covers_older_invitations<H: Harness>(h: H) {
     let s = h.store();
     let older = mint(&h, Invitation::builder().inviter("grace"));
     h.advance(Duration::seconds(2)).await;
-    let cutoff = h.now();
+    // A whole second: an invitation issued in it was minted at or after the cut-off.
+    let cutoff = OffsetDateTime::from_unix_timestamp(h.now().unix_timestamp()).unwrap();
     let newer = mint(&h, Invitation::builder().inviter("grace"));
 
     s.redeem(&older, "before-the-leak").await.unwrap();
@@ -141,9 +148,8 @@ pub async fn revoke_issued_before_covers_older_invitations<H: Harness>(h: H) {
         .unwrap();
     assert_eq!(s.check(&older).await, Err(Error::Revoked));
     // A later one covers the newer invitation too.
-    s.revoke_issued_before(h.now() + Duration::seconds(5), None)
-        .await
-        .unwrap();
+    h.advance(Duration::seconds(1)).await;
+    s.revoke_issued_before(h.now(), None).await.unwrap();
     assert_eq!(s.check(&newer).await, Err(Error::Revoked));
 }
 
@@ -164,6 +170,170 @@ pub async fn revoke_issued_before_one_inviter<H: Harness>(h: H) {
     h.advance(Duration::seconds(1)).await;
     let later = mint(&h, Invitation::builder().inviter("mallory"));
     s.redeem(&later, "y").await.unwrap();
+}
+
+/// Tokens carry whole seconds; a rule set at T + 0.9 s still covers one minted at T + 0.3 s.
+pub async fn rules_cover_the_whole_second_of_their_cutoff<H: Harness>(h: H) {
+    let s = h.store();
+    let t = OffsetDateTime::from_unix_timestamp(h.now().unix_timestamp() - 10).unwrap();
+    let inviter = format!("sub-{}", h.now().unix_timestamp_nanos() % 1_000_000);
+    let minted_at = |offset_ms: i64| {
+        mint_at(
+            Invitation::builder().inviter(&inviter),
+            t + Duration::milliseconds(offset_ms),
+        )
+        .invitation()
+        .clone()
+    };
+    let early = minted_at(300);
+    let next_second = minted_at(1000);
+    s.revoke_issued_before(t + Duration::milliseconds(900), Some(&inviter))
+        .await
+        .unwrap();
+    assert_eq!(s.check(&early).await, Err(Error::Revoked));
+    assert_eq!(s.redeem(&early, "x").await, Err(Error::Revoked));
+    s.check(&next_second).await.unwrap();
+    let rules = s.revocation_rules().await.unwrap();
+    let rule = RevocationRule::new(t + Duration::milliseconds(900), Some(&inviter));
+    assert!(rules.contains(&rule), "{rules:?}");
+}
+
+/// A cut-off in the future would refuse invitations not minted yet: refused unless explicit.
+pub async fn future_cutoffs_are_refused_unless_allowed<H: Harness>(h: H) {
+    let s = h.store();
+    let inviter = format!("future-{}", h.now().unix_timestamp_nanos() % 1_000_000);
+    let later = h.now() + Duration::hours(1);
+    assert!(matches!(
+        s.revoke_issued_before(later, Some(&inviter)).await,
+        Err(Error::InvalidArgument { name: "before", .. })
+    ));
+    let inv = mint(&h, Invitation::builder().inviter(&inviter));
+    s.check(&inv).await.unwrap();
+    s.revoke_issued_before(Cutoff::allow_future(later), Some(&inviter))
+        .await
+        .unwrap();
+    assert_eq!(s.check(&inv).await, Err(Error::Revoked));
+    // Minted after the rule, before its cut-off: revoked as it is minted.
+    h.advance(Duration::seconds(1)).await;
+    let minted_later = mint(&h, Invitation::builder().inviter(&inviter));
+    assert_eq!(s.redeem(&minted_later, "y").await, Err(Error::Revoked));
+}
+
+/// `status`, `list` and `revocation_rules` say when a rule revoked an invitation.
+pub async fn status_and_list_show_rule_revocations<H: Harness>(h: H) {
+    let s = h.with(admit::store::DEFAULT_MARGIN, 100).await;
+    let recorded = mint(&h, Invitation::builder().inviter("grace").max_uses(3));
+    let redeemed = mint(&h, Invitation::builder().inviter("grace"));
+    let unseen = mint(&h, Invitation::builder().inviter("grace"));
+    let alan = mint(&h, Invitation::builder().inviter("alan"));
+    s.record_issued(&recorded, Some("launch")).await.unwrap();
+    s.record_issued(&alan, None).await.unwrap();
+    s.redeem(&redeemed, "bob").await.unwrap();
+    h.advance(Duration::seconds(1)).await;
+    let cutoff = to_ms(h.now());
+    s.revoke_issued_before(cutoff, Some("grace")).await.unwrap();
+    let want = RevocationRule::new(cutoff, Some("grace"));
+
+    for id in [recorded.id(), redeemed.id()] {
+        let st = s.status(id).await.unwrap();
+        assert_eq!(st.revoked_by_rule.as_ref(), Some(&want), "{st:?}");
+        assert_eq!(st.revoked_at, None, "not revoked by ID");
+        assert!(st.is_revoked());
+        assert!(!s.is_revoked(id).await.unwrap());
+    }
+    let st = s.status(recorded.id()).await.unwrap();
+    assert_eq!(
+        st.issued.and_then(|i| i.revoked_by_rule),
+        Some(want.clone())
+    );
+    // Never seen: the store cannot know its issue time, so it says nothing (check still refuses).
+    assert_eq!(s.status(unseen.id()).await.unwrap().revoked_by_rule, None);
+    assert_eq!(s.check(&unseen).await, Err(Error::Revoked));
+
+    let listed = s.list(&ListFilter::new()).await.unwrap();
+    let find = |id: InvitationId| listed.iter().find(|i| i.id == id).cloned().unwrap();
+    assert_eq!(find(recorded.id()).revoked_by_rule, Some(want.clone()));
+    assert!(find(recorded.id()).is_revoked());
+    assert_eq!(find(alan.id()).revoked_by_rule, None);
+    assert!(!find(alan.id()).is_revoked());
+    assert_eq!(
+        want.to_string(),
+        format!(
+            "issued before {} by \"grace\"",
+            cutoff
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap()
+        )
+    );
+
+    // The everyone-rule is reported first, in status and in the list of rules.
+    h.advance(Duration::seconds(1)).await;
+    let all = to_ms(h.now());
+    s.revoke_issued_before(all, None).await.unwrap();
+    let st = s.status(recorded.id()).await.unwrap();
+    assert_eq!(st.revoked_by_rule, Some(RevocationRule::new(all, None)));
+    let rules = s.revocation_rules().await.unwrap();
+    assert_eq!(rules.first(), Some(&RevocationRule::new(all, None)));
+    assert!(rules.contains(&want));
+}
+
+/// A revocation is never shorter-lived than the invitation, whatever expiry a caller passes.
+pub async fn revocations_outlive_their_invitation<H: Harness>(h: H) {
+    let s = h.with(Duration::ZERO, 100).await;
+    // An expiry already past: the mark would be dropped at once, so it is refused.
+    let unseen = mint(&h, Invitation::builder());
+    assert!(matches!(
+        s.revoke(unseen.id(), Some(h.now() - Duration::seconds(1)))
+            .await,
+        Err(Error::InvalidArgument {
+            name: "expires_at",
+            ..
+        })
+    ));
+    assert!(!s.status(unseen.id()).await.unwrap().known);
+
+    // A real invitation the store has seen, "revoked" with a forged earlier expiry: the mark
+    // lives as long as the state the real invitation set.
+    let real = mint(&h, Invitation::builder().ttl(Duration::hours(1)));
+    s.redeem(&real, "alice").await.unwrap();
+    assert!(
+        s.revoke(real.id(), Some(h.now() + Duration::milliseconds(500)))
+            .await
+            .unwrap()
+    );
+    h.advance(Duration::milliseconds(1200)).await;
+    assert_eq!(s.redeem(&real, "mallory").await, Err(Error::Revoked));
+    assert!(s.is_revoked(real.id()).await.unwrap());
+
+    // The safe call takes the expiry from the verified invitation itself.
+    let other = mint(&h, Invitation::builder().ttl(Duration::hours(1)));
+    assert!(s.revoke_invitation(&other).await.unwrap());
+    assert_eq!(s.check(&other).await, Err(Error::Revoked));
+}
+
+/// `check` (the sign-up page) says "used up" before anyone fills in the form.
+pub async fn check_reports_used_up<H: Harness>(h: H) {
+    let s = h.store();
+    let once = mint(&h, Invitation::builder().one_time());
+    s.check(&once).await.unwrap();
+    s.redeem(&once, "alice").await.unwrap();
+    assert_eq!(s.check(&once).await, Err(Error::UsedUp { max_uses: 1 }));
+    let open = mint(&h, Invitation::builder());
+    s.redeem(&open, "alice").await.unwrap();
+    s.check(&open).await.unwrap();
+}
+
+/// Every backend reports its health with a verdict.
+pub async fn health_reports_a_verdict<H: Harness>(h: H) {
+    let health = h.store().health().await.unwrap();
+    assert!(!health.checks.is_empty());
+    for check in &health.checks {
+        assert!(
+            !check.found.is_empty() && !check.advice.is_empty(),
+            "{check:?}"
+        );
+    }
+    assert!(health.checks.iter().any(|c| c.name == "persistence"));
 }
 
 pub async fn status_reports_joiners_and_registry<H: Harness>(h: H) {

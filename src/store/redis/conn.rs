@@ -1,0 +1,297 @@
+//! The connection: one Redis server or a cluster, deadlines, script calls, fan-outs, and how
+//! Redis's failures become store errors.
+
+use std::time::Duration as StdDuration;
+
+use redis::aio::{ConnectionLike, ConnectionManager};
+use redis::{Cmd, RedisError, RedisFuture, Value};
+
+use super::scripts::Lua;
+use crate::error::Error;
+
+/// The error code the scripts answer with when their slot has no initialization marker.
+const UNINIT: &str = "ADMIT_UNINIT";
+
+#[derive(Clone)]
+pub(super) enum Conn {
+    Single(ConnectionManager),
+    #[cfg(feature = "cluster")]
+    Cluster(redis::cluster_async::ClusterConnection),
+}
+
+impl ConnectionLike for Conn {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Conn::Single(c) => c.req_packed_command(cmd),
+            #[cfg(feature = "cluster")]
+            Conn::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Conn::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            #[cfg(feature = "cluster")]
+            Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Conn::Single(c) => c.get_db(),
+            #[cfg(feature = "cluster")]
+            Conn::Cluster(c) => c.get_db(),
+        }
+    }
+}
+
+/// A script call under construction: `EVALSHA <sha> <n> <keys…> <args…>`.
+pub(super) struct Call {
+    lua: &'static Lua,
+    cmd: Cmd,
+}
+
+impl Call {
+    /// A call of `lua` on `keys` (all in one slot; the first one routes it on a cluster).
+    pub(super) fn new<const N: usize>(lua: &'static Lua, keys: [&str; N]) -> Call {
+        let mut cmd = redis::cmd("EVALSHA");
+        cmd.arg(lua.script.get_hash()).arg(N);
+        for key in keys {
+            cmd.arg(key);
+        }
+        Call { lua, cmd }
+    }
+
+    pub(super) fn arg(mut self, arg: impl redis::ToRedisArgs) -> Call {
+        self.cmd.arg(arg);
+        self
+    }
+
+    /// Runs the call; after a Redis restart (`NOSCRIPT`), loads the script and runs it again.
+    pub(super) async fn run(self, conn: &Conn) -> Result<Value, Error> {
+        let mut conn = conn.clone();
+        match self.cmd.query_async::<Value>(&mut conn).await {
+            Err(e) if e.code() == Some("NOSCRIPT") => {
+                self.lua
+                    .script
+                    .load_async(&mut conn)
+                    .await
+                    .map_err(unavailable)?;
+                self.cmd.query_async(&mut conn).await.map_err(unavailable)
+            }
+            other => other.map_err(unavailable),
+        }
+    }
+
+    /// The bare `EVALSHA` command, for fan-outs that load the script first.
+    pub(super) fn into_cmd(self) -> Cmd {
+        self.cmd
+    }
+}
+
+/// Runs `work` within `deadline`.
+pub(super) async fn within<T>(
+    deadline: StdDuration,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    match tokio::time::timeout(deadline, work).await {
+        // The client's own timeouts (set to the same deadline) report as ours.
+        Ok(Err(Error::StoreTimeout { .. })) | Err(_) => {
+            Err(Error::StoreTimeout { after: deadline })
+        }
+        Ok(result) => result,
+    }
+}
+
+/// A Redis failure as a store error. Redis error texts carry no argument values, but they are
+/// cut short anyway.
+pub(super) fn unavailable(e: RedisError) -> Error {
+    if e.is_timeout() {
+        // `within` fills in the deadline.
+        return Error::StoreTimeout {
+            after: StdDuration::ZERO,
+        };
+    }
+    match e.code() {
+        Some(UNINIT) => return Error::StoreNotInitialized,
+        Some("OOM") => {
+            return Error::StoreUnavailable {
+                reason: "Redis is out of memory (maxmemory reached with maxmemory-policy \
+                         noeviction): it refuses writes until memory is freed or maxmemory is \
+                         raised"
+                    .into(),
+            };
+        }
+        _ => {}
+    }
+    let mut reason = e.to_string();
+    if reason.len() > 200 {
+        let mut end = 200;
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        reason.truncate(end);
+    }
+    Error::StoreUnavailable { reason }
+}
+
+pub(super) fn bad_reply() -> Error {
+    Error::StoreUnavailable {
+        reason: "unexpected reply from Redis".into(),
+    }
+}
+
+/// A server error inside a reply (a fan-out's or a pipeline's), as a store error.
+pub(super) fn reply_error(value: Value) -> Result<Value, Error> {
+    match value {
+        Value::ServerError(e) => Err(unavailable(e.into())),
+        v => Ok(v),
+    }
+}
+
+/// Runs commands that may live in different slots: one pipeline on a single node, concurrent
+/// requests on a cluster. Each command's result comes back in order; a lost connection fails
+/// the whole call.
+pub(super) async fn each(conn: &Conn, cmds: Vec<Cmd>) -> Result<Vec<Result<Value, Error>>, Error> {
+    if cmds.is_empty() {
+        return Ok(Vec::new());
+    }
+    match conn.clone() {
+        Conn::Single(mut c) => {
+            let mut pipe = redis::pipe();
+            for cmd in cmds {
+                pipe.add_command(cmd);
+            }
+            let values: Vec<Value> = pipe
+                .ignore_errors()
+                .query_async(&mut c)
+                .await
+                .map_err(unavailable)?;
+            Ok(values.into_iter().map(reply_error).collect())
+        }
+        #[cfg(feature = "cluster")]
+        Conn::Cluster(c) => {
+            let mut out = Vec::with_capacity(cmds.len());
+            for chunk in cmds.chunks(512) {
+                let mut tasks = tokio::task::JoinSet::new();
+                for (i, cmd) in chunk.iter().cloned().enumerate() {
+                    let mut c = c.clone();
+                    tasks.spawn(async move { (i, cmd.query_async::<Value>(&mut c).await) });
+                }
+                let mut results: Vec<Result<Value, Error>> =
+                    (0..chunk.len()).map(|_| Err(bad_reply())).collect();
+                while let Some(joined) = tasks.join_next().await {
+                    let (i, result) = joined.map_err(|_| Error::StoreUnavailable {
+                        reason: "a cluster request task failed".into(),
+                    })?;
+                    if let Some(slot) = results.get_mut(i) {
+                        *slot = result.map_err(unavailable);
+                    }
+                }
+                out.extend(results);
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Runs a script on many keys at once (a rule or the marker on every slot): loads it, sends
+/// the calls, and if Redis restarted in between (`NOSCRIPT`), loads it again and retries once.
+pub(super) async fn fan_out(
+    conn: &Conn,
+    lua: &Lua,
+    cmds: Vec<Cmd>,
+) -> Result<Vec<Result<Value, Error>>, Error> {
+    let load = || async {
+        let mut c = conn.clone();
+        lua.script.load_async(&mut c).await.map_err(unavailable)
+    };
+    load().await?;
+    let results = each(conn, cmds.clone()).await?;
+    let noscript = |r: &Result<Value, Error>| matches!(r, Err(Error::StoreUnavailable { reason }) if reason.contains("NOSCRIPT"));
+    if !results.iter().any(noscript) {
+        return Ok(results);
+    }
+    load().await?;
+    each(conn, cmds).await
+}
+
+/// Sends `cmd` to every primary and returns each one's reply with its address (`host:port`).
+/// A single node answers as the one primary, with no address.
+pub(super) async fn every_primary(
+    conn: &Conn,
+    cmd: Cmd,
+) -> Result<Vec<(Option<String>, Result<Value, Error>)>, Error> {
+    match conn.clone() {
+        Conn::Single(mut c) => {
+            let reply = cmd.query_async::<Value>(&mut c).await.map_err(unavailable);
+            Ok(vec![(None, reply)])
+        }
+        #[cfg(feature = "cluster")]
+        Conn::Cluster(mut c) => {
+            use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo};
+            let routing = RoutingInfo::MultiNode((MultipleNodeRoutingInfo::AllMasters, None));
+            let reply = c.route_command(cmd, routing).await.map_err(unavailable)?;
+            let Value::Map(pairs) = reply else {
+                return Err(bad_reply());
+            };
+            let mut out = Vec::with_capacity(pairs.len());
+            for (node, value) in pairs {
+                let node: String = redis::from_redis_value(node).map_err(|_| bad_reply())?;
+                out.push((Some(node), reply_error(value)));
+            }
+            out.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(out)
+        }
+    }
+}
+
+/// The slot ranges of a cluster with the address of the primary serving each, from
+/// `CLUSTER SLOTS`; one range (all slots, no address) on a single node.
+pub(super) async fn slot_ranges(conn: &Conn) -> Result<Vec<(usize, Option<String>)>, Error> {
+    match conn.clone() {
+        Conn::Single(_) => Ok(vec![(0, None)]),
+        #[cfg(feature = "cluster")]
+        Conn::Cluster(mut c) => {
+            let reply: Value = redis::cmd("CLUSTER")
+                .arg("SLOTS")
+                .query_async(&mut c)
+                .await
+                .map_err(unavailable)?;
+            let Value::Array(ranges) = reply else {
+                return Err(bad_reply());
+            };
+            let mut out = Vec::with_capacity(ranges.len());
+            for range in ranges {
+                let Value::Array(parts) = range else {
+                    return Err(bad_reply());
+                };
+                let mut parts = parts.into_iter();
+                let start: usize = parts
+                    .next()
+                    .and_then(|v| redis::from_redis_value(v).ok())
+                    .ok_or_else(bad_reply)?;
+                let _end = parts.next();
+                let node = match parts.next() {
+                    Some(Value::Array(primary)) => {
+                        let mut primary = primary.into_iter();
+                        let host: Option<String> =
+                            primary.next().and_then(|v| redis::from_redis_value(v).ok());
+                        let port: Option<u16> =
+                            primary.next().and_then(|v| redis::from_redis_value(v).ok());
+                        host.zip(port).map(|(h, p)| format!("{h}:{p}"))
+                    }
+                    _ => None,
+                };
+                out.push((start, node));
+            }
+            out.sort();
+            Ok(out)
+        }
+    }
+}

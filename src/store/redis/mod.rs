@@ -1,0 +1,675 @@
+//! The store on Redis (single node or Redis Cluster).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use redis::Value;
+use time::{Duration, OffsetDateTime};
+
+use super::code::check_client;
+use super::rules::first_covering;
+use super::{
+    CodeSpec, Cutoff, Health, IssuedInvitation, Joiner, ListFilter, RateLimit, Redemption,
+    RevocationRule, Status, Store, Visit, check_inviter, check_joiner, check_note, code_forget_at,
+    forget_at, lookup_code, new_code, refuse_if_forgotten, revocation_forget_at, unix_ms,
+};
+use crate::clock::Clock;
+use crate::error::Error;
+use crate::invitation::{Invitation, InvitationId};
+
+mod builder;
+mod conn;
+mod init;
+mod keys;
+mod scripts;
+mod server;
+
+pub use builder::RedisStoreBuilder;
+pub use init::Init;
+
+use conn::{Call, Conn, bad_reply, each, fan_out, within};
+use keys::Keys;
+use scripts::Scripts;
+use server::Watch;
+
+/// The deadline of every store call, unless configured otherwise.
+pub const DEFAULT_DEADLINE: StdDuration = StdDuration::from_secs(2);
+/// The key prefix, unless configured otherwise.
+pub const DEFAULT_PREFIX: &str = "admit:";
+/// How often the eviction settings are read again after connecting, unless configured otherwise.
+pub const DEFAULT_RECHECK: StdDuration = StdDuration::from_secs(60);
+
+/// A [`Store`] on Redis, shared by every process and machine that connects to it.
+///
+/// Every operation on one invitation is a single Lua script (`EVALSHA`, loaded at connect and
+/// reloaded when Redis answers `NOSCRIPT`), so it is atomic and costs one round trip. Every call
+/// has an overall deadline (2 s by default): a slow or unreachable Redis gives
+/// [`Error::StoreTimeout`] or [`Error::StoreUnavailable`], never a hang and never "valid". The
+/// connection reconnects by itself once Redis is back.
+///
+/// # What it needs from Redis, and what it does without
+///
+/// - **No eviction.** `maxmemory-policy noeviction` (or no `maxmemory`): an evicted key is a
+///   forgotten revocation or use count. [`connect`](RedisStoreBuilder::connect) reads the
+///   setting from `INFO` on every primary and refuses an evicting one
+///   ([`Error::StoreMisconfigured`]) unless the application accepted the risk with
+///   [`allow_eviction`](RedisStoreBuilder::allow_eviction); a background task reads it again
+///   every minute, and every call fails while it is unsafe.
+/// - **An initialized store.** A Redis that restarted empty, was flushed, or failed over to an
+///   empty replica looks exactly like a new one. Every script checks an initialization marker
+///   in the same step as its work, and calls fail with [`Error::StoreNotInitialized`] until the
+///   store is initialized — as new ([`Init::CreateIfMissing`], `admit store init`) or after
+///   data loss, revoking everything issued before the loss
+///   ([`Init::RecoverFromDataLoss`], `admit store init --revoke-issued-before`).
+/// - **Persistence that keeps acknowledged writes.** With `appendonly yes` and `appendfsync
+///   always`, an acknowledged redemption or revocation survives a crash; with `everysec`, the
+///   last second may be lost, and with RDB snapshots alone a restart silently goes back to the
+///   last snapshot — losses the marker cannot see, because it survives them.
+/// - **Clocks in step.** Expiries are relative (`PEXPIRE`), so Redis's clock does not matter,
+///   but the application servers' do; the store refuses to connect when this process and Redis
+///   disagree by more than the margin minus the leeway.
+///
+/// [`health`](Store::health) reports each of these with a verdict. Replication to replicas is
+/// asynchronous, so a failover can lose recent acknowledged writes (the health report warns).
+///
+/// The keys it writes are described below.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), admit::Error> {
+/// use admit::store::{RedisStore, Store};
+///
+/// let store = RedisStore::builder()
+///     .prefix("myapp:invites:")
+///     .deadline(std::time::Duration::from_millis(500))
+///     .connect("redis://127.0.0.1:6379/")
+///     .await?;
+/// for check in store.health().await?.problems() {
+///     eprintln!("redis {}: {} ({})", check.name, check.found, check.advice);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+///
+#[doc = include_str!("../../../docs/redis-keys.md")]
+#[derive(Clone)]
+pub struct RedisStore {
+    conn: Conn,
+    keys: Keys,
+    scripts: &'static Scripts,
+    deadline: StdDuration,
+    margin: Duration,
+    leeway: Duration,
+    visit_cap: usize,
+    allow_eviction: bool,
+    clock: Clock,
+    watch: Arc<Watch>,
+}
+
+impl core::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.keys.prefix)
+            .field("cluster", &self.keys.cluster)
+            .field("deadline", &self.deadline)
+            .field("margin", &self.margin)
+            .field("leeway", &self.leeway)
+            .field("allow_eviction", &self.allow_eviction)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStore {
+    /// Connects to one Redis server with the default settings.
+    ///
+    /// # Errors
+    ///
+    /// As for [`RedisStoreBuilder::connect`].
+    pub async fn connect(url: &str) -> Result<RedisStore, Error> {
+        RedisStore::builder().connect(url).await
+    }
+
+    /// Connects to a Redis Cluster with the default settings.
+    ///
+    /// # Errors
+    ///
+    /// As for [`RedisStoreBuilder::connect`].
+    #[cfg(feature = "cluster")]
+    pub async fn connect_cluster<S: AsRef<str>>(urls: &[S]) -> Result<RedisStore, Error> {
+        RedisStore::builder().connect_cluster(urls).await
+    }
+
+    /// Settings: key prefix, deadline, margin, leeway, initialization, eviction, visit cap.
+    pub fn builder() -> RedisStoreBuilder {
+        RedisStoreBuilder::default()
+    }
+
+    /// The key prefix.
+    pub fn prefix(&self) -> &str {
+        &self.keys.prefix
+    }
+
+    /// Whether this store talks to a Redis Cluster.
+    pub fn is_cluster(&self) -> bool {
+        self.keys.cluster
+    }
+
+    /// The clock, to the millisecond (as Redis keeps times).
+    fn now(&self) -> OffsetDateTime {
+        let now = self.clock.now();
+        now.replace_nanosecond(now.nanosecond() / 1_000_000 * 1_000_000)
+            .unwrap_or(now)
+    }
+
+    /// Runs one script call within the deadline, unless a re-check found Redis unsafe.
+    async fn call(&self, call: Call) -> Result<Value, Error> {
+        self.watch.guard.check()?;
+        within(self.deadline, call.run(&self.conn)).await
+    }
+
+    /// Runs one script call and reads its reply as `T`.
+    async fn call_as<T: redis::FromRedisValue>(&self, call: Call) -> Result<T, Error> {
+        redis::from_redis_value(self.call(call).await?).map_err(|_| bad_reply())
+    }
+
+    /// Milliseconds from `now` until `until` (at least 1), as the scripts' `keep for`; `''`
+    /// for never.
+    fn keep_for(until: Option<OffsetDateTime>, now: OffsetDateTime) -> String {
+        until
+            .map(|t| {
+                let ms = (t - now)
+                    .whole_milliseconds()
+                    .clamp(1, i128::from(i64::MAX));
+                ms.to_string()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A time from Unix milliseconds.
+fn from_unix_ms(ms: i64) -> Result<OffsetDateTime, Error> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).map_err(|_| bad_reply())
+}
+
+/// Unix milliseconds as RFC 3339.
+fn fmt_ms(ms: i64) -> Result<String, Error> {
+    from_unix_ms(ms)?
+        .format(&time::format_description::well_known::Rfc3339)
+        .map_err(|_| bad_reply())
+}
+
+fn opt_ms(t: Option<OffsetDateTime>) -> String {
+    t.map(|t| unix_ms(t).to_string()).unwrap_or_default()
+}
+
+fn opt_num(n: Option<u32>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_default()
+}
+
+fn parse<T: core::str::FromStr>(s: &str) -> Result<T, Error> {
+    s.parse().map_err(|_| bad_reply())
+}
+
+/// The rule field of an inviter in a control hash (`''`: none).
+fn inviter_field(inviter: Option<&str>) -> String {
+    inviter.map(|i| format!("i:{i}")).unwrap_or_default()
+}
+
+/// An invitation's state hash, parsed: counts, limit, revocation, registry fields, joiners.
+#[derive(Default)]
+struct State {
+    fields: HashMap<String, String>,
+}
+
+impl State {
+    fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> State {
+        State {
+            fields: pairs.into_iter().collect(),
+        }
+    }
+
+    fn text(&self, name: &str) -> Option<&str> {
+        self.fields
+            .get(name)
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+    }
+
+    fn number<T: core::str::FromStr>(&self, name: &str) -> Result<Option<T>, Error> {
+        self.text(name).map(parse).transpose()
+    }
+
+    fn time_ms(&self, name: &str) -> Result<Option<OffsetDateTime>, Error> {
+        self.number::<i64>(name)?.map(from_unix_ms).transpose()
+    }
+
+    /// The rule among these cut-offs that revokes this invitation, once its issue time is known.
+    fn rule(
+        &self,
+        everyone: Option<i64>,
+        of_inviter: Option<i64>,
+    ) -> Result<Option<RevocationRule>, Error> {
+        Ok(self
+            .number::<i64>("iat")?
+            .and_then(|iat| first_covering(everyone, of_inviter, iat, self.text("inv"))))
+    }
+
+    fn issued(
+        &self,
+        id: InvitationId,
+        revoked_by_rule: Option<RevocationRule>,
+    ) -> Result<Option<IssuedInvitation>, Error> {
+        if self.text("reg").is_none() {
+            return Ok(None);
+        }
+        let issued_at = self
+            .number::<i64>("iat")?
+            .map(|s| OffsetDateTime::from_unix_timestamp(s).map_err(|_| bad_reply()))
+            .transpose()?
+            .ok_or_else(bad_reply)?;
+        Ok(Some(IssuedInvitation {
+            id,
+            issued_at,
+            expires_at: self.time_ms("exp")?,
+            email: self.text("email").map(str::to_owned),
+            max_uses: self.number("max")?,
+            inviter: self.text("inv").map(str::to_owned),
+            description: self.text("desc").map(str::to_owned),
+            uses: self.number("n")?.unwrap_or(0),
+            revoked_at: self.time_ms("rev")?,
+            revoked_by_rule,
+        }))
+    }
+}
+
+/// Reads a cut-off that a script returned (`''` or nil: none).
+fn cutoff(value: Option<Value>) -> Result<Option<i64>, Error> {
+    let text: Option<String> = match value {
+        None | Some(Value::Nil) => None,
+        Some(v) => redis::from_redis_value(v).map_err(|_| bad_reply())?,
+    };
+    text.filter(|t| !t.is_empty())
+        .map(|t| parse(&t))
+        .transpose()
+}
+
+/// The fields `list` reads of each state hash, in this order.
+const LISTED: [&str; 9] = [
+    "reg", "iat", "exp", "max", "inv", "email", "desc", "n", "rev",
+];
+
+impl Store for RedisStore {
+    async fn redeem(&self, invitation: &Invitation, joiner: &str) -> Result<Redemption, Error> {
+        check_joiner(joiner)?;
+        let now = self.now();
+        refuse_if_forgotten(invitation, self.margin, now)?;
+        let id = invitation.id();
+        let (control, state) = (self.keys.control_for(id), self.keys.state(id));
+        let inviter = invitation.inviter();
+        let call = Call::new(&self.scripts.redeem, [&control, &state])
+            .arg(format!("j:{joiner}"))
+            .arg(unix_ms(now))
+            .arg(opt_num(invitation.max_uses()))
+            .arg(Self::keep_for(forget_at(invitation, self.margin), now))
+            .arg(invitation.issued_at().unix_timestamp())
+            .arg(inviter_field(inviter))
+            .arg(inviter.unwrap_or_default());
+        let reply: Vec<Value> = self.call_as(call).await?;
+        let mut reply = reply.into_iter();
+        let status: String = reply
+            .next()
+            .and_then(|v| redis::from_redis_value(v).ok())
+            .ok_or_else(bad_reply)?;
+        let mut number = || -> Result<i64, Error> {
+            reply
+                .next()
+                .and_then(|v| redis::from_redis_value(v).ok())
+                .ok_or_else(bad_reply)
+        };
+        match status.as_str() {
+            "ok" => Ok(Redemption {
+                uses: u32::try_from(number()?).map_err(|_| bad_reply())?,
+                joined_at: now,
+                repeated: false,
+            }),
+            "again" => Ok(Redemption {
+                uses: u32::try_from(number()?).map_err(|_| bad_reply())?,
+                joined_at: from_unix_ms(number()?)?,
+                repeated: true,
+            }),
+            "revoked" => Err(Error::Revoked),
+            "used_up" => Err(Error::UsedUp {
+                max_uses: invitation.max_uses().ok_or_else(bad_reply)?,
+            }),
+            _ => Err(bad_reply()),
+        }
+    }
+
+    async fn check(&self, invitation: &Invitation) -> Result<(), Error> {
+        let id = invitation.id();
+        let (control, state) = (self.keys.control_for(id), self.keys.state(id));
+        let call = Call::new(&self.scripts.check, [&control, &state])
+            .arg(invitation.issued_at().unix_timestamp())
+            .arg(inviter_field(invitation.inviter()))
+            .arg(opt_num(invitation.max_uses()));
+        match self.call_as::<i64>(call).await? {
+            0 => Ok(()),
+            1 => Err(Error::Revoked),
+            2 => Err(Error::UsedUp {
+                max_uses: invitation.max_uses().ok_or_else(bad_reply)?,
+            }),
+            _ => Err(bad_reply()),
+        }
+    }
+
+    async fn is_revoked(&self, id: InvitationId) -> Result<bool, Error> {
+        let (control, state) = (self.keys.control_for(id), self.keys.state(id));
+        let call = Call::new(&self.scripts.is_revoked, [&control, &state]);
+        Ok(self.call_as::<i64>(call).await? == 1)
+    }
+
+    async fn revoke(
+        &self,
+        id: InvitationId,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<bool, Error> {
+        let now = self.now();
+        let forget = revocation_forget_at(expires_at, self.margin, now)?;
+        let (control, state) = (self.keys.control_for(id), self.keys.state(id));
+        let call = Call::new(&self.scripts.revoke, [&control, &state])
+            .arg(unix_ms(now))
+            .arg(Self::keep_for(forget, now));
+        Ok(self.call_as::<i64>(call).await? == 1)
+    }
+
+    async fn revoke_issued_before(
+        &self,
+        before: impl Into<Cutoff> + Send,
+        inviter: Option<&str>,
+    ) -> Result<(), Error> {
+        if let Some(inviter) = inviter {
+            check_inviter(inviter)?;
+        }
+        let before = before.into().checked_ms(self.now())?;
+        let field = inviter_field(inviter);
+        let field = if field.is_empty() {
+            "*".to_owned()
+        } else {
+            field
+        };
+        self.watch.guard.check()?;
+        let lua = &self.scripts.raise_rule;
+        let cmds = self
+            .keys
+            .all_controls()
+            .iter()
+            .map(|control| {
+                Call::new(lua, [control.as_str()])
+                    .arg(&field)
+                    .arg(before)
+                    .into_cmd()
+            })
+            .collect();
+        // On a cluster: 16384 small writes, more than one call's deadline is meant for.
+        let replies = within(
+            self.deadline.saturating_mul(4),
+            fan_out(&self.conn, lua, cmds),
+        )
+        .await?;
+        // Every slot that could take the rule has it; report the first that could not.
+        replies
+            .into_iter()
+            .find_map(Result::err)
+            .map_or(Ok(()), Err)
+    }
+
+    async fn revocation_rules(&self) -> Result<Vec<RevocationRule>, Error> {
+        self.watch.guard.check()?;
+        let (merged, missing) =
+            within(self.deadline, init::merged_rules(&self.conn, &self.keys)).await?;
+        if missing {
+            return Err(Error::StoreNotInitialized);
+        }
+        init::as_rules(&merged)
+    }
+
+    async fn health(&self) -> Result<Health, Error> {
+        let allowance = self.margin - self.leeway;
+        let mut checks = within(
+            self.deadline,
+            server::settings_checks(&self.conn, self.allow_eviction),
+        )
+        .await?;
+        let offsets = within(
+            self.deadline,
+            server::clock_offsets(&self.conn, &self.clock),
+        )
+        .await?;
+        checks.extend(offsets.iter().map(|o| server::clock_check(o, allowance)));
+        checks.extend(within(self.deadline, init::checks(&self.conn, &self.keys)).await?);
+        checks.sort_by_key(|c| (c.node.clone(), order(c.name)));
+        Ok(Health {
+            backend: if self.keys.cluster {
+                "redis-cluster"
+            } else {
+                "redis"
+            },
+            checks,
+        })
+    }
+
+    async fn status(&self, id: InvitationId) -> Result<Status, Error> {
+        let (control, state) = (self.keys.control_for(id), self.keys.state(id));
+        let call = Call::new(&self.scripts.status, [&control, &state]);
+        let reply: Vec<Value> = self.call_as(call).await?;
+        let mut reply = reply.into_iter();
+        let everyone = cutoff(reply.next())?;
+        let of_inviter = cutoff(reply.next())?;
+        let mut fields = HashMap::new();
+        let mut joiners = Vec::new();
+        while let (Some(field), Some(value)) = (reply.next(), reply.next()) {
+            let field: String = redis::from_redis_value(field).map_err(|_| bad_reply())?;
+            let value: String = redis::from_redis_value(value).map_err(|_| bad_reply())?;
+            match field.strip_prefix("j:") {
+                Some(joiner) => joiners.push(Joiner {
+                    joiner: joiner.to_owned(),
+                    joined_at: from_unix_ms(parse(&value)?)?,
+                }),
+                None => {
+                    fields.insert(field, value);
+                }
+            }
+        }
+        if fields.is_empty() && joiners.is_empty() {
+            return Ok(Status::unknown(id));
+        }
+        joiners.sort_by(|a, b| (a.joined_at, &a.joiner).cmp(&(b.joined_at, &b.joiner)));
+        let state = State { fields };
+        let revoked_by_rule = state.rule(everyone, of_inviter)?;
+        Ok(Status {
+            id,
+            known: true,
+            uses: state.number("n")?.unwrap_or(0),
+            max_uses: state.number("max")?,
+            revoked_at: state.time_ms("rev")?,
+            revoked_by_rule: revoked_by_rule.clone(),
+            joiners,
+            issued: state.issued(id, revoked_by_rule)?,
+        })
+    }
+
+    async fn record_issued(
+        &self,
+        invitation: &Invitation,
+        description: Option<&str>,
+    ) -> Result<(), Error> {
+        if let Some(d) = description {
+            check_note("description", d)?;
+        }
+        let now = self.now();
+        let id = invitation.id();
+        let forget = forget_at(invitation, self.margin);
+        let (control, state) = (self.keys.control_for(id), self.keys.state(id));
+        let call = Call::new(&self.scripts.record_issued, [&control, &state])
+            .arg(invitation.issued_at().unix_timestamp())
+            .arg(opt_ms(invitation.expires_at()))
+            .arg(opt_num(invitation.max_uses()))
+            .arg(invitation.inviter().unwrap_or_default())
+            .arg(invitation.email().unwrap_or_default())
+            .arg(description.unwrap_or_default())
+            .arg(Self::keep_for(forget, now));
+        self.call(call).await?;
+
+        let score = invitation
+            .expires_at()
+            .map_or_else(|| "inf".to_owned(), |e| unix_ms(e).to_string());
+        let drop_below = unix_ms(now.saturating_sub(self.margin));
+        let margin_ms = i64::try_from(self.margin.whole_milliseconds()).unwrap_or(i64::MAX);
+        let indexes = [
+            Some(self.keys.index(None)),
+            invitation.inviter().map(|i| self.keys.index(Some(i))),
+        ];
+        for index in indexes.into_iter().flatten() {
+            let call = Call::new(&self.scripts.index_add, [&index])
+                .arg(id.to_string())
+                .arg(&score)
+                .arg(drop_below)
+                .arg(margin_ms)
+                .arg(unix_ms(now));
+            self.call(call).await?;
+        }
+        Ok(())
+    }
+
+    async fn list(&self, filter: &ListFilter) -> Result<Vec<IssuedInvitation>, Error> {
+        filter.validate()?;
+        let now = self.now();
+        let index = self.keys.index(filter.inviter.as_deref());
+        let control = self.keys.control_near(&index);
+        let call = Call::new(&self.scripts.list, [&control, &index])
+            .arg(unix_ms(now))
+            .arg(filter.limit);
+        let (ids, rules): (Vec<String>, Value) = self.call_as(call).await?;
+        let mut merged = std::collections::BTreeMap::new();
+        init::merge_rules(&mut merged, rules)?;
+        let ids = ids
+            .iter()
+            .map(|s| s.parse::<InvitationId>().map_err(|_| bad_reply()))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let cmds = ids
+            .iter()
+            .map(|id| {
+                let mut cmd = redis::cmd("HMGET");
+                cmd.arg(self.keys.state(*id)).arg(&LISTED[..]);
+                cmd
+            })
+            .collect();
+        let states = within(self.deadline, each(&self.conn, cmds)).await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (id, values) in ids.into_iter().zip(states) {
+            let values: Vec<Option<String>> =
+                redis::from_redis_value(values?).map_err(|_| bad_reply())?;
+            let state = State::from_pairs(
+                LISTED
+                    .iter()
+                    .zip(values)
+                    .filter_map(|(name, value)| Some(((*name).to_owned(), value?))),
+            );
+            let of_inviter = state
+                .text("inv")
+                .and_then(|i| merged.get(&format!("i:{i}")))
+                .copied();
+            let rule = state.rule(merged.get("*").copied(), of_inviter)?;
+            // State can expire before its index entry is dropped: skip it.
+            if let Some(issued) = state.issued(id, rule)? {
+                out.push(issued);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn record_visit(&self, invitation: &Invitation, metadata: &str) -> Result<(), Error> {
+        check_note("metadata", metadata)?;
+        let now = self.now();
+        let id = invitation.id();
+        let (control, visits) = (self.keys.control_for(id), self.keys.visits(id));
+        let call = Call::new(&self.scripts.visit, [&control, &visits])
+            .arg(format!("{} {metadata}", unix_ms(now)))
+            .arg(self.visit_cap)
+            .arg(Self::keep_for(forget_at(invitation, self.margin), now));
+        self.call(call).await.map(drop)
+    }
+
+    async fn visits(&self, id: InvitationId) -> Result<Vec<Visit>, Error> {
+        let (control, visits) = (self.keys.control_for(id), self.keys.visits(id));
+        let call = Call::new(&self.scripts.visits, [&control, &visits]);
+        let entries: Vec<String> = self.call_as(call).await?;
+        entries
+            .iter()
+            .map(|entry| {
+                let (ms, metadata) = entry.split_once(' ').ok_or_else(bad_reply)?;
+                Ok(Visit {
+                    at: from_unix_ms(parse(ms)?)?,
+                    metadata: metadata.to_owned(),
+                })
+            })
+            .collect()
+    }
+
+    async fn create_code(&self, token: &str, spec: &CodeSpec) -> Result<String, Error> {
+        let now = self.now();
+        let forget = code_forget_at(token, self.margin, now)?;
+        let (canonical, shown) = new_code(spec)?;
+        let key = self.keys.code(&canonical);
+        let control = self.keys.control_near(&key);
+        let call = Call::new(&self.scripts.code_create, [&control, &key])
+            .arg(token)
+            .arg(Self::keep_for(forget, now));
+        match self.call_as::<i64>(call).await? {
+            1 => Ok(shown),
+            _ => Err(Error::CodeTaken),
+        }
+    }
+
+    async fn resolve_code(&self, code: &str) -> Result<String, Error> {
+        let canonical = lookup_code(code)?;
+        let key = self.keys.code(&canonical);
+        let control = self.keys.control_near(&key);
+        let call = Call::new(&self.scripts.code_resolve, [&control, &key]);
+        let token: Option<String> = self.call_as(call).await?;
+        token.ok_or(Error::UnknownCode)
+    }
+
+    async fn count_attempt(&self, client: &str, limit: &RateLimit) -> Result<u32, Error> {
+        check_client(client)?;
+        let window_ms = limit.validate()?;
+        let now_ms = unix_ms(self.now());
+        let window = now_ms / window_ms;
+        let end_ms = window.saturating_add(1).saturating_mul(window_ms);
+        let key = self.keys.attempts(client, window_ms, window);
+        let control = self.keys.control_near(&key);
+        let call = Call::new(&self.scripts.attempt, [&control, &key]).arg((end_ms - now_ms).max(1));
+        let n: u64 = self.call_as(call).await?;
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        if n > limit.limit {
+            let left = u64::try_from(end_ms - now_ms).unwrap_or(0);
+            return Err(Error::RateLimited {
+                retry_after: StdDuration::from_millis(left),
+            });
+        }
+        Ok(limit.limit - n)
+    }
+}
+
+/// The order of checks in a health report.
+fn order(name: &str) -> u8 {
+    match name {
+        "eviction" => 0,
+        "persistence" => 1,
+        "replication" => 2,
+        "clock" => 3,
+        _ => 4,
+    }
+}
