@@ -1,5 +1,10 @@
-//! Store operations on a real Redis, next to raw `PING` and `INCR` on the same kind of
-//! connection (a redis-rs `ConnectionManager` to the same server) as the floor.
+//! Store operations on a real Redis, next to two floors on the same kind of connection (a
+//! redis-rs `ConnectionManager` to the same server):
+//!
+//! - raw `PING` and `INCR`, one round trip with no script;
+//! - a minimal one-round-trip join script (revoked? already joined? under the limit? then
+//!   record), with no rules, no expiry and no initialization marker: what any atomic redeem
+//!   on Redis has to pay.
 //!
 //! ```text
 //! cargo bench --features redis --bench store            # starts its own redis-server
@@ -7,7 +12,13 @@
 //! ```
 //!
 //! Groups: `redis_1_task` (one request at a time: latency) and `redis_64_tasks` (64 tasks at
-//! once: throughput, reported per operation), plus `memory_1_task` for the embedded store.
+//! once: throughput, reported per operation), plus `memory_1_task` for the embedded store. Every
+//! sample of `redeem` and of the floor script starts on a fresh invitation (a fresh hash), so
+//! both grow their hashes alike.
+//!
+//! After criterion, `ratios` measures the two ratios the store is held to, interleaved round by
+//! round so that the drift of a shared machine hits both sides alike, and prints their medians:
+//! `redeem` p50 ÷ `INCR` p50 (one task), and `redeem` ÷ floor script throughput (64 tasks).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use admit::store::{MemoryStore, RedisStore, Store};
 use admit::{Invitation, Issuer, SigningKey};
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput};
 use redis::aio::ConnectionManager;
 
 #[path = "../tests/support/redis_server.rs"]
@@ -35,87 +46,149 @@ redis.call('HSET', KEYS[1], 'n', n + 1, ARGV[1], ARGV[2])
 return n + 1
 ";
 
-fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
+/// Everything the benches share.
+#[derive(Clone)]
+struct Setup {
+    store: RedisStore,
+    raw: ConnectionManager,
+    issuer: Arc<Issuer>,
+    floor: Arc<redis::Script>,
+    prefix: Arc<str>,
+    counter: Arc<AtomicU64>,
+}
+
+impl Setup {
+    fn next(&self) -> u64 {
+        self.counter.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// A new unlimited invitation: its state hash starts empty.
+    fn invitation(&self) -> Arc<Invitation> {
+        Arc::new(
+            self.issuer
+                .mint(Invitation::builder())
+                .expect("mint")
+                .invitation()
+                .clone(),
+        )
+    }
+
+    /// A new key for the floor script.
+    fn floor_key(&self) -> Arc<str> {
+        format!("{}{{floor-{}}}:s", self.prefix, self.next()).into()
+    }
+
+    async fn incr(&self) {
+        let mut raw = self.raw.clone();
+        let key = format!("{}counter", self.prefix);
+        let _: i64 = redis::cmd("INCR")
+            .arg(key)
+            .query_async(&mut raw)
+            .await
+            .expect("INCR");
+    }
+
+    async fn floor(&self, key: &str) {
+        let mut raw = self.raw.clone();
+        let n = self.next();
+        let _: i64 = self
+            .floor
+            .key(key)
+            .arg(format!("u{n}"))
+            .arg(n)
+            .arg(u64::MAX / 2)
+            .invoke_async(&mut raw)
+            .await
+            .expect("floor script");
+    }
+
+    async fn redeem(&self, invitation: &Invitation) {
+        let n = self.next();
+        self.store
+            .redeem(invitation, &format!("u{n}"))
+            .await
+            .expect("redeem");
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .expect("tokio runtime");
-    let mut _server = None;
-    let url = match std::env::var("ADMIT_REDIS_URL") {
-        Ok(url) => url,
-        Err(_) => {
-            assert!(
-                redis_server::available(),
-                "the store bench needs redis-server"
-            );
-            let server = redis_server::RedisServer::plain();
-            let url = server.url();
-            _server = Some(server);
-            url
-        }
-    };
+        .expect("tokio runtime")
+}
+
+fn setup(rt: &tokio::runtime::Runtime, url: &str) -> Setup {
     let prefix = format!("bench-{}:", std::process::id());
     let store = rt
-        .block_on(RedisStore::builder().prefix(&prefix).connect(&url))
+        .block_on(
+            RedisStore::builder()
+                .prefix(&prefix)
+                .create_if_missing()
+                .connect(url),
+        )
         .expect("connect the store");
     let raw = rt
         .block_on(ConnectionManager::new(
-            redis::Client::open(url.as_str()).unwrap(),
+            redis::Client::open(url).expect("a Redis URL"),
         ))
         .expect("connect a raw connection");
-    let issuer = Issuer::new(SigningKey::generate().unwrap(), "bench/invite").unwrap();
-    let invitation = Arc::new(
-        issuer
-            .mint(Invitation::builder())
-            .unwrap()
-            .invitation()
-            .clone(),
-    );
-    let counter_key = format!("{prefix}counter");
-    let floor_key = format!("{prefix}{{floor}}:s");
-    let floor = Arc::new(redis::Script::new(FLOOR_SCRIPT));
-    let joiner = Arc::new(AtomicU64::new(0));
+    Setup {
+        store,
+        raw,
+        issuer: Arc::new(Issuer::new(SigningKey::generate().unwrap(), "bench/invite").unwrap()),
+        floor: Arc::new(redis::Script::new(FLOOR_SCRIPT)),
+        prefix: prefix.into(),
+        counter: Arc::new(AtomicU64::new(0)),
+    }
+}
+
+fn bench(c: &mut Criterion, rt: &tokio::runtime::Runtime, s: &Setup) {
+    // `u0` joins first: `redeem_repeat` is then the same joiner again, and `check` finds state.
+    let invitation = s.invitation();
+    rt.block_on(s.store.redeem(&invitation, "u0"))
+        .expect("first redemption");
 
     let mut g = c.benchmark_group("redis_1_task");
     g.bench_function("ping", |b| {
-        b.to_async(&rt).iter(|| {
-            let mut raw = raw.clone();
+        b.to_async(rt).iter(|| {
+            let mut raw = s.raw.clone();
             async move {
                 let _: String = redis::cmd("PING").query_async(&mut raw).await.unwrap();
             }
         })
     });
-    g.bench_function("incr", |b| {
-        b.to_async(&rt).iter(|| {
-            let mut raw = raw.clone();
-            let key = counter_key.clone();
-            async move {
-                let _: i64 = redis::cmd("INCR")
-                    .arg(key)
-                    .query_async(&mut raw)
-                    .await
-                    .unwrap();
+    g.bench_function("incr", |b| b.to_async(rt).iter(|| s.incr()));
+    g.bench_function("floor_join_script", |b| {
+        b.to_async(rt).iter_custom(|iters| async move {
+            let key = s.floor_key();
+            let start = Instant::now();
+            for _ in 0..iters {
+                s.floor(&key).await;
             }
+            start.elapsed()
         })
     });
     g.bench_function("redeem", |b| {
-        b.to_async(&rt).iter(|| {
-            let (store, inv, joiner) = (&store, &invitation, &joiner);
-            async move {
-                let n = joiner.fetch_add(1, Ordering::Relaxed);
-                store.redeem(inv, &format!("u{n}")).await.unwrap();
+        b.to_async(rt).iter_custom(|iters| async move {
+            let inv = s.invitation();
+            let start = Instant::now();
+            for _ in 0..iters {
+                s.redeem(&inv).await;
             }
+            start.elapsed()
         })
     });
     g.bench_function("redeem_repeat", |b| {
-        b.to_async(&rt).iter(|| async {
-            store.redeem(&invitation, "u0").await.unwrap();
+        b.to_async(rt).iter(|| async {
+            let again = s.store.redeem(&invitation, "u0").await.unwrap();
+            assert_eq!(again.uses, 1);
         })
     });
     g.bench_function("check", |b| {
-        b.to_async(&rt).iter(|| async {
-            store.check(&invitation).await.unwrap();
+        b.to_async(rt).iter(|| async {
+            s.store.check(&invitation).await.unwrap();
         })
     });
     g.finish();
@@ -125,46 +198,33 @@ fn bench(c: &mut Criterion) {
     g.bench_function("incr", |b| {
         b.iter_custom(|iters| {
             rt.block_on(spread(iters, |_| {
-                let mut raw = raw.clone();
-                let key = counter_key.clone();
-                async move {
-                    let _: i64 = redis::cmd("INCR")
-                        .arg(key)
-                        .query_async(&mut raw)
-                        .await
-                        .unwrap();
-                }
+                let s = s.clone();
+                async move { s.incr().await }
             }))
         })
     });
     g.bench_function("floor_join_script", |b| {
         b.iter_custom(|iters| {
+            let key = s.floor_key();
             rt.block_on(spread(iters, |_| {
-                let (mut raw, floor, key) = (raw.clone(), floor.clone(), floor_key.clone());
-                let n = joiner.fetch_add(1, Ordering::Relaxed);
-                async move {
-                    let mut call = floor.prepare_invoke();
-                    call.key(key).arg(format!("u{n}")).arg(n).arg(u64::MAX / 2);
-                    let _: i64 = call.invoke_async(&mut raw).await.unwrap();
-                }
+                let (s, key) = (s.clone(), key.clone());
+                async move { s.floor(&key).await }
             }))
         })
     });
     g.bench_function("redeem", |b| {
         b.iter_custom(|iters| {
+            let inv = s.invitation();
             rt.block_on(spread(iters, |_| {
-                let (store, inv) = (store.clone(), invitation.clone());
-                let n = joiner.fetch_add(1, Ordering::Relaxed);
-                async move {
-                    store.redeem(&inv, &format!("u{n}")).await.unwrap();
-                }
+                let (s, inv) = (s.clone(), inv.clone());
+                async move { s.redeem(&inv).await }
             }))
         })
     });
     g.bench_function("check", |b| {
         b.iter_custom(|iters| {
             rt.block_on(spread(iters, |_| {
-                let (store, inv) = (store.clone(), invitation.clone());
+                let (store, inv) = (s.store.clone(), invitation.clone());
                 async move {
                     store.check(&inv).await.unwrap();
                 }
@@ -176,16 +236,16 @@ fn bench(c: &mut Criterion) {
     let memory = MemoryStore::new();
     let mut g = c.benchmark_group("memory_1_task");
     g.bench_function("redeem", |b| {
-        b.to_async(&rt).iter(|| {
-            let (memory, inv, joiner) = (&memory, &invitation, &joiner);
+        b.to_async(rt).iter(|| {
+            let (memory, inv) = (&memory, &invitation);
+            let n = s.next();
             async move {
-                let n = joiner.fetch_add(1, Ordering::Relaxed);
                 memory.redeem(inv, &format!("u{n}")).await.unwrap();
             }
         })
     });
     g.bench_function("check", |b| {
-        b.to_async(&rt).iter(|| async {
+        b.to_async(rt).iter(|| async {
             memory.check(&invitation).await.unwrap();
         })
     });
@@ -223,12 +283,86 @@ where
     start.elapsed()
 }
 
-criterion_group! {
-    name = benches;
-    config = Criterion::default()
+/// The median latency of `n` calls, one at a time.
+async fn p50<F: Future<Output = ()>>(n: usize, mut op: impl FnMut() -> F) -> Duration {
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let start = Instant::now();
+        op().await;
+        times.push(start.elapsed());
+    }
+    times.sort();
+    times[n / 2]
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// The two ratios, interleaved: each round measures both sides back to back.
+fn ratios(rt: &tokio::runtime::Runtime, s: &Setup) {
+    const ROUNDS: usize = 15;
+    let (mut latency, mut floor_latency, mut throughput) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        rt.block_on(async {
+            let incr = p50(2000, || s.incr()).await;
+            let key = s.floor_key();
+            let floor = p50(2000, || s.floor(&key)).await;
+            let inv = s.invitation();
+            let redeem = p50(2000, || s.redeem(&inv)).await;
+            latency.push(redeem.as_secs_f64() / incr.as_secs_f64());
+            floor_latency.push(floor.as_secs_f64() / incr.as_secs_f64());
+        });
+        let key = s.floor_key();
+        let floor = rt.block_on(spread(20_000, |_| {
+            let (s, key) = (s.clone(), key.clone());
+            async move { s.floor(&key).await }
+        }));
+        let inv = s.invitation();
+        let redeem = rt.block_on(spread(20_000, |_| {
+            let (s, inv) = (s.clone(), inv.clone());
+            async move { s.redeem(&inv).await }
+        }));
+        throughput.push(floor.as_secs_f64() / redeem.as_secs_f64());
+    }
+    println!(
+        "\nratios (median of {ROUNDS} interleaved rounds):\n  \
+         redeem p50 / INCR p50, 1 task:                     {:.3}\n  \
+         floor join script p50 / INCR p50, 1 task:          {:.3}\n  \
+         redeem / floor join script throughput, 64 tasks:   {:.3}",
+        median(latency),
+        median(floor_latency),
+        median(throughput)
+    );
+}
+
+fn main() {
+    let rt = runtime();
+    let mut _server = None;
+    let url = match std::env::var("ADMIT_REDIS_URL") {
+        Ok(url) => url,
+        Err(_) => {
+            assert!(
+                redis_server::available(),
+                "the store bench needs redis-server"
+            );
+            let server = redis_server::RedisServer::plain();
+            let url = server.url();
+            _server = Some(server);
+            url
+        }
+    };
+    let s = setup(&rt, &url);
+    let mut c = Criterion::default()
         .sample_size(30)
         .measurement_time(Duration::from_secs(4))
-        .warm_up_time(Duration::from_secs(1));
-    targets = bench
+        .warm_up_time(Duration::from_secs(1))
+        .configure_from_args();
+    bench(&mut c, &rt, &s);
+    c.final_summary();
+    // `cargo bench -- <filter>` and `--test` runs skip the ratios; a full run prints them.
+    if std::env::args().skip(1).all(|a| a == "--bench") {
+        ratios(&rt, &s);
+    }
 }
-criterion_main!(benches);

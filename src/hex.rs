@@ -6,12 +6,33 @@ const DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// Writes `bytes` as lowercase hex.
 pub(crate) fn write(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
-    for &b in bytes {
-        let pair = [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0x0f)]];
-        // Both bytes are ASCII hex digits, so this never takes the error branch.
-        f.write_str(core::str::from_utf8(&pair).map_err(|_| fmt::Error)?)?;
+    let mut buf = [0u8; 64];
+    for chunk in bytes.chunks(buf.len() / 2) {
+        let text = encode(chunk, &mut buf);
+        f.write_str(text)?;
     }
     Ok(())
+}
+
+/// Appends `bytes` as lowercase hex to `out`.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) fn push(out: &mut String, bytes: &[u8]) {
+    let mut buf = [0u8; 64];
+    for chunk in bytes.chunks(buf.len() / 2) {
+        out.push_str(encode(chunk, &mut buf));
+    }
+}
+
+/// Hex of `bytes` (at most half of `buf` long) in `buf`.
+fn encode<'a>(bytes: &[u8], buf: &'a mut [u8; 64]) -> &'a str {
+    let mut len = 0;
+    for (&b, pair) in bytes.iter().zip(buf.chunks_exact_mut(2)) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0x0f)];
+        len += 2;
+    }
+    // Only ASCII hex digits were written, so this is always valid UTF-8.
+    core::str::from_utf8(&buf[..len]).unwrap_or_default()
 }
 
 /// Parses exactly `N` bytes of hex (either case). `None` for any other length or character.

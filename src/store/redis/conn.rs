@@ -59,8 +59,9 @@ pub(super) struct Call {
 impl Call {
     /// A call of `lua` on `keys` (all in one slot; the first one routes it on a cluster).
     pub(super) fn new<const N: usize>(lua: &'static Lua, keys: [&str; N]) -> Call {
-        let mut cmd = redis::cmd("EVALSHA");
-        cmd.arg(lua.script.get_hash()).arg(N);
+        // Sized for the longest call (redeem: 2 keys, 7 arguments) so arguments never regrow it.
+        let mut cmd = Cmd::with_capacity(12, 256);
+        cmd.arg("EVALSHA").arg(lua.script.get_hash()).arg(N);
         for key in keys {
             cmd.arg(key);
         }

@@ -13,13 +13,24 @@ pub(super) struct Keys {
 }
 
 impl Keys {
+    /// `<prefix>{<id>}:<kind>`, built without the formatting machinery (it is on every call).
+    fn of(&self, id: InvitationId, kind: &str) -> String {
+        let mut key = String::with_capacity(self.prefix.len() + 2 * crate::ID_LEN + 2 + kind.len());
+        key.push_str(&self.prefix);
+        key.push('{');
+        crate::hex::push(&mut key, id.as_bytes());
+        key.push('}');
+        key.push_str(kind);
+        key
+    }
+
     /// Uses, limit, revocation, registry details and joiners (`j:<joiner>`) of one invitation.
     pub(super) fn state(&self, id: InvitationId) -> String {
-        format!("{}{{{id}}}:s", self.prefix)
+        self.of(id, ":s")
     }
 
     pub(super) fn visits(&self, id: InvitationId) -> String {
-        format!("{}{{{id}}}:v", self.prefix)
+        self.of(id, ":v")
     }
 
     pub(super) fn code(&self, canonical: &str) -> String {
@@ -41,7 +52,9 @@ impl Keys {
     pub(super) fn control_for(&self, id: InvitationId) -> String {
         #[cfg(feature = "cluster")]
         if self.cluster {
-            return self.control_in_slot(crate::store::slot::slot_of_tag(&id.to_string()));
+            let mut tag = String::with_capacity(2 * crate::ID_LEN);
+            crate::hex::push(&mut tag, id.as_bytes());
+            return self.control_in_slot(crate::store::slot::slot_of_tag(&tag));
         }
         let _ = id;
         self.control_single()

@@ -316,34 +316,26 @@ impl Store for RedisStore {
             .arg(invitation.issued_at().unix_timestamp())
             .arg(inviter_field(inviter))
             .arg(inviter.unwrap_or_default());
-        let reply: Vec<Value> = self.call_as(call).await?;
-        let mut reply = reply.into_iter();
-        let status: String = reply
-            .next()
-            .and_then(|v| redis::from_redis_value(v).ok())
-            .ok_or_else(bad_reply)?;
-        let mut number = || -> Result<i64, Error> {
-            reply
-                .next()
-                .and_then(|v| redis::from_redis_value(v).ok())
-                .ok_or_else(bad_reply)
-        };
-        match status.as_str() {
-            "ok" => Ok(Redemption {
-                uses: u32::try_from(number()?).map_err(|_| bad_reply())?,
+        let uses = |n: i64| u32::try_from(n).map_err(|_| bad_reply());
+        match self.call(call).await? {
+            Value::Int(-1) => Err(Error::Revoked),
+            Value::Int(-2) => Err(Error::UsedUp {
+                max_uses: invitation.max_uses().ok_or_else(bad_reply)?,
+            }),
+            Value::Int(n) => Ok(Redemption {
+                uses: uses(n)?,
                 joined_at: now,
                 repeated: false,
             }),
-            "again" => Ok(Redemption {
-                uses: u32::try_from(number()?).map_err(|_| bad_reply())?,
-                joined_at: from_unix_ms(number()?)?,
-                repeated: true,
-            }),
-            "revoked" => Err(Error::Revoked),
-            "used_up" => Err(Error::UsedUp {
-                max_uses: invitation.max_uses().ok_or_else(bad_reply)?,
-            }),
-            _ => Err(bad_reply()),
+            again => {
+                let (n, joined): (i64, i64) =
+                    redis::from_redis_value(again).map_err(|_| bad_reply())?;
+                Ok(Redemption {
+                    uses: uses(n)?,
+                    joined_at: from_unix_ms(joined)?,
+                    repeated: true,
+                })
+            }
         }
     }
 

@@ -3,30 +3,33 @@
 -- ARGV[1] joiner field ('j:' .. joiner)   ARGV[2] now (unix ms)   ARGV[3] max uses ('' = none)
 -- ARGV[4] keep for (ms, '' = forever)   ARGV[5] issued at (unix s)
 -- ARGV[6] inviter's rule field ('i:' .. inviter, or '')   ARGV[7] inviter ('' = none)
--- Returns {'ok', uses} | {'again', uses, joined at} | {'revoked'} | {'used_up', uses}
+-- Returns uses (counted now) | {uses, joined at} (joined before) | -1 revoked | -2 used up.
+-- Integer replies: building a table of strings for the reply costs more than the checks.
 local ctl = redis.call('HMGET', KEYS[1], 'init', '*', ARGV[6])
 if not ctl[1] then
   return redis.error_reply('ADMIT_UNINIT no initialization marker')
 end
-local issued = tonumber(ARGV[5]) * 1000
-if (ctl[2] and issued < tonumber(ctl[2])) or (ctl[3] and issued < tonumber(ctl[3])) then
-  return {'revoked'}
+if ctl[2] or ctl[3] then
+  local issued = tonumber(ARGV[5]) * 1000
+  if (ctl[2] and issued < tonumber(ctl[2])) or (ctl[3] and issued < tonumber(ctl[3])) then
+    return -1
+  end
 end
 local s = redis.call('HMGET', KEYS[2], 'rev', 'n', ARGV[1])
 if s[1] then
-  return {'revoked'}
+  return -1
 end
 if s[3] then
-  return {'again', s[2] or '0', s[3]}
+  return {tonumber(s[2] or '0'), tonumber(s[3])}
 end
 local uses = tonumber(s[2] or '0')
 if ARGV[3] ~= '' and uses >= tonumber(ARGV[3]) then
-  return {'used_up', uses}
+  return -2
 end
 uses = uses + 1
 if uses > 1 then
   redis.call('HSET', KEYS[2], 'n', uses, ARGV[1], ARGV[2])
-  return {'ok', uses}
+  return uses
 end
 -- The first redemption also records what status needs (limit, issue time, inviter) and
 -- sets the expiry, never shortening one already set.
@@ -36,4 +39,4 @@ redis.call('HSET', KEYS[2], 'n', 1, ARGV[1], ARGV[2], 'max', ARGV[3], 'iat', ARG
 if ARGV[4] ~= '' and ttl < tonumber(ARGV[4]) then
   redis.call('PEXPIRE', KEYS[2], ARGV[4])
 end
-return {'ok', 1}
+return 1
