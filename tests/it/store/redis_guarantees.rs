@@ -458,20 +458,52 @@ mod cluster {
     }
 
     fn slot_of_state(store: &RedisStore, inv: &Invitation, node: &RedisServer) -> usize {
+        // Any node answers CLUSTER KEYSLOT.
         let key = format!("{}{{{}}}:s", store.prefix(), inv.id());
         let reply = node.command(&format!("CLUSTER KEYSLOT {key}"));
         reply.trim().trim_start_matches(':').parse().unwrap()
     }
 
-    /// One primary wiped: calls in its slots fail closed, the others go on; connecting is
-    /// refused until the store is initialized again, which copies the surviving rules there.
-    /// One primary with an evicting policy: connecting is refused, naming it.
+    /// Checks every invitation: those whose state lives on `wiped` fail closed, the others
+    /// are still refused by the rule; both kinds must occur.
+    async fn after_wipe(store: &RedisStore, invs: &[Invitation], wiped: &RedisServer) {
+        let ranges = slots_of(wiped);
+        let (mut failed, mut fine) = (0, 0);
+        let start = std::time::Instant::now();
+        for inv in invs {
+            let on_wiped = ranges
+                .iter()
+                .any(|r| r.contains(&slot_of_state(store, inv, wiped)));
+            let result = loop {
+                match store.check(inv).await {
+                    // The client reconnects to a restarted node by itself.
+                    Err(Error::StoreUnavailable { .. } | Error::StoreTimeout { .. })
+                        if start.elapsed() < StdDuration::from_secs(20) =>
+                    {
+                        tokio::time::sleep(StdDuration::from_millis(100)).await;
+                    }
+                    other => break other,
+                }
+            };
+            match result {
+                Err(Error::StoreNotInitialized) if on_wiped => failed += 1,
+                Err(Error::Revoked) if !on_wiped => fine += 1,
+                other => panic!("on the wiped node: {on_wiped}; got {other:?}"),
+            }
+        }
+        assert!(failed > 0 && fine > 0, "{failed} failed, {fine} fine");
+    }
+
+    /// A primary restarted empty, or flushed: calls in its slots fail closed while the others go
+    /// on; connecting is refused until the store is initialized again, which copies the rules
+    /// the other slots still hold. A primary with an evicting policy: connecting is refused,
+    /// naming it.
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn cluster_node_wiped_or_evicting_is_refused() {
         if !redis_server::available() {
             return;
         }
-        let cluster = tokio::task::spawn_blocking(RedisCluster::start)
+        let mut cluster = tokio::task::spawn_blocking(RedisCluster::start)
             .await
             .unwrap();
         let urls = cluster.urls();
@@ -489,46 +521,40 @@ mod cluster {
             .await
             .unwrap();
 
-        let wiped = &cluster.nodes[0];
-        let ranges = slots_of(wiped);
-        let on_wiped = |inv: &Invitation| {
-            let slot = slot_of_state(&store, inv, wiped);
-            ranges.iter().any(|r| r.contains(&slot))
-        };
-        assert!(wiped.command("FLUSHALL").starts_with("+OK"));
-        let (mut failed, mut fine) = (0, 0);
-        for inv in &invs {
-            match store.check(inv).await {
-                Err(Error::StoreNotInitialized) => {
-                    assert!(on_wiped(inv));
-                    failed += 1;
+        for (node, wipe) in [(1, "restart"), (0, "FLUSHALL")] {
+            let mut server = cluster.nodes.remove(node);
+            server = tokio::task::spawn_blocking(move || {
+                match wipe {
+                    // No persistence: it comes back with its slots (nodes.conf) and no data.
+                    "restart" => server.restart(),
+                    _ => assert!(server.command("FLUSHALL").starts_with("+OK")),
                 }
-                Err(Error::Revoked) => {
-                    assert!(!on_wiped(inv));
-                    fine += 1;
-                }
-                other => panic!("unexpected {other:?}"),
-            }
-        }
-        assert!(failed > 0 && fine > 0, "{failed} failed, {fine} fine");
-        assert_eq!(
-            connect(Init::Require).await.unwrap_err(),
-            Error::StoreNotInitialized
-        );
-        let health = store.health().await.unwrap();
-        let missing: Vec<_> = health
-            .checks
-            .iter()
-            .filter(|c| c.name == "initialized" && c.verdict == Verdict::Unsafe)
-            .collect();
-        assert_eq!(missing.len(), 1, "{health:?}");
+                server
+            })
+            .await
+            .unwrap();
+            cluster.nodes.insert(node, server);
+            after_wipe(&store, &invs, &cluster.nodes[node]).await;
+            assert_eq!(
+                connect(Init::Require).await.unwrap_err(),
+                Error::StoreNotInitialized,
+                "{wipe}"
+            );
+            let health = store.health().await.unwrap();
+            let missing = health
+                .checks
+                .iter()
+                .filter(|c| c.name == "initialized" && c.verdict == Verdict::Unsafe)
+                .count();
+            assert_eq!(missing, 1, "{wipe}: {health:?}");
 
-        // Initialized again as new: the rule that the other slots still hold comes back too.
-        connect(Init::CreateIfMissing).await.unwrap();
-        for inv in &invs {
-            assert_eq!(store.check(inv).await, Err(Error::Revoked));
+            // Initialized again as new: the rule the other slots still hold comes back too.
+            connect(Init::CreateIfMissing).await.unwrap();
+            for inv in &invs {
+                assert_eq!(store.check(inv).await, Err(Error::Revoked), "{wipe}");
+            }
+            connect(Init::Require).await.unwrap();
         }
-        connect(Init::Require).await.unwrap();
 
         // An evicting policy on one primary: refused, and the message names the node.
         let node = &cluster.nodes[2];
