@@ -140,7 +140,10 @@ fn refused(error: &Error) -> Response {
             "This invitation can't be used with that address",
             "Use the address the invitation was sent to, or ask for a new invitation.",
         ),
-        "store_unavailable" | "store_timeout" => (
+        "store_unavailable"
+        | "store_timeout"
+        | "store_misconfigured"
+        | "store_not_initialized" => (
             StatusCode::SERVICE_UNAVAILABLE,
             "Please try again in a minute",
             "We could not check your invitation just now.",
@@ -173,16 +176,9 @@ async fn join_page<S: Store>(
         Ok(Invited(invitation)) => invitation,
         Err(rejection) => return refused(rejection.error()),
     };
+    // Revoked or used up: say so now, rather than after the form is filled in.
     if let Err(e) = app.store.check(&invitation).await {
         return refused(&e);
-    }
-    // A used-up link says so now, rather than after the form is filled in.
-    if let Some(max_uses) = invitation.max_uses() {
-        match app.store.status(invitation.id()).await {
-            Ok(status) if status.uses >= max_uses => return refused(&Error::UsedUp { max_uses }),
-            Ok(_) => {}
-            Err(e) => return refused(&e),
-        }
     }
     // Visitor tracking is best effort: a failure here must not block a sign-up.
     let agent = headers
@@ -343,11 +339,7 @@ async fn admin_page<S: Store>(
             uses,
             i.expires_at
                 .map_or_else(|| "never".to_owned(), |t| t.to_string()),
-            if i.revoked_at.is_some() {
-                "revoked"
-            } else {
-                "active"
-            },
+            escape(&state_of(i)),
         );
     }
     page(
@@ -362,6 +354,16 @@ async fn admin_page<S: Store>(
              <input name=\"description\" placeholder=\"description\"><button>Invite</button></form>"
         ),
     )
+}
+
+/// "active", "used up", "revoked", or the rule that revoked it.
+fn state_of(i: &admit::store::IssuedInvitation) -> String {
+    match (&i.revoked_by_rule, i.revoked_at) {
+        (Some(rule), _) => format!("revoked: {rule}"),
+        (None, Some(_)) => "revoked".to_owned(),
+        (None, None) if i.is_used_up() => "used up".to_owned(),
+        (None, None) => "active".to_owned(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -512,6 +514,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("listening on http://{addr}  (signing key {})", key.key_id());
     println!("admin: curl -H 'Authorization: Bearer {admin_token}' http://{addr}/admin");
 
+    // A Redis store must be initialized once (`admit store init`); until then, and after a
+    // Redis that lost its data, connecting fails rather than forgetting revocations.
     #[cfg(feature = "redis")]
     if let Ok(url) = std::env::var("ADMIT_REDIS_URL") {
         let store = admit::store::RedisStore::connect(&url).await?;

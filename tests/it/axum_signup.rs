@@ -206,6 +206,28 @@ async fn sign_up_flow_over_http() {
     assert!(body.contains("1 of 1"));
     assert!(body.contains("0 of 5"));
     assert!(body.contains("revoked"));
+    assert!(body.contains("used up"), "{body}");
+
+    // A rule (every invitation of the admin's, issued before now) shows as such.
+    use admit::store::Store;
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    app.store
+        .revoke_issued_before(time::OffsetDateTime::now_utc(), Some("admin"))
+        .await
+        .unwrap();
+    let res = c
+        .get(format!("{base}/admin"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("revoked: issued before ") && body.contains("by &quot;admin&quot;"),
+        "{body}"
+    );
+    let res = c.get(&open).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::GONE);
 }
 
 /// The extractor alone: verified invitations reach the handler, everything else gets a status.
