@@ -5,9 +5,9 @@
 //! ADMIT_REDIS_URL=redis://127.0.0.1/ cargo run --example axum_signup --features axum,redis
 //! ```
 //!
-//! - `GET /join?invitation=…` verifies the link and checks revocation **without using it up**
-//!   (mail scanners follow links), then shows the sign-up form with the invited email filled in
-//!   and locked.
+//! - `GET /join?invitation=…` verifies the link and checks it is neither revoked nor used up,
+//!   **without using it** (mail scanners follow links), then shows the sign-up form with the
+//!   invited email filled in and locked.
 //! - `POST /join` redeems the invitation (atomic: one-time or N-use) and creates the account.
 //! - Expired, revoked, used-up and invalid links get friendly pages that never reveal whether an
 //!   address already has an account. Every page is sent with `Referrer-Policy: no-referrer`, so
@@ -140,14 +140,13 @@ fn refused(error: &Error) -> Response {
             "This invitation can't be used with that address",
             "Use the address the invitation was sent to, or ask for a new invitation.",
         ),
-        "store_unavailable"
-        | "store_timeout"
-        | "store_misconfigured"
-        | "store_not_initialized" => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Please try again in a minute",
-            "We could not check your invitation just now.",
-        ),
+        "store_unavailable" | "store_timeout" | "store_misconfigured" | "store_not_initialized" => {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Please try again in a minute",
+                "We could not check your invitation just now.",
+            )
+        }
         _ => (
             StatusCode::BAD_REQUEST,
             "This invitation link is not valid",
@@ -165,7 +164,7 @@ async fn home() -> Response {
     )
 }
 
-/// `GET /join?invitation=…`: verify, check revocation, show the form. Counts nothing.
+/// `GET /join?invitation=…`: verify, check revocation and uses, show the form. Counts nothing.
 async fn join_page<S: Store>(
     State(AppState(app)): State<AppState<S>>,
     headers: HeaderMap,

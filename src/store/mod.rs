@@ -426,12 +426,12 @@ pub(crate) fn unix_ms(t: OffsetDateTime) -> i64 {
 
 /// Verification and a store together: the two calls a sign-up flow makes.
 impl Verifier {
-    /// Verifies `token` and checks with `store` that it is not revoked. Counts nothing: use it
-    /// when showing the sign-up page (`GET`), which mail scanners also fetch.
+    /// Verifies `token` and checks with `store` that it is neither revoked nor used up. Counts
+    /// nothing: use it when showing the sign-up page (`GET`), which mail scanners also fetch.
     ///
     /// # Errors
     ///
-    /// Those of [`Verifier::verify_with`], then [`Error::Revoked`] and store errors.
+    /// Those of [`Verifier::verify_with`], then those of [`Store::check`].
     pub async fn verify_and_check<S: Store>(
         &self,
         token: &str,
