@@ -6,11 +6,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use time::{Duration, OffsetDateTime};
 
 use super::code::check_client;
-use super::rules::first_covering;
+use super::rules::{checked_rule, first_covering};
 use super::{
     CodeSpec, Cutoff, DEFAULT_MARGIN, DEFAULT_VISIT_CAP, Health, HealthCheck, IssuedInvitation,
     Joiner, ListFilter, RateLimit, Redemption, RevocationRule, Status, Store, Verdict, Visit,
-    check_inviter, check_joiner, check_note, code_forget_at, forget_at, lookup_code, new_code,
+    check_joiner, check_note, code_forget_at, forget_at, lookup_code, new_code,
     refuse_if_forgotten, revocation_forget_at, unix_ms,
 };
 use crate::error::Error;
@@ -390,10 +390,7 @@ impl Store for MemoryStore {
         before: impl Into<Cutoff> + Send,
         inviter: Option<&str>,
     ) -> Result<(), Error> {
-        if let Some(inviter) = inviter {
-            check_inviter(inviter)?;
-        }
-        let before = before.into().checked_ms(self.now())?;
+        let before = checked_rule(before, inviter, self.now())?;
         let mut inner = self.lock();
         let rule = match inviter {
             None => &mut inner.rule_all,

@@ -73,6 +73,19 @@ impl Cutoff {
     }
 }
 
+/// The arguments of [`Store::revoke_issued_before`](super::Store::revoke_issued_before), checked
+/// against the store's `now`: the cut-off in Unix milliseconds.
+pub(crate) fn checked_rule(
+    before: impl Into<Cutoff>,
+    inviter: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<i64, Error> {
+    if let Some(inviter) = inviter {
+        super::check_inviter(inviter)?;
+    }
+    before.into().checked_ms(now)
+}
+
 impl From<OffsetDateTime> for Cutoff {
     fn from(at: OffsetDateTime) -> Cutoff {
         Cutoff::new(at)

@@ -8,11 +8,11 @@ use redis::Value;
 use time::{Duration, OffsetDateTime};
 
 use super::code::check_client;
-use super::rules::first_covering;
+use super::rules::{checked_rule, first_covering};
 use super::{
     CodeSpec, Cutoff, Health, IssuedInvitation, Joiner, ListFilter, RateLimit, Redemption,
-    RevocationRule, Status, Store, Visit, check_inviter, check_joiner, check_note, code_forget_at,
-    forget_at, lookup_code, new_code, refuse_if_forgotten, revocation_forget_at, unix_ms,
+    RevocationRule, Status, Store, Visit, check_joiner, check_note, code_forget_at, forget_at,
+    lookup_code, new_code, refuse_if_forgotten, revocation_forget_at, unix_ms,
 };
 use crate::clock::Clock;
 use crate::error::Error;
@@ -381,16 +381,8 @@ impl Store for RedisStore {
         before: impl Into<Cutoff> + Send,
         inviter: Option<&str>,
     ) -> Result<(), Error> {
-        if let Some(inviter) = inviter {
-            check_inviter(inviter)?;
-        }
-        let before = before.into().checked_ms(self.now())?;
-        let field = inviter_field(inviter);
-        let field = if field.is_empty() {
-            "*".to_owned()
-        } else {
-            field
-        };
+        let before = checked_rule(before, inviter, self.now())?;
+        let field = inviter.map_or_else(|| "*".to_owned(), |i| inviter_field(Some(i)));
         self.watch.guard.check()?;
         let lua = &self.scripts.raise_rule;
         let cmds = self

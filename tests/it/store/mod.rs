@@ -11,6 +11,16 @@ mod redis_guarantees;
 #[cfg(all(feature = "redis", feature = "rand"))]
 mod redis_layout;
 
+/// A fresh invitation minted now by the test issuer.
+#[cfg(all(feature = "redis", feature = "rand"))]
+fn mint(builder: admit::InvitationBuilder) -> admit::Invitation {
+    crate::issuer()
+        .mint(builder)
+        .expect("valid claims")
+        .invitation()
+        .clone()
+}
+
 /// Instantiates every test of the suite for one backend; `$make` yields `Option<Harness>`
 /// (`None`: the backend is unavailable and the skip was already announced).
 macro_rules! conformance {

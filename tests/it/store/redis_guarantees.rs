@@ -10,12 +10,20 @@ use time::{Duration, OffsetDateTime};
 
 use crate::support::redis_server::{self, RedisServer};
 
-fn mint(builder: admit::InvitationBuilder) -> Invitation {
-    crate::issuer()
-        .mint(builder)
-        .expect("valid claims")
-        .invitation()
-        .clone()
+use super::mint;
+
+/// Wipes a server's data: `restart` (no persistence: it comes back empty; a cluster node keeps
+/// its slots, from nodes.conf) or `FLUSHALL`.
+async fn wipe(mut server: RedisServer, how: &'static str) -> RedisServer {
+    tokio::task::spawn_blocking(move || {
+        match how {
+            "restart" => server.restart(),
+            _ => assert!(server.command("FLUSHALL").starts_with("+OK")),
+        }
+        server
+    })
+    .await
+    .unwrap()
 }
 
 async fn server(args: &'static [&'static str]) -> Option<RedisServer> {
@@ -240,22 +248,14 @@ async fn redis_empty_restart_and_flushall_fail_closed_until_initialized() {
     store.redeem(once.invitation(), "alice").await.unwrap();
     store.revoke_invitation(&revoked).await.unwrap();
 
-    for wipe in ["restart", "FLUSHALL"] {
-        server = tokio::task::spawn_blocking(move || {
-            match wipe {
-                "restart" => server.restart(),
-                _ => assert!(server.command("FLUSHALL").starts_with("+OK")),
-            }
-            server
-        })
-        .await
-        .unwrap();
+    for how in ["restart", "FLUSHALL"] {
+        server = wipe(server, how).await;
         settle(&store, &revoked).await;
         // Whatever the call, it fails with the distinct error: nothing reads as "not revoked"
         // or "not used", and nothing is written.
         let results = every_call(&store, once.invitation(), once.as_str()).await;
         for (call, code) in &results {
-            assert_eq!(code, "store_not_initialized", "{wipe}: {call}");
+            assert_eq!(code, "store_not_initialized", "{how}: {call}");
         }
         assert_eq!(
             store.check(&revoked).await.unwrap_err(),
@@ -263,7 +263,7 @@ async fn redis_empty_restart_and_flushall_fail_closed_until_initialized() {
         );
         assert!(
             server.command("DBSIZE").contains(":0"),
-            "{wipe}: nothing written"
+            "{how}: nothing written"
         );
         // A new connection refuses too, and says how to recover.
         let err = builder().connect(&url).await.unwrap_err();
@@ -521,24 +521,14 @@ mod cluster {
             .await
             .unwrap();
 
-        for (node, wipe) in [(1, "restart"), (0, "FLUSHALL")] {
-            let mut server = cluster.nodes.remove(node);
-            server = tokio::task::spawn_blocking(move || {
-                match wipe {
-                    // No persistence: it comes back with its slots (nodes.conf) and no data.
-                    "restart" => server.restart(),
-                    _ => assert!(server.command("FLUSHALL").starts_with("+OK")),
-                }
-                server
-            })
-            .await
-            .unwrap();
+        for (node, how) in [(1, "restart"), (0, "FLUSHALL")] {
+            let server = wipe(cluster.nodes.remove(node), how).await;
             cluster.nodes.insert(node, server);
             after_wipe(&store, &invs, &cluster.nodes[node]).await;
             assert_eq!(
                 connect(Init::Require).await.unwrap_err(),
                 Error::StoreNotInitialized,
-                "{wipe}"
+                "{how}"
             );
             let health = store.health().await.unwrap();
             let missing = health
@@ -546,12 +536,12 @@ mod cluster {
                 .iter()
                 .filter(|c| c.name == "initialized" && c.verdict == Verdict::Unsafe)
                 .count();
-            assert_eq!(missing, 1, "{wipe}: {health:?}");
+            assert_eq!(missing, 1, "{how}: {health:?}");
 
             // Initialized again as new: the rule the other slots still hold comes back too.
             connect(Init::CreateIfMissing).await.unwrap();
             for inv in &invs {
-                assert_eq!(store.check(inv).await, Err(Error::Revoked), "{wipe}");
+                assert_eq!(store.check(inv).await, Err(Error::Revoked), "{how}");
             }
             connect(Init::Require).await.unwrap();
         }

@@ -16,13 +16,7 @@ async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
         .unwrap()
 }
 
-fn mint(builder: admit::InvitationBuilder) -> Invitation {
-    crate::issuer()
-        .mint(builder)
-        .expect("valid claims")
-        .invitation()
-        .clone()
-}
+use super::mint;
 
 #[tokio::test]
 async fn redis_key_schema_and_ttls() {
