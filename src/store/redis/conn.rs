@@ -222,17 +222,22 @@ pub(super) async fn fan_out(
     each(conn, cmds).await
 }
 
+/// One primary's answer: a value, or the error the server gave (`NOPERM`, an unknown command).
+pub(super) type NodeReply = Result<Value, RedisError>;
+
 /// Sends `cmd` to every primary and returns each one's reply with its address (`host:port`).
-/// A single node answers as the one primary, with no address.
+/// A single node answers as the one primary, with no address. A server's refusal stays in the
+/// node's reply; a lost connection fails the whole call.
 pub(super) async fn every_primary(
     conn: &Conn,
     cmd: Cmd,
-) -> Result<Vec<(Option<String>, Result<Value, Error>)>, Error> {
+) -> Result<Vec<(Option<String>, NodeReply)>, Error> {
     match conn.clone() {
-        Conn::Single(mut c) => {
-            let reply = cmd.query_async::<Value>(&mut c).await.map_err(unavailable);
-            Ok(vec![(None, reply)])
-        }
+        Conn::Single(mut c) => match cmd.query_async::<Value>(&mut c).await {
+            Ok(value) => Ok(vec![(None, Ok(value))]),
+            Err(e) if e.code().is_some() => Ok(vec![(None, Err(e))]),
+            Err(e) => Err(unavailable(e)),
+        },
         #[cfg(feature = "cluster")]
         Conn::Cluster(mut c) => {
             use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo};
@@ -244,7 +249,11 @@ pub(super) async fn every_primary(
             let mut out = Vec::with_capacity(pairs.len());
             for (node, value) in pairs {
                 let node: String = redis::from_redis_value(node).map_err(|_| bad_reply())?;
-                out.push((Some(node), reply_error(value)));
+                let value = match value {
+                    Value::ServerError(e) => Err(RedisError::from(e)),
+                    v => Ok(v),
+                };
+                out.push((Some(node), value));
             }
             out.sort_by(|a, b| a.0.cmp(&b.0));
             Ok(out)

@@ -10,7 +10,7 @@ use std::time::Duration as StdDuration;
 use redis::Value;
 use time::{Duration, OffsetDateTime};
 
-use super::conn::{Conn, bad_reply, every_primary, within};
+use super::conn::{Conn, bad_reply, every_primary, unavailable, within};
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::store::{HealthCheck, Verdict};
@@ -45,15 +45,18 @@ pub(super) async fn info(conn: &Conn, section: &str) -> Result<Vec<(Option<Strin
     for (node, reply) in every_primary(conn, cmd).await? {
         let info = match reply {
             Ok(value) => Info::parse(value)?,
-            Err(Error::StoreUnavailable { reason }) => {
+            Err(e) => {
                 return Err(Error::StoreMisconfigured {
                     setting: "INFO",
-                    found: format!("refused ({reason})"),
+                    found: format!(
+                        "refused{} ({})",
+                        on(node.as_deref()),
+                        e.code().unwrap_or("?")
+                    ),
                     fix: "allow the INFO command for this Redis user: admit reads maxmemory and \
                           maxmemory-policy from it to make sure no key of its can be evicted",
                 });
             }
-            Err(e) => return Err(e),
         };
         out.push((node, info));
     }
@@ -123,7 +126,7 @@ pub(super) async fn clock_offsets(conn: &Conn, clock: &Clock) -> Result<Vec<Offs
     let mut out = Vec::with_capacity(replies.len());
     for (node, reply) in replies {
         let (secs, micros): (i64, i64) =
-            redis::from_redis_value(reply?).map_err(|_| bad_reply())?;
+            redis::from_redis_value(reply.map_err(unavailable)?).map_err(|_| bad_reply())?;
         let server = OffsetDateTime::from_unix_timestamp(secs)
             .map_err(|_| bad_reply())?
             .saturating_add(Duration::microseconds(micros));

@@ -140,6 +140,30 @@ async fn redis_evicting_settings_are_refused_unless_allowed() {
     );
     tokio::time::sleep(StdDuration::from_millis(600)).await;
     assert_eq!(store.redeem(&inv, "bob").await.unwrap().uses, 2);
+
+    // Like managed services: CONFIG hidden, INFO answered. The store does not need CONFIG.
+    let acl = "ACL SETUSER app on >secret ~* &* +@all -config";
+    assert!(server.command(acl).starts_with("+OK"));
+    let app_url = format!("redis://app:secret@127.0.0.1:{}/", server.port);
+    let store = builder().connect(&app_url).await.unwrap();
+    let health = store.health().await.unwrap();
+    let persistence = health
+        .checks
+        .iter()
+        .find(|c| c.name == "persistence")
+        .unwrap();
+    assert!(
+        persistence.found.contains("CONFIG GET refused"),
+        "{persistence:?}"
+    );
+    // Without INFO, eviction cannot be checked: refused like an evicting Redis.
+    let acl = "ACL SETUSER blind on >secret ~* &* +@all -info";
+    assert!(server.command(acl).starts_with("+OK"));
+    let blind = format!("redis://blind:secret@127.0.0.1:{}/", server.port);
+    let (setting, found) = misconfigured(builder().connect(&blind).await);
+    assert_eq!(setting, "INFO");
+    assert!(found.contains("NOPERM"), "{found}");
+    builder().allow_eviction().connect(&blind).await.unwrap();
 }
 
 /// Under `noeviction`, a full Redis refuses writes: an error, never a lost revocation.
