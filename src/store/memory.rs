@@ -10,7 +10,7 @@ use super::rules::{checked_rule, first_covering};
 use super::{
     CodeSpec, Cutoff, DEFAULT_MARGIN, DEFAULT_VISIT_CAP, Health, HealthCheck, IssuedInvitation,
     Joiner, ListFilter, RateLimit, Redemption, RevocationRule, Status, Store, Verdict, Visit,
-    check_joiner, check_note, code_forget_at, forget_at, lookup_code, new_code,
+    check_joiner, check_note, code_forget_at, forget_at, from_unix_ms, lookup_code, new_code,
     refuse_if_forgotten, revocation_forget_at, unix_ms,
 };
 use crate::error::Error;
@@ -409,12 +409,10 @@ impl Store for MemoryStore {
 
     async fn revocation_rules(&self) -> Result<Vec<RevocationRule>, Error> {
         let inner = self.lock();
+        // Every cut-off came from an `OffsetDateTime`, so it converts back.
         let at = |ms: i64| {
-            OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).map_err(|_| {
-                Error::InvalidArgument {
-                    name: "before",
-                    reason: "out of range",
-                }
+            from_unix_ms(ms).ok_or_else(|| Error::StoreUnavailable {
+                reason: "a stored cut-off is out of range".into(),
             })
         };
         let mut rules = Vec::new();

@@ -424,6 +424,11 @@ pub(crate) fn unix_ms(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
+/// A time from Unix milliseconds (`None` outside the range `OffsetDateTime` covers).
+pub(crate) fn from_unix_ms(ms: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+}
+
 /// Verification and a store together: the two calls a sign-up flow makes.
 impl Verifier {
     /// Verifies `token` and checks with `store` that it is neither revoked nor used up. Counts

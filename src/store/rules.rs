@@ -11,7 +11,7 @@ use core::fmt;
 
 use time::OffsetDateTime;
 
-use super::unix_ms;
+use super::{from_unix_ms, unix_ms};
 use crate::error::Error;
 
 /// The cut-off time given to [`Store::revoke_issued_before`](super::Store::revoke_issued_before).
@@ -168,11 +168,8 @@ pub(crate) fn first_covering(
     issued_s: i64,
     inviter: Option<&str>,
 ) -> Option<RevocationRule> {
-    let rule = |ms: i64, inviter: Option<&str>| {
-        OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-            .ok()
-            .map(|t| RevocationRule::new(t, inviter))
-    };
+    let rule =
+        |ms: i64, inviter: Option<&str>| from_unix_ms(ms).map(|t| RevocationRule::new(t, inviter));
     if let Some(ms) = everyone.filter(|ms| covers_ms(issued_s, *ms)) {
         return rule(ms, None);
     }

@@ -188,9 +188,9 @@ impl RedisStore {
     }
 }
 
-/// A time from Unix milliseconds.
+/// A time from Unix milliseconds that Redis returned.
 fn from_unix_ms(ms: i64) -> Result<OffsetDateTime, Error> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).map_err(|_| bad_reply())
+    super::from_unix_ms(ms).ok_or_else(bad_reply)
 }
 
 /// Unix milliseconds as RFC 3339.
