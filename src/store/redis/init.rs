@@ -39,39 +39,20 @@ pub enum Init {
     },
 }
 
-/// Each slot range's first slot, its primary, and the marker there (Unix ms), if any. Data is
-/// lost a whole node at a time, so one slot per range tells each node's state.
-pub(super) async fn markers(
-    conn: &Conn,
-    keys: &Keys,
-) -> Result<Vec<(usize, Option<String>, Option<i64>)>, Error> {
-    let ranges = slot_ranges(conn).await?;
-    let cmds = ranges
-        .iter()
-        .map(|(slot, _)| {
-            let mut cmd = redis::cmd("HGET");
-            cmd.arg(keys.control_in_slot(*slot)).arg("init");
-            cmd
-        })
-        .collect();
-    let replies = each(conn, cmds).await?;
-    ranges
-        .into_iter()
-        .zip(replies)
-        .map(|((slot, node), reply)| {
-            let marker: Option<i64> = redis::from_redis_value(reply?).map_err(|_| bad_reply())?;
-            Ok((slot, node, marker))
-        })
-        .collect()
+/// One control hash per slot range: data is lost a whole node at a time, so the first slot of
+/// each range tells each node's state.
+pub(super) struct Control {
+    slot: usize,
+    /// The primary serving the range (`host:port`; `None` on a single node).
+    node: Option<String>,
+    /// When the store was initialized there (Unix ms), if it was.
+    marker: Option<i64>,
+    /// Rule field (`*`, `i:<inviter>`) → cut-off (Unix ms).
+    rules: BTreeMap<String, i64>,
 }
 
-/// The rules in force, merged (latest cut-off per field) from one control hash per slot range
-/// that has a marker, and whether any range lacks one. Field `*` is everyone's rule,
-/// `i:<inviter>` one inviter's; values are cut-offs in Unix ms.
-pub(super) async fn merged_rules(
-    conn: &Conn,
-    keys: &Keys,
-) -> Result<(BTreeMap<String, i64>, bool), Error> {
+/// Reads the control hash of the first slot of every slot range.
+pub(super) async fn controls(conn: &Conn, keys: &Keys) -> Result<Vec<Control>, Error> {
     let ranges = slot_ranges(conn).await?;
     let cmds = ranges
         .iter()
@@ -81,29 +62,56 @@ pub(super) async fn merged_rules(
             cmd
         })
         .collect();
-    let mut merged = BTreeMap::new();
-    let mut missing = false;
-    for reply in each(conn, cmds).await? {
-        missing |= !merge_rules(&mut merged, reply?)?;
-    }
-    Ok((merged, missing))
+    let replies = each(conn, cmds).await?;
+    ranges
+        .into_iter()
+        .zip(replies)
+        .map(|((slot, node), reply)| {
+            let (marker, rules) = parse_control(reply?)?;
+            Ok(Control {
+                slot,
+                node,
+                marker,
+                rules,
+            })
+        })
+        .collect()
 }
 
-/// Adds a control hash's rules (an `HGETALL` reply) to `merged`; returns whether it holds the
-/// marker.
-pub(super) fn merge_rules(merged: &mut BTreeMap<String, i64>, hash: Value) -> Result<bool, Error> {
+/// The rules of all `controls`, merged (the latest cut-off per field), and whether any of them
+/// lacks the marker.
+pub(super) fn merged(controls: &[Control]) -> (BTreeMap<String, i64>, bool) {
+    let mut merged = BTreeMap::new();
+    for control in controls {
+        merge(&mut merged, &control.rules);
+    }
+    (merged, controls.iter().any(|c| c.marker.is_none()))
+}
+
+fn merge(into: &mut BTreeMap<String, i64>, rules: &BTreeMap<String, i64>) {
+    for (field, ms) in rules {
+        let slot = into.entry(field.clone()).or_insert(*ms);
+        *slot = (*slot).max(*ms);
+    }
+}
+
+/// A control hash (an `HGETALL` reply): its marker and its rules.
+pub(super) fn parse_control(hash: Value) -> Result<(Option<i64>, BTreeMap<String, i64>), Error> {
     let fields: std::collections::HashMap<String, String> = match hash {
         Value::Nil => Default::default(),
         v => redis::from_redis_value(v).map_err(|_| bad_reply())?,
     };
-    for (field, value) in &fields {
-        if field == "*" || field.starts_with("i:") {
-            let ms: i64 = value.parse().map_err(|_| bad_reply())?;
-            let slot = merged.entry(field.clone()).or_insert(ms);
-            *slot = (*slot).max(ms);
+    let mut rules = BTreeMap::new();
+    let mut marker = None;
+    for (field, value) in fields {
+        let ms: i64 = value.parse().map_err(|_| bad_reply())?;
+        if field == "init" {
+            marker = Some(ms);
+        } else if field == "*" || field.starts_with("i:") {
+            rules.insert(field, ms);
         }
     }
-    Ok(fields.contains_key("init"))
+    Ok((marker, rules))
 }
 
 /// The rules as [`RevocationRule`]s, the everyone-rule first.
@@ -126,10 +134,8 @@ pub(super) async fn apply(
     init: Init,
     now: OffsetDateTime,
 ) -> Result<(), Error> {
-    let missing = markers(conn, keys)
-        .await?
-        .iter()
-        .any(|(_, _, marker)| marker.is_none());
+    // Slots that lost their data get the rules the others still have (rules are global).
+    let (mut rules, missing) = merged(&controls(conn, keys).await?);
     let cutoff = match init {
         Init::Require if missing => return Err(Error::StoreNotInitialized),
         Init::Require => return Ok(()),
@@ -139,11 +145,8 @@ pub(super) async fn apply(
             revoke_issued_before,
         } => Some(Cutoff::new(revoke_issued_before).checked_ms(now)?),
     };
-    // Slots that lost their data get the rules the others still have (rules are global).
-    let (mut rules, _) = merged_rules(conn, keys).await?;
     if let Some(cutoff) = cutoff {
-        let all = rules.entry("*".to_owned()).or_insert(cutoff);
-        *all = (*all).max(cutoff);
+        merge(&mut rules, &BTreeMap::from([("*".to_owned(), cutoff)]));
     }
     write(conn, keys, &rules, now).await
 }
@@ -174,21 +177,20 @@ async fn write(
 }
 
 /// The `initialized` lines of a health report, one per slot range.
-pub(super) async fn checks(conn: &Conn, keys: &Keys) -> Result<Vec<HealthCheck>, Error> {
-    let markers = markers(conn, keys).await?;
-    let ranges = markers.len();
-    markers
-        .into_iter()
-        .map(|(slot, node, marker)| {
-            let what = if ranges > 1 {
-                format!("slots from {slot}: ")
+pub(super) fn checks(controls: &[Control]) -> Result<Vec<HealthCheck>, Error> {
+    controls
+        .iter()
+        .map(|control| {
+            let what = if controls.len() > 1 {
+                format!("slots from {}: ", control.slot)
             } else {
                 String::new()
             };
-            Ok(match marker {
+            let node = control.node.as_deref();
+            Ok(match control.marker {
                 Some(ms) => HealthCheck::new(
                     "initialized",
-                    node.as_deref(),
+                    node,
                     format!("{what}yes, since {}", super::fmt_ms(ms)?),
                     Verdict::Ok,
                     "a loss of this server's data would be noticed: calls would fail until it \
@@ -196,7 +198,7 @@ pub(super) async fn checks(conn: &Conn, keys: &Keys) -> Result<Vec<HealthCheck>,
                 ),
                 None => HealthCheck::new(
                     "initialized",
-                    node.as_deref(),
+                    node,
                     format!("{what}no marker"),
                     Verdict::Unsafe,
                     "every call fails: a new server needs `admit store init`; one that had data \

@@ -411,8 +411,8 @@ impl Store for RedisStore {
 
     async fn revocation_rules(&self) -> Result<Vec<RevocationRule>, Error> {
         self.watch.guard.check()?;
-        let (merged, missing) =
-            within(self.deadline, init::merged_rules(&self.conn, &self.keys)).await?;
+        let controls = within(self.deadline, init::controls(&self.conn, &self.keys)).await?;
+        let (merged, missing) = init::merged(&controls);
         if missing {
             return Err(Error::StoreNotInitialized);
         }
@@ -432,7 +432,8 @@ impl Store for RedisStore {
         )
         .await?;
         checks.extend(offsets.iter().map(|o| server::clock_check(o, allowance)));
-        checks.extend(within(self.deadline, init::checks(&self.conn, &self.keys)).await?);
+        let controls = within(self.deadline, init::controls(&self.conn, &self.keys)).await?;
+        checks.extend(init::checks(&controls)?);
         checks.sort_by_key(|c| (c.node.clone(), order(c.name)));
         Ok(Health {
             backend: if self.keys.cluster {
@@ -535,9 +536,8 @@ impl Store for RedisStore {
         let call = Call::new(&self.scripts.list, [&control, &index])
             .arg(unix_ms(now))
             .arg(filter.limit);
-        let (ids, rules): (Vec<String>, Value) = self.call_as(call).await?;
-        let mut merged = std::collections::BTreeMap::new();
-        init::merge_rules(&mut merged, rules)?;
+        let (ids, control): (Vec<String>, Value) = self.call_as(call).await?;
+        let (_, merged) = init::parse_control(control)?;
         let ids = ids
             .iter()
             .map(|s| s.parse::<InvitationId>().map_err(|_| bad_reply()))
