@@ -147,18 +147,13 @@ pub(super) fn bad_reply() -> Error {
     }
 }
 
-/// A server error inside a reply (a fan-out's or a pipeline's), as a store error.
-pub(super) fn reply_error(value: Value) -> Result<Value, Error> {
-    match value {
-        Value::ServerError(e) => Err(unavailable(e.into())),
-        v => Ok(v),
-    }
-}
-
 /// Runs commands that may live in different slots: one pipeline on a single node, concurrent
-/// requests on a cluster. Each command's result comes back in order; a lost connection fails
-/// the whole call.
-pub(super) async fn each(conn: &Conn, cmds: Vec<Cmd>) -> Result<Vec<Result<Value, Error>>, Error> {
+/// requests on a cluster. Each command's result comes back in order, as Redis gave it; a lost
+/// connection fails the whole call.
+pub(super) async fn each(
+    conn: &Conn,
+    cmds: Vec<Cmd>,
+) -> Result<Vec<Result<Value, RedisError>>, Error> {
     if cmds.is_empty() {
         return Ok(Vec::new());
     }
@@ -173,7 +168,13 @@ pub(super) async fn each(conn: &Conn, cmds: Vec<Cmd>) -> Result<Vec<Result<Value
                 .query_async(&mut c)
                 .await
                 .map_err(unavailable)?;
-            Ok(values.into_iter().map(reply_error).collect())
+            Ok(values
+                .into_iter()
+                .map(|v| match v {
+                    Value::ServerError(e) => Err(RedisError::from(e)),
+                    v => Ok(v),
+                })
+                .collect())
         }
         #[cfg(feature = "cluster")]
         Conn::Cluster(c) => {
@@ -184,42 +185,46 @@ pub(super) async fn each(conn: &Conn, cmds: Vec<Cmd>) -> Result<Vec<Result<Value
                     let mut c = c.clone();
                     tasks.spawn(async move { (i, cmd.query_async::<Value>(&mut c).await) });
                 }
-                let mut results: Vec<Result<Value, Error>> =
-                    (0..chunk.len()).map(|_| Err(bad_reply())).collect();
+                let mut results: Vec<Option<Result<Value, RedisError>>> =
+                    (0..chunk.len()).map(|_| None).collect();
                 while let Some(joined) = tasks.join_next().await {
                     let (i, result) = joined.map_err(|_| Error::StoreUnavailable {
                         reason: "a cluster request task failed".into(),
                     })?;
                     if let Some(slot) = results.get_mut(i) {
-                        *slot = result.map_err(unavailable);
+                        *slot = Some(result);
                     }
                 }
-                out.extend(results);
+                for result in results {
+                    out.push(result.ok_or_else(bad_reply)?);
+                }
             }
             Ok(out)
         }
     }
 }
 
-/// Runs a script on many keys at once (a rule or the marker on every slot): loads it, sends
-/// the calls, and if Redis restarted in between (`NOSCRIPT`), loads it again and retries once.
+/// Runs a script on many keys at once (a rule or the marker on every slot). If Redis does not
+/// know the script (`NOSCRIPT`: it restarted, or this is the first use), loads it and sends
+/// the calls again — they are idempotent. Each call's result comes back in order.
 pub(super) async fn fan_out(
     conn: &Conn,
     lua: &Lua,
     cmds: Vec<Cmd>,
 ) -> Result<Vec<Result<Value, Error>>, Error> {
-    let load = || async {
+    let mut results = each(conn, cmds.clone()).await?;
+    if results
+        .iter()
+        .any(|r| matches!(r, Err(e) if e.code() == Some("NOSCRIPT")))
+    {
         let mut c = conn.clone();
-        lua.script.load_async(&mut c).await.map_err(unavailable)
-    };
-    load().await?;
-    let results = each(conn, cmds.clone()).await?;
-    let noscript = |r: &Result<Value, Error>| matches!(r, Err(Error::StoreUnavailable { reason }) if reason.contains("NOSCRIPT"));
-    if !results.iter().any(noscript) {
-        return Ok(results);
+        lua.script.load_async(&mut c).await.map_err(unavailable)?;
+        results = each(conn, cmds).await?;
     }
-    load().await?;
-    each(conn, cmds).await
+    Ok(results
+        .into_iter()
+        .map(|r| r.map_err(unavailable))
+        .collect())
 }
 
 /// One primary's answer: a value, or the error the server gave (`NOPERM`, an unknown command).

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use redis::Value;
 use time::OffsetDateTime;
 
-use super::conn::{Call, Conn, bad_reply, each, fan_out, slot_ranges};
+use super::conn::{Call, Conn, bad_reply, each, fan_out, slot_ranges, unavailable};
 use super::keys::Keys;
 use super::scripts::Scripts;
 use crate::error::Error;
@@ -67,7 +67,7 @@ pub(super) async fn controls(conn: &Conn, keys: &Keys) -> Result<Vec<Control>, E
         .into_iter()
         .zip(replies)
         .map(|((slot, node), reply)| {
-            let (marker, rules) = parse_control(reply?)?;
+            let (marker, rules) = parse_control(reply.map_err(unavailable)?)?;
             Ok(Control {
                 slot,
                 node,

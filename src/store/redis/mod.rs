@@ -554,7 +554,8 @@ impl Store for RedisStore {
         let mut out = Vec::with_capacity(ids.len());
         for (id, values) in ids.into_iter().zip(states) {
             let values: Vec<Option<String>> =
-                redis::from_redis_value(values?).map_err(|_| bad_reply())?;
+                redis::from_redis_value(values.map_err(conn::unavailable)?)
+                    .map_err(|_| bad_reply())?;
             let state = State::from_pairs(
                 LISTED
                     .iter()
