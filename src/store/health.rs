@@ -30,7 +30,8 @@ impl Verdict {
 
 impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        // `pad`, so widths and alignment (`{:<8}`) work.
+        f.pad(self.as_str())
     }
 }
 

@@ -316,6 +316,14 @@ impl Entry {
     }
 }
 
+/// A cut-off the store holds, as a time. Every one came from an `OffsetDateTime`, so it converts
+/// back.
+fn stored_time(ms: i64) -> Result<OffsetDateTime, Error> {
+    from_unix_ms(ms).ok_or_else(|| Error::StoreUnavailable {
+        reason: "a stored cut-off is out of range".into(),
+    })
+}
+
 impl Store for MemoryStore {
     async fn redeem(&self, invitation: &Invitation, joiner: &str) -> Result<Redemption, Error> {
         check_joiner(joiner)?;
@@ -389,40 +397,32 @@ impl Store for MemoryStore {
         &self,
         before: impl Into<Cutoff> + Send,
         inviter: Option<&str>,
-    ) -> Result<(), Error> {
+    ) -> Result<RevocationRule, Error> {
         let before = checked_rule(before, inviter, self.now())?;
         let mut inner = self.lock();
         let rule = match inviter {
-            None => &mut inner.rule_all,
-            Some(inviter) => {
-                let slot = inner
-                    .rule_inviter
-                    .entry(inviter.to_owned())
-                    .or_insert(before);
-                *slot = (*slot).max(before);
-                return Ok(());
-            }
+            None => inner.rule_all.get_or_insert(before),
+            Some(inviter) => inner
+                .rule_inviter
+                .entry(inviter.to_owned())
+                .or_insert(before),
         };
-        *rule = Some(rule.map_or(before, |current| current.max(before)));
-        Ok(())
+        *rule = (*rule).max(before);
+        let in_force = *rule;
+        drop(inner);
+        Ok(RevocationRule::new(stored_time(in_force)?, inviter))
     }
 
     async fn revocation_rules(&self) -> Result<Vec<RevocationRule>, Error> {
         let inner = self.lock();
-        // Every cut-off came from an `OffsetDateTime`, so it converts back.
-        let at = |ms: i64| {
-            from_unix_ms(ms).ok_or_else(|| Error::StoreUnavailable {
-                reason: "a stored cut-off is out of range".into(),
-            })
-        };
         let mut rules = Vec::new();
         if let Some(ms) = inner.rule_all {
-            rules.push(RevocationRule::new(at(ms)?, None));
+            rules.push(RevocationRule::new(stored_time(ms)?, None));
         }
         let mut by_inviter: Vec<(&String, &i64)> = inner.rule_inviter.iter().collect();
         by_inviter.sort();
         for (inviter, ms) in by_inviter {
-            rules.push(RevocationRule::new(at(*ms)?, Some(inviter)));
+            rules.push(RevocationRule::new(stored_time(*ms)?, Some(inviter)));
         }
         Ok(rules)
     }

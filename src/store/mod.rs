@@ -144,9 +144,10 @@ pub trait Store: Send + Sync {
     }
 
     /// Revokes every invitation issued before `before` — all of them, or only those of one
-    /// `inviter`. For "our signing key leaked" (rotate the key, then revoke what it signed) and
-    /// "this inviter was abusive". Rules only ever move forward: an earlier `before` than one
-    /// already set changes nothing. Rules are kept until deleted from the store by hand.
+    /// `inviter` — and returns the rule now in force. For "our signing key leaked" (rotate the
+    /// key, then revoke what it signed) and "this inviter was abusive". Rules only ever move
+    /// forward: an earlier `before` than one already set changes nothing, and the later rule is
+    /// returned. Rules are kept until deleted from the store by hand.
     ///
     /// Tokens carry their issue time in whole seconds; the rule covers every invitation whose
     /// issue second starts before `before`, so nothing minted before the cut-off escapes (see
@@ -162,7 +163,7 @@ pub trait Store: Send + Sync {
         &self,
         before: impl Into<Cutoff> + Send,
         inviter: Option<&str>,
-    ) -> impl Future<Output = Result<(), Error>> + Send;
+    ) -> impl Future<Output = Result<RevocationRule, Error>> + Send;
 
     /// The revocation rules in force, the everyone-rule first, then by inviter.
     ///

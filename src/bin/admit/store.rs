@@ -185,7 +185,8 @@ pub(crate) fn revoke(args: RevokeArgs) -> Result<u8, CliError> {
             Cutoff::new(before)
         };
         let conn = Connected::required(&args.store)?;
-        conn.runtime
+        let rule = conn
+            .runtime
             .block_on(
                 conn.store
                     .revoke_issued_before(cutoff, args.inviter.as_deref()),
@@ -198,7 +199,6 @@ pub(crate) fn revoke(args: RevokeArgs) -> Result<u8, CliError> {
                 )),
                 e => CliError::admit("revoke", &e),
             })?;
-        let rule = RevocationRule::new(before, args.inviter.as_deref());
         println!("revoked every invitation {rule}");
         return Ok(0);
     }

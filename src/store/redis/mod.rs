@@ -380,7 +380,7 @@ impl Store for RedisStore {
         &self,
         before: impl Into<Cutoff> + Send,
         inviter: Option<&str>,
-    ) -> Result<(), Error> {
+    ) -> Result<RevocationRule, Error> {
         let before = checked_rule(before, inviter, self.now())?;
         let field = inviter.map_or_else(|| "*".to_owned(), |i| inviter_field(Some(i)));
         self.watch.guard.check()?;
@@ -402,11 +402,14 @@ impl Store for RedisStore {
             fan_out(&self.conn, lua, cmds),
         )
         .await?;
-        // Every slot that could take the rule has it; report the first that could not.
-        replies
-            .into_iter()
-            .find_map(Result::err)
-            .map_or(Ok(()), Err)
+        // Every slot that could take the rule has it; report the first that could not. Each
+        // answers with the cut-off in force there: the latest is the rule.
+        let mut in_force = before;
+        for reply in replies {
+            let ms: i64 = redis::from_redis_value(reply?).map_err(|_| bad_reply())?;
+            in_force = in_force.max(ms);
+        }
+        Ok(RevocationRule::new(from_unix_ms(in_force)?, inviter))
     }
 
     async fn revocation_rules(&self) -> Result<Vec<RevocationRule>, Error> {

@@ -222,7 +222,8 @@ async fn every_call(
             code(
                 store
                     .revoke_issued_before(OffsetDateTime::now_utc(), None)
-                    .await,
+                    .await
+                    .map(drop),
             ),
         ),
         (

@@ -142,10 +142,13 @@ pub async fn revoke_issued_before_covers_older_invitations<H: Harness>(h: H) {
     // An explicit revoke is separate: is_revoked stays false for rule-revoked invitations.
     assert!(!s.is_revoked(older.id()).await.unwrap());
 
-    // Rules only move forward: an earlier cutoff changes nothing.
-    s.revoke_issued_before(cutoff - Duration::days(365), None)
+    // Rules only move forward: an earlier cutoff changes nothing, and the rule in force is
+    // what comes back.
+    let in_force = s
+        .revoke_issued_before(cutoff - Duration::days(365), None)
         .await
         .unwrap();
+    assert_eq!(in_force, RevocationRule::new(cutoff, None));
     assert_eq!(s.check(&older).await, Err(Error::Revoked));
     // A later one covers the newer invitation too.
     h.advance(Duration::seconds(1)).await;
