@@ -288,10 +288,7 @@ impl RedisStoreBuilder {
         within(deadline, async {
             let mut load = conn.clone();
             for lua in Scripts::get().all() {
-                lua.script
-                    .load_async(&mut load)
-                    .await
-                    .map_err(unavailable)?;
+                lua.load_async(&mut load).await.map_err(unavailable)?;
             }
             Ok(())
         })

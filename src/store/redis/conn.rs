@@ -6,8 +6,8 @@ use std::time::Duration as StdDuration;
 use redis::aio::{ConnectionLike, ConnectionManager};
 use redis::{Cmd, RedisError, RedisFuture, Value};
 
-use super::scripts::Lua;
 use crate::error::Error;
+use redis::Script;
 
 /// The error code the scripts answer with when their slot has no initialization marker.
 const UNINIT: &str = "ADMIT_UNINIT";
@@ -52,16 +52,16 @@ impl ConnectionLike for Conn {
 
 /// A script call under construction: `EVALSHA <sha> <n> <keys…> <args…>`.
 pub(super) struct Call {
-    lua: &'static Lua,
+    lua: &'static Script,
     cmd: Cmd,
 }
 
 impl Call {
     /// A call of `lua` on `keys` (all in one slot; the first one routes it on a cluster).
-    pub(super) fn new<const N: usize>(lua: &'static Lua, keys: [&str; N]) -> Call {
+    pub(super) fn new<const N: usize>(lua: &'static Script, keys: [&str; N]) -> Call {
         // Sized for the longest call (redeem: 2 keys, 7 arguments) so arguments never regrow it.
         let mut cmd = Cmd::with_capacity(12, 256);
-        cmd.arg("EVALSHA").arg(lua.script.get_hash()).arg(N);
+        cmd.arg("EVALSHA").arg(lua.get_hash()).arg(N);
         for key in keys {
             cmd.arg(key);
         }
@@ -78,18 +78,14 @@ impl Call {
         let mut conn = conn.clone();
         match self.cmd.query_async::<Value>(&mut conn).await {
             Err(e) if e.code() == Some("NOSCRIPT") => {
-                self.lua
-                    .script
-                    .load_async(&mut conn)
-                    .await
-                    .map_err(unavailable)?;
+                self.lua.load_async(&mut conn).await.map_err(unavailable)?;
                 self.cmd.query_async(&mut conn).await.map_err(unavailable)
             }
             other => other.map_err(unavailable),
         }
     }
 
-    /// The bare `EVALSHA` command, for fan-outs that load the script first.
+    /// The bare `EVALSHA` command, for [`fan_out`].
     pub(super) fn into_cmd(self) -> Cmd {
         self.cmd
     }
@@ -209,7 +205,7 @@ pub(super) async fn each(
 /// the calls again — they are idempotent. Each call's result comes back in order.
 pub(super) async fn fan_out(
     conn: &Conn,
-    lua: &Lua,
+    lua: &Script,
     cmds: Vec<Cmd>,
 ) -> Result<Vec<Result<Value, Error>>, Error> {
     let mut results = each(conn, cmds.clone()).await?;
@@ -218,7 +214,7 @@ pub(super) async fn fan_out(
         .any(|r| matches!(r, Err(e) if e.code() == Some("NOSCRIPT")))
     {
         let mut c = conn.clone();
-        lua.script.load_async(&mut c).await.map_err(unavailable)?;
+        lua.load_async(&mut c).await.map_err(unavailable)?;
         results = each(conn, cmds).await?;
     }
     Ok(results

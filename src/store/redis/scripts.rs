@@ -3,60 +3,47 @@
 
 use redis::Script;
 
-/// One script, loaded once per process.
-pub(super) struct Lua {
-    pub(super) script: Script,
-}
-
-impl Lua {
-    fn new(source: &str) -> Lua {
-        Lua {
-            script: Script::new(source),
-        }
-    }
-}
-
 pub(super) struct Scripts {
-    pub(super) redeem: Lua,
-    pub(super) check: Lua,
-    pub(super) revoke: Lua,
-    pub(super) is_revoked: Lua,
-    pub(super) raise_rule: Lua,
-    pub(super) init: Lua,
-    pub(super) status: Lua,
-    pub(super) record_issued: Lua,
-    pub(super) index_add: Lua,
-    pub(super) list: Lua,
-    pub(super) visit: Lua,
-    pub(super) visits: Lua,
-    pub(super) code_create: Lua,
-    pub(super) code_resolve: Lua,
-    pub(super) attempt: Lua,
+    pub(super) redeem: Script,
+    pub(super) check: Script,
+    pub(super) revoke: Script,
+    pub(super) is_revoked: Script,
+    pub(super) raise_rule: Script,
+    pub(super) init: Script,
+    pub(super) status: Script,
+    pub(super) record_issued: Script,
+    pub(super) index_add: Script,
+    pub(super) list: Script,
+    pub(super) visit: Script,
+    pub(super) visits: Script,
+    pub(super) code_create: Script,
+    pub(super) code_resolve: Script,
+    pub(super) attempt: Script,
 }
 
 impl Scripts {
     pub(super) fn get() -> &'static Scripts {
         static SCRIPTS: std::sync::OnceLock<Scripts> = std::sync::OnceLock::new();
         SCRIPTS.get_or_init(|| Scripts {
-            redeem: Lua::new(include_str!("lua/redeem.lua")),
-            check: Lua::new(include_str!("lua/check.lua")),
-            revoke: Lua::new(include_str!("lua/revoke.lua")),
-            is_revoked: Lua::new(include_str!("lua/is_revoked.lua")),
-            raise_rule: Lua::new(include_str!("lua/raise_rule.lua")),
-            init: Lua::new(include_str!("lua/init.lua")),
-            status: Lua::new(include_str!("lua/status.lua")),
-            record_issued: Lua::new(include_str!("lua/record_issued.lua")),
-            index_add: Lua::new(include_str!("lua/index_add.lua")),
-            list: Lua::new(include_str!("lua/list.lua")),
-            visit: Lua::new(include_str!("lua/visit.lua")),
-            visits: Lua::new(include_str!("lua/visits.lua")),
-            code_create: Lua::new(include_str!("lua/code_create.lua")),
-            code_resolve: Lua::new(include_str!("lua/code_resolve.lua")),
-            attempt: Lua::new(include_str!("lua/attempt.lua")),
+            redeem: Script::new(include_str!("lua/redeem.lua")),
+            check: Script::new(include_str!("lua/check.lua")),
+            revoke: Script::new(include_str!("lua/revoke.lua")),
+            is_revoked: Script::new(include_str!("lua/is_revoked.lua")),
+            raise_rule: Script::new(include_str!("lua/raise_rule.lua")),
+            init: Script::new(include_str!("lua/init.lua")),
+            status: Script::new(include_str!("lua/status.lua")),
+            record_issued: Script::new(include_str!("lua/record_issued.lua")),
+            index_add: Script::new(include_str!("lua/index_add.lua")),
+            list: Script::new(include_str!("lua/list.lua")),
+            visit: Script::new(include_str!("lua/visit.lua")),
+            visits: Script::new(include_str!("lua/visits.lua")),
+            code_create: Script::new(include_str!("lua/code_create.lua")),
+            code_resolve: Script::new(include_str!("lua/code_resolve.lua")),
+            attempt: Script::new(include_str!("lua/attempt.lua")),
         })
     }
 
-    pub(super) fn all(&self) -> [&Lua; 15] {
+    pub(super) fn all(&self) -> [&Script; 15] {
         [
             &self.redeem,
             &self.check,

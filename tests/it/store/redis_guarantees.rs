@@ -385,7 +385,8 @@ async fn redis_clock_offset_is_checked() {
     assert_eq!(clock.verdict, Verdict::Ok, "{clock:?}");
 }
 
-/// The health report on a plain test server: no eviction, no persistence, a primary, in step.
+/// The health report on a server with AOF and `appendfsync always`: every check ok; then
+/// snapshots alone (unsafe) and no persistence at all (a warning).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_health_reports_each_setting() {
     let Some(server) = server(&[
