@@ -65,6 +65,14 @@ pub enum Error {
     #[error("invitation is bound to a different email address")]
     EmailMismatch,
 
+    /// The email address presented with an invitation is not a valid address (FORMAT.md §5.2).
+    /// Checked whether or not the invitation is bound to an address.
+    #[error("invalid email address: {reason}")]
+    InvalidEmail {
+        /// Which rule the address broke (never the address itself).
+        reason: &'static str,
+    },
+
     /// The input is longer than [`MAX_TOKEN_LEN`](crate::MAX_TOKEN_LEN) (or another fixed cap);
     /// it was rejected before decoding.
     #[error("input is {len} bytes, over the limit of {max}")]
@@ -224,6 +232,7 @@ impl Error {
             Error::Expired { .. } => "expired",
             Error::NotYetValid { .. } => "not_yet_valid",
             Error::EmailMismatch => "email_mismatch",
+            Error::InvalidEmail { .. } => "invalid_email",
             Error::TooLarge { .. } => "too_large",
             Error::InvalidClaim { .. } => "invalid_claim",
             Error::InvalidContext { .. } => "invalid_context",

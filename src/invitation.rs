@@ -8,13 +8,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::{Duration, OffsetDateTime};
 
+use crate::email::normalize_email;
 use crate::error::{Claim, Error};
 use crate::key::KeyId;
 
 /// Length of an [`InvitationId`] in bytes (96 bits).
 pub const ID_LEN: usize = 12;
-/// Longest email address accepted, in bytes (RFC 5321's limit on a forward path).
-pub const MAX_EMAIL_LEN: usize = 254;
 /// Longest inviter accepted, in bytes.
 pub const MAX_INVITER_LEN: usize = 64;
 /// Largest app data accepted, in bytes (after serialization with postcard).
@@ -228,20 +227,22 @@ impl Claims {
         }
     }
 
-    /// Checks the email policy: an invitation bound to an email accepts only that address
-    /// (compared after [`normalize_email`]); an unbound invitation accepts any address.
+    /// Checks an address a person presents against the invitation: it must be a valid address
+    /// (after [`normalize_email`]), and if the invitation is bound to an address, that one.
+    /// An unbound invitation accepts any valid address.
     ///
     /// # Errors
     ///
-    /// [`Error::EmailMismatch`] if the invitation is bound to another address, or `email` is not
-    /// a valid address.
+    /// [`Error::InvalidEmail`] if `email` is not a valid address (whether or not the invitation
+    /// is bound); [`Error::EmailMismatch`] if the invitation is bound to another address.
     pub fn check_email(&self, email: &str) -> Result<(), Error> {
-        let Some(bound) = self.email() else {
-            return Ok(());
-        };
-        match normalize_email(email) {
-            Ok(given) if given == bound => Ok(()),
-            _ => Err(Error::EmailMismatch),
+        let given = normalize_email(email).map_err(|e| match e {
+            Error::InvalidClaim { reason, .. } => Error::InvalidEmail { reason },
+            other => other,
+        })?;
+        match self.email() {
+            Some(bound) if bound != given => Err(Error::EmailMismatch),
+            _ => Ok(()),
         }
     }
 }
@@ -476,17 +477,7 @@ pub(crate) fn validate(claims: &Claims) -> Result<(), Error> {
         }
     }
     if let Some(email) = claims.email() {
-        // A decoded email must already be in normal form, so each token has one spelling.
-        let lower_case = email
-            .chars()
-            .all(|c| c.to_lowercase().eq(core::iter::once(c)));
-        if email.trim() != email || !lower_case {
-            return Err(Error::claim(
-                Claim::Email,
-                "email in a token must be trimmed and lower-case",
-            ));
-        }
-        check_email_rules(email)?;
+        crate::email::check(email)?;
     }
     if claims.max_uses == Some(0) {
         return Err(Error::claim(Claim::MaxUses, "max uses must be at least 1"));
@@ -511,67 +502,9 @@ pub(crate) fn inviter_problem(inviter: &str) -> Option<&'static str> {
         Some("inviter must not be empty")
     } else if inviter.len() > MAX_INVITER_LEN {
         Some("inviter must be at most 64 bytes")
-    } else if inviter.chars().any(char::is_control) {
-        Some("inviter must not contain control characters")
+    } else if inviter.chars().any(crate::forbidden::everywhere) {
+        Some("inviter must not hold control, invisible or bidi characters")
     } else {
         None
-    }
-}
-
-/// Puts an email address in the form invitations carry: trimmed and lower-cased (Unicode
-/// lower case, as `str::to_lowercase`), then checked: at most 254 bytes, exactly one `@` with
-/// something on each side, and no whitespace or control characters.
-///
-/// # Errors
-///
-/// [`Error::InvalidClaim`] for [`Claim::Email`] naming the rule that failed.
-///
-/// # Examples
-///
-/// ```
-/// assert_eq!(admit::normalize_email("  Ada@Example.COM ")?, "ada@example.com");
-/// assert!(admit::normalize_email("ada.example.com").is_err());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn normalize_email(email: &str) -> Result<String, Error> {
-    // Lower-casing can lengthen a string a little, never fourfold: anything this long is
-    // refused before any work is done on it.
-    if email.len() > 4 * MAX_EMAIL_LEN {
-        return Err(Error::claim(
-            Claim::Email,
-            "email must be at most 254 bytes",
-        ));
-    }
-    let email = email.trim().to_lowercase();
-    check_email_rules(&email)?;
-    Ok(email)
-}
-
-/// The rules a normalized address must follow.
-fn check_email_rules(email: &str) -> Result<(), Error> {
-    if email.len() > MAX_EMAIL_LEN {
-        return Err(Error::claim(
-            Claim::Email,
-            "email must be at most 254 bytes",
-        ));
-    }
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::claim(
-            Claim::Email,
-            "email must not contain whitespace or control characters",
-        ));
-    }
-    if email.matches('@').count() != 1 {
-        return Err(Error::claim(
-            Claim::Email,
-            "email must contain exactly one @",
-        ));
-    }
-    match email.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && !domain.is_empty() => Ok(()),
-        _ => Err(Error::claim(
-            Claim::Email,
-            "email must have text before and after the @",
-        )),
     }
 }

@@ -58,7 +58,9 @@ struct ReadmeDoctests;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod clock;
+mod email;
 mod error;
+mod forbidden;
 mod format;
 mod hex;
 mod invitation;
@@ -73,11 +75,12 @@ pub mod testing;
 mod url;
 mod verifier;
 
+pub use crate::email::{MAX_EMAIL_LEN, MAX_LOCAL_PART_LEN, normalize_email};
 pub use crate::error::{Claim, Error};
 pub use crate::format::{FORMAT_VERSION, MAX_TOKEN_LEN};
 pub use crate::invitation::{
     Claims, DEFAULT_TTL, ID_LEN, Invitation, InvitationBuilder, InvitationId, MAX_DATA_LEN,
-    MAX_EMAIL_LEN, MAX_INVITER_LEN, normalize_email,
+    MAX_INVITER_LEN,
 };
 pub use crate::issuer::{Issuer, Token};
 pub use crate::key::{

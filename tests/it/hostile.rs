@@ -42,10 +42,10 @@ fn ten_megabyte_arguments_are_refused_up_front() {
     let v = crate::verifier();
     let opts = admit::VerifyOptions::new().email(&huge).at(at(NOW));
     let bound = mint(Invitation::builder().email("ada@example.com"), 2);
-    assert_eq!(
+    assert!(matches!(
         v.verify_with(bound.as_str(), opts),
-        Err(Error::EmailMismatch)
-    );
+        Err(Error::InvalidEmail { .. })
+    ));
     // Whitespace around a huge token is not trimmed into something else.
     let padded = format!("{}{}", " ".repeat(5 * 1024 * 1024), t.as_str());
     assert_eq!(admit::find_token(&padded).unwrap_err().code(), "too_large");

@@ -146,7 +146,7 @@ proptest! {
         idb in any::<[u8; 12]>(),
         issued in 0u64..=253_402_300_000,
         ttl in proptest::option::of(1u64..=500),
-        email in proptest::option::of("[a-z0-9.]{1,20}@[a-z0-9.]{1,20}"),
+        email in proptest::option::of("[a-z0-9]{1,8}(\\.[a-z0-9]{1,8}){0,2}@[a-z0-9]{1,8}(\\.[a-z0-9]{1,8}){0,2}"),
         max_uses in proptest::option::of(1u32..),
         inviter in proptest::option::of("[a-zA-Z0-9 _é]{1,16}"),
         data in proptest::option::of(proptest::collection::vec(any::<u8>(), 0..=256)),

@@ -58,7 +58,7 @@ impl CliError {
 pub(crate) fn exit_code(e: &Error) -> u8 {
     match e.code() {
         "expired" | "not_yet_valid" => EXPIRED,
-        "email_mismatch" => EMAIL_MISMATCH,
+        "email_mismatch" | "invalid_email" => EMAIL_MISMATCH,
         "revoked" | "used_up" => REVOKED,
         "store_unavailable" | "store_timeout" | "store_misconfigured" | "store_not_initialized" => {
             STORE
