@@ -60,6 +60,7 @@ pub mod axum;
 mod clock;
 mod email;
 mod error;
+mod find;
 mod forbidden;
 mod format;
 mod hex;
@@ -77,6 +78,7 @@ mod verifier;
 
 pub use crate::email::{MAX_EMAIL_LEN, MAX_LOCAL_PART_LEN, normalize_email};
 pub use crate::error::{Claim, Error};
+pub use crate::find::{MIN_TOKEN_LEN, find_token};
 pub use crate::format::{FORMAT_VERSION, MAX_TOKEN_LEN};
 pub use crate::invitation::{
     Claims, DEFAULT_TTL, ID_LEN, Invitation, InvitationBuilder, InvitationId, MAX_DATA_LEN,
@@ -87,7 +89,7 @@ pub use crate::key::{
     KEY_ID_LEN, KeyId, KeySet, PUBLIC_KEY_LEN, SECRET_KEY_LEN, SigningKey, VerifyingKey,
 };
 pub use crate::sig::MAX_CONTEXT_LEN;
-pub use crate::url::{MAX_URL_LEN, TOKEN_PARAM, find_token};
+pub use crate::url::{MAX_URL_LEN, TOKEN_PARAM};
 pub use crate::verifier::{
     DEFAULT_LEEWAY, UnverifiedInvitation, Verifier, VerifyOptions, inspect_unverified,
 };

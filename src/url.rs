@@ -1,4 +1,4 @@
-//! Putting a token into a link, and finding it in one.
+//! Putting a token into a link, and reading it from a query string.
 //!
 //! Token text is URL-safe base64, so it goes into a query unescaped.
 
@@ -58,48 +58,6 @@ pub(crate) fn with_token(base: &str, token: &str) -> Result<String, Error> {
     Ok(url)
 }
 
-/// Finds the token in a full URL (`https://…/join?invitation=…`), a query string
-/// (`invitation=…&x=1`, with or without the leading `?`), or bare token text, as pasted from an
-/// email. Surrounding whitespace is ignored and a percent-encoded value is decoded.
-///
-/// This only *finds* the text; verify it with [`Verifier::verify`](crate::Verifier::verify) (or
-/// use [`Verifier::verify_url`](crate::Verifier::verify_url), which does both).
-///
-/// # Errors
-///
-/// [`Error::MissingToken`] if there is no `invitation` parameter (or it is empty);
-/// [`Error::InvalidUrl`] if it appears twice or has a bad percent escape;
-/// [`Error::TooLarge`] for input over [`MAX_URL_LEN`].
-///
-/// # Examples
-///
-/// ```
-/// assert_eq!(admit::find_token("https://a.test/join?x=1&invitation=AQID#top")?, "AQID");
-/// assert_eq!(admit::find_token("?invitation=AQID")?, "AQID");
-/// assert_eq!(admit::find_token(" AQID\n")?, "AQID");
-/// assert!(admit::find_token("https://a.test/join").is_err());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn find_token(input: &str) -> Result<Cow<'_, str>, Error> {
-    if input.len() > MAX_URL_LEN {
-        return Err(Error::TooLarge {
-            len: input.len(),
-            max: MAX_URL_LEN,
-        });
-    }
-    let input = input.trim();
-    let query = if let Some((_, after)) = input.split_once('?') {
-        after
-    } else if input.contains('=') {
-        input
-    } else if !input.is_empty() && input.bytes().all(is_token_char) {
-        return Ok(Cow::Borrowed(input));
-    } else {
-        return Err(Error::MissingToken);
-    };
-    find_query_token(query)
-}
-
 /// The `invitation` parameter of a query string (without the leading `?`).
 pub(crate) fn find_query_token(query: &str) -> Result<Cow<'_, str>, Error> {
     if query.len() > MAX_URL_LEN {
@@ -131,11 +89,12 @@ pub(crate) fn find_query_token(query: &str) -> Result<Cow<'_, str>, Error> {
     }
 }
 
-fn is_token_char(b: u8) -> bool {
+/// Whether `b` is in the base64url alphabet (`A-Z a-z 0-9 - _`).
+pub(crate) fn is_token_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
 
-fn percent_decode(value: &str) -> Result<String, Error> {
+pub(crate) fn percent_decode(value: &str) -> Result<String, Error> {
     const BAD: Error = Error::InvalidUrl {
         reason: "bad percent escape in the invitation parameter",
     };

@@ -201,7 +201,7 @@ impl Verifier {
     ///
     /// Those of [`find_token`](crate::find_token), then those of [`Verifier::verify`].
     pub fn verify_url(&self, url: &str) -> Result<Invitation, Error> {
-        self.verify(&crate::url::find_token(url)?)
+        self.verify(&crate::find::find_token(url)?)
     }
 
     /// Verifies many tokens at the current time; one result per token, in order.

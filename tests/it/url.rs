@@ -78,6 +78,11 @@ fn find_token_in_urls_queries_and_pasted_text() {
     for input in missing {
         assert_eq!(find_token(input), Err(Error::MissingToken), "{input:?}");
     }
+    // A link pasted twice is one token.
+    assert_eq!(
+        find_token("?invitation=AbC and again ?invitation=AbC").unwrap(),
+        "AbC"
+    );
     for input in [
         "?invitation=a&invitation=b",
         "?invitation=%zz",
