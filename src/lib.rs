@@ -57,6 +57,7 @@ struct ReadmeDoctests;
 
 #[cfg(feature = "axum")]
 pub mod axum;
+mod batch;
 mod clock;
 mod email;
 mod error;

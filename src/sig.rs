@@ -6,7 +6,7 @@
 use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::VartimePrecomputedMultiscalarMul;
-use ed25519_dalek::{Digest, Sha512, Signature};
+use ed25519_dalek::{Digest, Sha512};
 
 use crate::error::Error;
 use crate::format::SIGNATURE_LEN;
@@ -172,6 +172,25 @@ pub(crate) fn sign_many(
     signatures
 }
 
+/// Whether `r` could be the `R` of a signature single verification accepts: a canonical
+/// encoding (`y < p = 2^255 − 19`, and the sign bit clear on the two points with `x = 0`,
+/// `y = ±1`) that is not one of the eight small-order points.
+pub(crate) fn r_is_acceptable(r: &[u8; 32]) -> bool {
+    // y ≥ p exactly when y is one of 2^255 − 19 … 2^255 − 1: ed ff … ff 7f to ff ff … ff 7f.
+    let y_top_is_max = r[31] & 0x7f == 0x7f && r[1..31].iter().all(|&b| b == 0xff);
+    let y_at_least_p = y_top_is_max && r[0] >= 0xed;
+    // (0, 1) and (0, −1) with the sign bit set.
+    let signed_zero_x = *r == NEGATIVE_ZERO_X[0] || *r == NEGATIVE_ZERO_X[1];
+    !y_at_least_p && !signed_zero_x && !SMALL_ORDER_R.iter().any(|p| p == r)
+}
+
+/// The two encodings of a point with `x = 0` whose sign bit says `x` is negative: `y = 1` and
+/// `y = p − 1` with bit 255 set. Non-canonical; both of small order.
+const NEGATIVE_ZERO_X: [[u8; 32]; 2] = [
+    hex32("0100000000000000000000000000000000000000000000000000000000000080"),
+    hex32("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"),
+];
+
 /// Whether `signature`'s `R` half encodes a point of small order.
 pub(crate) fn has_small_order_r(signature: &[u8; SIGNATURE_LEN]) -> bool {
     let r = &signature[..32];
@@ -233,16 +252,6 @@ fn verify_parts(
     } else {
         Err(Error::BadSignature)
     }
-}
-
-/// Verifies many signatures at once with dalek's batch equation. `Ok` means every one is
-/// valid; on `Err` the caller checks them one by one to find the bad ones.
-pub(crate) fn verify_batch(
-    messages: &[&[u8]],
-    signatures: &[Signature],
-    keys: &[ed25519_dalek::VerifyingKey],
-) -> Result<(), Error> {
-    ed25519_dalek::verify_batch(messages, signatures, keys).map_err(|_| Error::BadSignature)
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 use core::fmt;
 use core::ops::Deref;
 
-use ed25519_dalek::Signature;
 use time::{Duration, OffsetDateTime};
 
+use crate::batch;
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::format::{self, FORMAT_VERSION, MAX_TOKEN_BYTES};
@@ -277,14 +277,15 @@ impl Verifier {
         }
 
         let all_good = pending.len() > 1 && {
-            let messages: Vec<&[u8]> = pending.iter().map(|p| p.message.as_slice()).collect();
-            let signatures: Vec<Signature> = pending
+            let signed: Vec<batch::Signed<'_>> = pending
                 .iter()
-                .map(|p| Signature::from_bytes(&p.signature))
+                .map(|p| batch::Signed {
+                    entry: p.entry,
+                    message: &p.message,
+                    signature: &p.signature,
+                })
                 .collect();
-            let keys: Vec<ed25519_dalek::VerifyingKey> =
-                pending.iter().map(|p| *p.entry.key.dalek()).collect();
-            sig::verify_batch(&messages, &signatures, &keys).is_ok()
+            batch::verify_all(&signed)
         };
         let options = VerifyOptions::new().at(now);
         for p in pending {

@@ -1,4 +1,8 @@
 use admit::{Invitation, Issuer, KeySet, Verifier};
+use curve25519_dalek::constants::EIGHT_TORSION;
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+use curve25519_dalek::scalar::Scalar;
+use sha2::{Digest, Sha512};
 
 use crate::{CONTEXT, NOW, at, id, issuer, key};
 
@@ -125,4 +129,144 @@ fn empty_and_single_batches() {
     assert!(v.verify_batch_at::<&str>(&[], at(NOW)).is_empty());
     let ts = tokens(1);
     assert_same_as_single(&v, &ts);
+}
+
+/// A token of the test issuer re-signed with `R = [r]B + T` and a valid `S` for that `R`
+/// (only the key holder can make one): single verification rejects it, as `R` is not
+/// `[S]B − [k]A` exactly.
+fn with_torsion(n: u8, torsion: &EdwardsPoint) -> String {
+    let token = issuer()
+        .mint_with_id(Invitation::builder(), id(100 + n), at(NOW))
+        .unwrap();
+    let bytes = crate::reference::decode(token.as_str());
+    let body = &bytes[..bytes.len() - 64];
+    let secret = ed25519_dalek::SigningKey::from_bytes(&key(1).to_bytes());
+    let r = Scalar::from(1_000_003u64 * u64::from(n) + 7);
+    let big_r = (EdwardsPoint::mul_base(&r) + torsion).compress();
+    let k = Scalar::from_hash(
+        Sha512::new()
+            .chain_update(big_r.as_bytes())
+            .chain_update(secret.verifying_key().as_bytes())
+            .chain_update(crate::reference::message(CONTEXT, body)),
+    );
+    let s = r + k * secret.to_scalar();
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(big_r.as_bytes());
+    sig[32..].copy_from_slice(s.as_bytes());
+    crate::reference::join(body, &sig)
+}
+
+/// A token whose `R` is the given (small-order) encoding and `S = k·a`: `[S]B − [k]A` is the
+/// identity, so plain cofactored or cofactorless checks that decode `R` loosely can pass it.
+fn with_small_order_r(n: u8, r: [u8; 32]) -> String {
+    let token = issuer()
+        .mint_with_id(Invitation::builder(), id(150 + n), at(NOW))
+        .unwrap();
+    let bytes = crate::reference::decode(token.as_str());
+    let body = &bytes[..bytes.len() - 64];
+    let secret = ed25519_dalek::SigningKey::from_bytes(&key(1).to_bytes());
+    let k = Scalar::from_hash(
+        Sha512::new()
+            .chain_update(r)
+            .chain_update(secret.verifying_key().as_bytes())
+            .chain_update(crate::reference::message(CONTEXT, body)),
+    );
+    let s = k * secret.to_scalar();
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(&r);
+    sig[32..].copy_from_slice(s.as_bytes());
+    crate::reference::join(body, &sig)
+}
+
+fn hex32(text: &str) -> [u8; 32] {
+    core::array::from_fn(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap())
+}
+
+/// Every encoding that decodes to a point of small order: the eight canonical ones and the six
+/// non-canonical ones (`y ≥ p`, or the sign bit set where `x = 0`).
+const SMALL_ORDER_ENCODINGS: [&str; 14] = [
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0000000000000000000000000000000000000000000000000000000000000080",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+    "0100000000000000000000000000000000000000000000000000000000000080",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+];
+
+/// Each small-order encoding of `R`, canonical or not, fails alone and inside a batch of
+/// valid tokens, exactly as single verification says. (ed25519-dalek's batch equation, which
+/// admit used before, passed `eeff…7f` and `0100…80` every time.)
+#[test]
+fn small_order_r_in_any_encoding_fails_in_a_batch() {
+    let v = issuer().verifier();
+    for (n, text) in SMALL_ORDER_ENCODINGS.iter().enumerate() {
+        let encoding = hex32(text);
+        if CompressedEdwardsY(encoding).decompress().is_some() {
+            // All but a few decode; those that do are of small order.
+            let point = CompressedEdwardsY(encoding).decompress().unwrap();
+            assert!(point.is_small_order(), "{text}");
+        }
+        let bad = with_small_order_r(n as u8, encoding);
+        let mut ts = tokens(16);
+        ts.insert(5, bad.clone());
+        assert_eq!(v.verify_at(&bad, at(NOW)), Err(admit::Error::BadSignature));
+        let batch = v.verify_batch_at(&ts, at(NOW));
+        assert_eq!(batch[5], Err(admit::Error::BadSignature), "{text}");
+        assert_same_as_single(&v, &ts);
+    }
+}
+
+/// A signature whose `R` has a torsion component, alone in a batch of valid tokens, fails the
+/// batch equation every time, for each of the seven torsion points: batch and single agree.
+#[test]
+fn torsion_in_one_r_fails_the_batch_deterministically() {
+    let v = issuer().verifier();
+    for (t, torsion) in EIGHT_TORSION.iter().enumerate().skip(1) {
+        let bad = with_torsion(t as u8, torsion);
+        assert_eq!(v.verify_at(&bad, at(NOW)), Err(admit::Error::BadSignature));
+        for position in [0, 31, 63] {
+            let mut ts = tokens(63);
+            ts.insert(position, bad.clone());
+            let batch = v.verify_batch_at(&ts, at(NOW));
+            assert_eq!(
+                batch[position],
+                Err(admit::Error::BadSignature),
+                "torsion {t}"
+            );
+            assert_same_as_single(&v, &ts);
+        }
+    }
+}
+
+/// The one documented difference (src/batch.rs, FORMAT.md §6): two signatures in one batch
+/// whose `R` carry torsion components that cancel (T and −T) pass the batch together, though
+/// single verification rejects each. Only the signing key can make them. This test pins the
+/// class down: if it ever stops holding, the documentation must change with it.
+#[test]
+fn cancelling_torsion_pairs_are_the_documented_difference() {
+    let v = issuer().verifier();
+    for (t, torsion) in EIGHT_TORSION.iter().enumerate().skip(1) {
+        let a = with_torsion(10 + t as u8, torsion);
+        let b = with_torsion(20 + t as u8, &-torsion);
+        let mut ts = tokens(8);
+        ts.push(a.clone());
+        ts.push(b.clone());
+        let batch = v.verify_batch_at(&ts, at(NOW));
+        assert!(batch[8].is_ok() && batch[9].is_ok(), "torsion {t}");
+        assert_eq!(v.verify_at(&a, at(NOW)), Err(admit::Error::BadSignature));
+        assert_eq!(v.verify_at(&b, at(NOW)), Err(admit::Error::BadSignature));
+        // Three torsioned signatures that do not cancel fail again.
+        ts.push(with_torsion(30 + t as u8, torsion));
+        let batch = v.verify_batch_at(&ts, at(NOW));
+        assert!(batch[8..].iter().all(|r| r.is_err()), "torsion {t}");
+        assert_same_as_single(&v, &ts);
+    }
 }
