@@ -58,7 +58,9 @@ pub(crate) fn with_token(base: &str, token: &str) -> Result<String, Error> {
     Ok(url)
 }
 
-/// The `invitation` parameter of a query string (without the leading `?`).
+/// The `invitation` parameter of a query string (without the leading `?`): what the axum
+/// extractor reads.
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
 pub(crate) fn find_query_token(query: &str) -> Result<Cow<'_, str>, Error> {
     if query.len() > MAX_URL_LEN {
         return Err(Error::TooLarge {
