@@ -20,7 +20,7 @@ pub(super) fn generate(valid: &[ValidVector]) -> Vec<InvalidVector> {
     ));
     inv.push(invalid(
         "too_large",
-        "1025 characters: refused before decoding",
+        "1025 ASCII characters (1025 bytes): refused before decoding",
         "A".repeat(admit::MAX_TOKEN_LEN + 1),
         "too_large",
     ));
