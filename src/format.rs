@@ -84,16 +84,7 @@ pub(crate) fn decode<'a>(
         .try_into()
         .map_err(|_| Error::malformed("token is too short"))?;
     let key_id = KeyId::from_bytes([body[1], body[2], body[3], body[4]]);
-    let payload = &body[HEADER_LEN..];
-    let claims = decode_payload(payload)?;
-
-    // Canonical form: the claims must re-encode to exactly the bytes we read. This rejects
-    // overlong varints and any other second spelling of the same claims.
-    let mut again = [0u8; MAX_TOKEN_BYTES];
-    let written = encode_payload(&claims, &mut again[..])?;
-    if again[..written] != *payload {
-        return Err(Error::malformed("non-canonical encoding of the claims"));
-    }
+    let claims = decode_payload(&body[HEADER_LEN..])?;
     Ok(Decoded {
         key_id,
         claims,
@@ -102,89 +93,155 @@ pub(crate) fn decode<'a>(
     })
 }
 
+/// The fields as read, before any claim rule: FORMAT.md §8 checks structure (`malformed`) for
+/// the whole payload before any claim (`invalid_claim`).
+struct RawClaims<'a> {
+    id: [u8; ID_LEN],
+    issued: u64,
+    ttl: Option<u64>,
+    email: Option<&'a str>,
+    max_uses: Option<u32>,
+    inviter: Option<&'a str>,
+    data: Option<&'a [u8]>,
+}
+
 fn decode_payload(payload: &[u8]) -> Result<Claims, Error> {
-    let mut rest = payload;
-    let flags: u8 = take(&mut rest)?;
-    if flags & !KNOWN_FLAGS != 0 {
-        return Err(Error::malformed("unknown flag bits"));
-    }
-    let id: [u8; ID_LEN] = take(&mut rest)?;
-    let issued: u64 = take(&mut rest)?;
-    let issued = i64::try_from(issued)
+    let raw = read_payload(payload)?;
+    let issued = i64::try_from(raw.issued)
         .ok()
         .filter(|s| *s <= MAX_UNIX)
         .ok_or(Error::claim(
             Claim::IssuedAt,
             "issue time must be no later than 9999-12-31",
         ))?;
-    let expires = if flags & FLAG_EXPIRES != 0 {
-        let ttl: u64 = take(&mut rest)?;
-        let expires = i64::try_from(ttl)
-            .ok()
-            .and_then(|ttl| issued.checked_add(ttl))
-            .filter(|s| *s <= MAX_UNIX)
-            .ok_or(Error::claim(
+    let expires = match raw.ttl {
+        Some(0) => {
+            return Err(Error::claim(
                 Claim::ExpiresAt,
-                "expiry must be no later than 9999-12-31",
-            ))?;
-        Some(expires)
-    } else {
-        None
+                "time to live must be at least one second",
+            ));
+        }
+        Some(ttl) => Some(
+            i64::try_from(ttl)
+                .ok()
+                .and_then(|ttl| issued.checked_add(ttl))
+                .filter(|s| *s <= MAX_UNIX)
+                .ok_or(Error::claim(
+                    Claim::ExpiresAt,
+                    "expiry must be no later than 9999-12-31",
+                ))?,
+        ),
+        None => None,
     };
-    let email: Option<&str> = if flags & FLAG_EMAIL != 0 {
-        Some(take(&mut rest)?)
-    } else {
-        None
-    };
-    let max_uses = if flags & FLAG_MAX_USES != 0 {
-        Some(take::<u32>(&mut rest)?)
-    } else {
-        None
-    };
-    let inviter: Option<&str> = if flags & FLAG_INVITER != 0 {
-        Some(take(&mut rest)?)
-    } else {
-        None
-    };
-    let data = if flags & FLAG_DATA != 0 {
-        let data: &[u8] = take(&mut rest)?;
-        Some(data.to_vec())
-    } else {
-        None
-    };
-    if !rest.is_empty() {
-        return Err(Error::malformed("trailing bytes after the claims"));
-    }
     let claims = Claims::new(
-        InvitationId::from_bytes(id),
+        InvitationId::from_bytes(raw.id),
         unix(issued, Claim::IssuedAt)?,
         expires.map(|s| unix(s, Claim::ExpiresAt)).transpose()?,
-        email,
-        max_uses,
-        inviter,
-        data,
+        raw.email,
+        raw.max_uses,
+        raw.inviter,
+        raw.data.map(<[u8]>::to_vec),
     );
     invitation::validate(&claims)?;
     Ok(claims)
 }
 
+/// FORMAT.md §4: the fields in order, each integer within its type and minimally encoded, and
+/// nothing after the last field.
+fn read_payload(payload: &[u8]) -> Result<RawClaims<'_>, Error> {
+    let mut r = Reader { rest: payload };
+    let flags = r.byte()?;
+    if flags & !KNOWN_FLAGS != 0 {
+        return Err(Error::malformed("unknown flag bits"));
+    }
+    let mut id = [0u8; ID_LEN];
+    id.copy_from_slice(r.bytes(ID_LEN)?);
+    let issued = r.u64()?;
+    let ttl = (flags & FLAG_EXPIRES != 0).then(|| r.u64()).transpose()?;
+    let email = (flags & FLAG_EMAIL != 0).then(|| r.string()).transpose()?;
+    let max_uses = (flags & FLAG_MAX_USES != 0).then(|| r.u32()).transpose()?;
+    let inviter = (flags & FLAG_INVITER != 0).then(|| r.string()).transpose()?;
+    let data = (flags & FLAG_DATA != 0)
+        .then(|| r.length_prefixed())
+        .transpose()?;
+    if !r.rest.is_empty() {
+        return Err(Error::malformed("trailing bytes after the claims"));
+    }
+    Ok(RawClaims {
+        id,
+        issued,
+        ttl,
+        email,
+        max_uses,
+        inviter,
+        data,
+    })
+}
+
+struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn bytes(&mut self, n: usize) -> Result<&'a [u8], Error> {
+        if n > self.rest.len() {
+            return Err(Error::malformed("truncated claims"));
+        }
+        let (front, rest) = self.rest.split_at(n);
+        self.rest = rest;
+        Ok(front)
+    }
+
+    fn byte(&mut self) -> Result<u8, Error> {
+        self.bytes(1).map(|b| b[0])
+    }
+
+    /// An unsigned LEB128 varint of at most `max_bytes` bytes, the last of them at most
+    /// `last_max`, with no redundant final group.
+    fn varint(&mut self, max_bytes: u32, last_max: u8) -> Result<u64, Error> {
+        let mut value = 0u64;
+        for i in 0..max_bytes {
+            let b = self.byte()?;
+            if i == max_bytes - 1 && b > last_max {
+                return Err(Error::malformed("an integer is too large for its type"));
+            }
+            value |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                if i > 0 && b == 0 {
+                    return Err(Error::malformed("an integer is not minimally encoded"));
+                }
+                return Ok(value);
+            }
+        }
+        Err(Error::malformed("an integer is too large for its type"))
+    }
+
+    fn u64(&mut self) -> Result<u64, Error> {
+        self.varint(10, 0x01)
+    }
+
+    fn u32(&mut self) -> Result<u32, Error> {
+        let value = self.varint(5, 0x0f)?;
+        u32::try_from(value).map_err(|_| Error::malformed("an integer is too large for its type"))
+    }
+
+    fn length_prefixed(&mut self) -> Result<&'a [u8], Error> {
+        let len = self.u64()?;
+        match usize::try_from(len) {
+            Ok(len) if len <= self.rest.len() => self.bytes(len),
+            _ => Err(Error::malformed("a length runs past the end of the claims")),
+        }
+    }
+
+    fn string(&mut self) -> Result<&'a str, Error> {
+        core::str::from_utf8(self.length_prefixed()?)
+            .map_err(|_| Error::malformed("a string is not valid UTF-8"))
+    }
+}
+
 fn unix(seconds: i64, claim: Claim) -> Result<OffsetDateTime, Error> {
     OffsetDateTime::from_unix_timestamp(seconds)
         .map_err(|_| Error::claim(claim, "time out of range"))
-}
-
-/// Reads one postcard value from the front of `rest`.
-fn take<'a, T: serde::Deserialize<'a>>(rest: &mut &'a [u8]) -> Result<T, Error> {
-    let (value, after) = postcard::take_from_bytes::<T>(rest).map_err(|e| {
-        Error::malformed(match e {
-            postcard::Error::DeserializeUnexpectedEnd => "truncated claims",
-            postcard::Error::DeserializeBadUtf8 => "a string is not valid UTF-8",
-            postcard::Error::DeserializeBadVarint => "bad integer encoding",
-            _ => "bad claims encoding",
-        })
-    })?;
-    *rest = after;
-    Ok(value)
 }
 
 /// Writes the body (version, key ID, payload) into `out`; returns its length. Room for the
