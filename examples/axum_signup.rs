@@ -135,6 +135,11 @@ fn refused(error: &Error) -> Response {
             "This invitation has been withdrawn",
             "Ask the person who invited you if you should still join.",
         ),
+        "invalid_email" => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "That is not an email address we can use",
+            "Go back and check the address: letters, digits, one @, and no spaces.",
+        ),
         "email_mismatch" => (
             StatusCode::FORBIDDEN,
             "This invitation can't be used with that address",
@@ -238,8 +243,10 @@ async fn join<S: Store>(
             "<p>Go back and fill in your name (up to 100 characters).</p>",
         );
     }
-    let Ok(email) = admit::normalize_email(&form.email) else {
-        return refused(&Error::EmailMismatch);
+    let email = match admit::normalize_email(&form.email) {
+        Ok(email) => email,
+        Err(Error::InvalidClaim { reason, .. }) => return refused(&Error::InvalidEmail { reason }),
+        Err(e) => return refused(&e),
     };
     // Reserve the address first, so two sign-ups cannot both create it.
     let user_id = {

@@ -160,7 +160,9 @@ fn read_payload(payload: &[u8]) -> Result<RawClaims<'_>, Error> {
     let ttl = (flags & FLAG_EXPIRES != 0).then(|| r.u64()).transpose()?;
     let email = (flags & FLAG_EMAIL != 0).then(|| r.string()).transpose()?;
     let max_uses = (flags & FLAG_MAX_USES != 0).then(|| r.u32()).transpose()?;
-    let inviter = (flags & FLAG_INVITER != 0).then(|| r.string()).transpose()?;
+    let inviter = (flags & FLAG_INVITER != 0)
+        .then(|| r.string())
+        .transpose()?;
     let data = (flags & FLAG_DATA != 0)
         .then(|| r.length_prefixed())
         .transpose()?;

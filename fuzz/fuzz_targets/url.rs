@@ -1,5 +1,6 @@
-//! Finding a token in a URL or query: never panics; and a token put into any base URL is found
-//! again, unchanged.
+//! Finding a token in a URL, query or pasted text: never panics; and a token put into any base
+//! URL is found again, unchanged (unless the base holds another `invitation=` outside its query,
+//! which makes the text ambiguous: FORMAT.md §12 then refuses to guess).
 
 #![no_main]
 
@@ -27,7 +28,9 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let _ = admit::find_token(&text);
     let t = token();
-    if let Ok(link) = t.url(&text) {
+    if let Ok(link) = t.url(&text)
+        && link.matches("invitation=").count() == 1
+    {
         assert_eq!(
             admit::find_token(&link).as_deref(),
             Ok(t.as_str()),
