@@ -23,7 +23,7 @@ use crate::key::{KEY_ID_LEN, KeyId};
 /// The format version this library reads and writes (the first byte of every token).
 pub const FORMAT_VERSION: u8 = 1;
 
-/// The longest token text accepted, in characters. Longer input is rejected with
+/// The longest token text accepted, in bytes of UTF-8. Longer input is rejected with
 /// [`Error::TooLarge`] before any decoding. The largest valid token (every optional claim at its
 /// maximum size) is 904 characters.
 pub const MAX_TOKEN_LEN: usize = 1024;

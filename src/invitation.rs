@@ -165,7 +165,8 @@ impl Claims {
         self.expires_at
     }
 
-    /// The email address the invitation is bound to (trimmed and lower-cased), if any.
+    /// The email address the invitation is bound to (in the form [`normalize_email`] gives), if
+    /// any.
     pub fn email(&self) -> Option<&str> {
         self.email_len.and_then(|n| self.text.get(..n))
     }
@@ -333,8 +334,9 @@ impl AsRef<InvitationBuilder> for InvitationBuilder {
 }
 
 impl InvitationBuilder {
-    /// Binds the invitation to an email address. It is trimmed and lower-cased
-    /// ([`normalize_email`]); it must hold exactly one `@` and fit in 254 bytes.
+    /// Binds the invitation to an email address, put in normal form by [`normalize_email`]
+    /// (ASCII whitespace trimmed, NFC, `A-Z` lower-cased); minting fails with
+    /// [`Error::InvalidClaim`] unless it is a dot-atom address of at most 254 bytes.
     pub fn email(mut self, email: impl Into<String>) -> Self {
         self.email = Some(email.into());
         self

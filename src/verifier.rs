@@ -82,9 +82,11 @@ impl<'a> VerifyOptions<'a> {
         self
     }
 
-    /// Requires the invitation to fit this email address: an invitation bound to an address
-    /// must be bound to this one (compared after [`normalize_email`](crate::normalize_email));
-    /// an unbound invitation fits any address.
+    /// Requires the invitation to fit this address, as a person typed it: it must be a valid
+    /// address after [`normalize_email`](crate::normalize_email) ([`Error::InvalidEmail`]
+    /// otherwise, bound invitation or not), and an invitation bound to an address must be
+    /// bound to this one ([`Error::EmailMismatch`]). An unbound invitation fits any valid
+    /// address.
     pub fn email(mut self, email: &'a str) -> VerifyOptions<'a> {
         self.email = Some(email);
         self
@@ -172,7 +174,8 @@ impl Verifier {
     ///
     /// # Errors
     ///
-    /// As for [`Verifier::verify`], then [`Error::EmailMismatch`].
+    /// As for [`Verifier::verify`], then [`Error::InvalidEmail`] if `email` is not a valid
+    /// address, then [`Error::EmailMismatch`].
     pub fn verify_for_email(&self, token: &str, email: &str) -> Result<Invitation, Error> {
         self.verify_with(token, VerifyOptions::new().email(email))
     }
@@ -181,7 +184,8 @@ impl Verifier {
     ///
     /// # Errors
     ///
-    /// As for [`Verifier::verify`], then [`Error::EmailMismatch`] if an email was given.
+    /// As for [`Verifier::verify`], then, if an email was given, [`Error::InvalidEmail`] or
+    /// [`Error::EmailMismatch`].
     pub fn verify_with(
         &self,
         token: &str,
@@ -208,8 +212,12 @@ impl Verifier {
     ///
     /// Signatures are checked together with Ed25519 batch verification, which costs about half
     /// as much per token as checking them one by one. If the batch fails, each is checked alone
-    /// so the result names exactly the bad ones. The outcome for every token is the same as
-    /// [`Verifier::verify`] would give.
+    /// so the result names exactly the bad ones. The outcome for every token is the one
+    /// [`Verifier::verify`] gives, with one exception that no honest signer can produce: two or
+    /// more signatures in one call whose `R` points carry torsion components that cancel pass
+    /// together (each needs the signing key to make; FORMAT.md §6, "Batch verification").
+    /// Every non-canonical or small-order `R`, and any lone torsion component, is refused
+    /// exactly as [`Verifier::verify`] refuses it.
     ///
     /// # Examples
     ///

@@ -131,9 +131,17 @@ async fn sign_up_flow_over_http() {
         "{body}"
     );
     // An address that is not one gets its own page, and uses nothing up.
-    for typed in ["<ada>@example.com", "ada@exa\u{202e}mple.com", "\u{212a}ate@example.com"] {
+    for typed in [
+        "<ada>@example.com",
+        "ada@exa\u{202e}mple.com",
+        "\u{212a}ate@example.com",
+    ] {
         let (status, body) = sign_up(&c, &base, &link, typed, "Ada").await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{typed:?}: {body}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{typed:?}: {body}"
+        );
         assert!(body.contains("not an email address"), "{body}");
     }
     let (status, body) = sign_up(&c, &base, &link, "ada@example.com", "Ada").await;
