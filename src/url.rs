@@ -9,7 +9,7 @@ use crate::error::Error;
 /// The query parameter that carries the token: `?invitation=<token>`.
 pub const TOKEN_PARAM: &str = "invitation";
 
-/// The longest URL or query string accepted by [`find_token`] and [`Token::url`](crate::Token::url).
+/// The longest URL or text accepted by [`find_token`](crate::find_token) and [`Token::url`](crate::Token::url).
 pub const MAX_URL_LEN: usize = 8192;
 
 /// Adds `invitation=<token>` to the query of `base` (see [`Token::url`](crate::Token::url)).
