@@ -193,6 +193,12 @@ fn verify_exit_codes() {
             5,
             "email_mismatch",
         ),
+        (
+            token.clone(),
+            vec!["--email", "<eve>@example.com"],
+            5,
+            "invalid_email",
+        ),
     ];
     for (input, extra, want, what) in cases {
         let out = verify(d, &input, &extra);

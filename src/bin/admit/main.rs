@@ -2,8 +2,8 @@
 //!
 //! Exit codes: 0 success; 1 a batch had failures; 2 usage or I/O error; 3 not a genuine token
 //! (malformed, bad signature, unknown key, unsupported version, invalid claim); 4 expired or
-//! not yet valid; 5 email mismatch; 6 revoked or used up; 7 store unavailable, unsafe or not
-//! initialized.
+//! not yet valid; 5 email mismatch or not an address; 6 revoked or used up; 7 store
+//! unavailable, unsafe or not initialized.
 
 #![forbid(unsafe_code)]
 
@@ -29,7 +29,7 @@ use crate::util::CliError;
     version,
     about = "Ed25519-signed invitation tokens: make keys, mint, verify, inspect, revoke",
     after_help = "Exit codes: 0 ok, 1 some items in a batch failed, 2 usage or I/O error, \
-                  3 not a genuine token, 4 expired or not yet valid, 5 email mismatch, \
+                  3 not a genuine token, 4 expired or not yet valid, 5 email mismatch or not an address, \
                   6 revoked or used up, 7 store unavailable, unsafe or not initialized.\n\n\
                   Examples:\n  \
                   admit keygen --out key.pem\n  \
