@@ -2,7 +2,8 @@ use admit::{Invitation, Issuer, KeySet, Verifier};
 use curve25519_dalek::constants::EIGHT_TORSION;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
-use sha2::{Digest, Sha512};
+
+use crate::reference::{SMALL_ORDER_ENCODINGS, sign_with_r, unhex32};
 
 use crate::{CONTEXT, NOW, at, id, issuer, key};
 
@@ -131,75 +132,28 @@ fn empty_and_single_batches() {
     assert_same_as_single(&v, &ts);
 }
 
-/// A token of the test issuer re-signed with `R = [r]B + T` and a valid `S` for that `R`
-/// (only the key holder can make one): single verification rejects it, as `R` is not
-/// `[S]B − [k]A` exactly.
+/// The body of a fresh token of the test issuer (key 1, seed `[1; 32]`).
+fn body(n: u8) -> Vec<u8> {
+    let token = issuer()
+        .mint_with_id(Invitation::builder(), id(n), at(NOW))
+        .unwrap();
+    let bytes = crate::reference::decode(token.as_str());
+    bytes[..bytes.len() - 64].to_vec()
+}
+
+/// Re-signed with `R = [r]B + T` and a valid `S` for that `R` (only the key holder can make
+/// one): single verification rejects it, as `R` is not `[S]B − [k]A` exactly.
 fn with_torsion(n: u8, torsion: &EdwardsPoint) -> String {
-    let token = issuer()
-        .mint_with_id(Invitation::builder(), id(100 + n), at(NOW))
-        .unwrap();
-    let bytes = crate::reference::decode(token.as_str());
-    let body = &bytes[..bytes.len() - 64];
-    let secret = ed25519_dalek::SigningKey::from_bytes(&key(1).to_bytes());
     let r = Scalar::from(1_000_003u64 * u64::from(n) + 7);
-    let big_r = (EdwardsPoint::mul_base(&r) + torsion).compress();
-    let k = Scalar::from_hash(
-        Sha512::new()
-            .chain_update(big_r.as_bytes())
-            .chain_update(secret.verifying_key().as_bytes())
-            .chain_update(crate::reference::message(CONTEXT, body)),
-    );
-    let s = r + k * secret.to_scalar();
-    let mut sig = [0u8; 64];
-    sig[..32].copy_from_slice(big_r.as_bytes());
-    sig[32..].copy_from_slice(s.as_bytes());
-    crate::reference::join(body, &sig)
+    let big_r = (EdwardsPoint::mul_base(&r) + torsion).compress().to_bytes();
+    sign_with_r(&[1; 32], CONTEXT, &body(100 + n), big_r, r)
 }
 
-/// A token whose `R` is the given (small-order) encoding and `S = k·a`: `[S]B − [k]A` is the
-/// identity, so plain cofactored or cofactorless checks that decode `R` loosely can pass it.
+/// `R` is the given (small-order) encoding and `S = k·a`: `[S]B − [k]A` is the identity, so
+/// checks that decode `R` loosely can pass it.
 fn with_small_order_r(n: u8, r: [u8; 32]) -> String {
-    let token = issuer()
-        .mint_with_id(Invitation::builder(), id(150 + n), at(NOW))
-        .unwrap();
-    let bytes = crate::reference::decode(token.as_str());
-    let body = &bytes[..bytes.len() - 64];
-    let secret = ed25519_dalek::SigningKey::from_bytes(&key(1).to_bytes());
-    let k = Scalar::from_hash(
-        Sha512::new()
-            .chain_update(r)
-            .chain_update(secret.verifying_key().as_bytes())
-            .chain_update(crate::reference::message(CONTEXT, body)),
-    );
-    let s = k * secret.to_scalar();
-    let mut sig = [0u8; 64];
-    sig[..32].copy_from_slice(&r);
-    sig[32..].copy_from_slice(s.as_bytes());
-    crate::reference::join(body, &sig)
+    sign_with_r(&[1; 32], CONTEXT, &body(150 + n), r, Scalar::ZERO)
 }
-
-fn hex32(text: &str) -> [u8; 32] {
-    core::array::from_fn(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap())
-}
-
-/// Every encoding that decodes to a point of small order: the eight canonical ones and the six
-/// non-canonical ones (`y ≥ p`, or the sign bit set where `x = 0`).
-const SMALL_ORDER_ENCODINGS: [&str; 14] = [
-    "0100000000000000000000000000000000000000000000000000000000000000",
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0000000000000000000000000000000000000000000000000000000000000080",
-    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
-    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
-    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
-    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
-    "0100000000000000000000000000000000000000000000000000000000000080",
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-];
 
 /// Each small-order encoding of `R`, canonical or not, fails alone and inside a batch of
 /// valid tokens, exactly as single verification says. (ed25519-dalek's batch equation, which
@@ -208,7 +162,7 @@ const SMALL_ORDER_ENCODINGS: [&str; 14] = [
 fn small_order_r_in_any_encoding_fails_in_a_batch() {
     let v = issuer().verifier();
     for (n, text) in SMALL_ORDER_ENCODINGS.iter().enumerate() {
-        let encoding = hex32(text);
+        let encoding = unhex32(text);
         if CompressedEdwardsY(encoding).decompress().is_some() {
             // All but a few decode; those that do are of small order.
             let point = CompressedEdwardsY(encoding).decompress().unwrap();

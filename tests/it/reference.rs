@@ -4,8 +4,10 @@
 use admit::Invitation;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use curve25519_dalek::scalar::Scalar;
 use ed25519_dalek::Signer as _;
 use proptest::prelude::*;
+use sha2::{Digest, Sha512};
 
 use crate::{CONTEXT, NOW, at, id, issuer};
 
@@ -85,6 +87,55 @@ pub fn sign_body(seed: &[u8; 32], context: &str, body: &[u8]) -> String {
     let key = ed25519_dalek::SigningKey::from_bytes(seed);
     let sig = key.sign(&message(context, body));
     join(body, &sig.to_bytes())
+}
+
+/// Every encoding that decodes to a point of small order: the eight canonical ones (as listed
+/// in `src/sig.rs`) first, then the six non-canonical ones (`y ≥ p`, or the sign bit set where
+/// `x = 0`).
+pub const SMALL_ORDER_ENCODINGS: [&str; 14] = [
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0000000000000000000000000000000000000000000000000000000000000080",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+    "0100000000000000000000000000000000000000000000000000000000000080",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+];
+
+pub fn unhex32(s: &str) -> [u8; 32] {
+    core::array::from_fn(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+}
+
+/// A token over `body` whose signature has exactly the `R` bytes given and `S = r + k·a`, with
+/// `k` hashed over those bytes. With `r` the discrete log of `R`'s prime-order part (zero for a
+/// small-order `R`), `[S]B − [k]A` equals that part: only the strict rules can refuse it. Only
+/// the key holder can make one.
+pub fn sign_with_r(
+    seed: &[u8; 32],
+    context: &str,
+    body: &[u8],
+    big_r: [u8; 32],
+    r: Scalar,
+) -> String {
+    let key = ed25519_dalek::SigningKey::from_bytes(seed);
+    let k = Scalar::from_hash(
+        Sha512::new()
+            .chain_update(big_r)
+            .chain_update(key.verifying_key().as_bytes())
+            .chain_update(message(context, body)),
+    );
+    let s = r + k * key.to_scalar();
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(&big_r);
+    sig[32..].copy_from_slice(s.as_bytes());
+    join(body, &sig)
 }
 
 pub fn join(body: &[u8], sig: &[u8; 64]) -> String {

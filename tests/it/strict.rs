@@ -7,28 +7,21 @@ use curve25519_dalek::scalar::Scalar;
 use ed25519_dalek::{Signature, Verifier as _};
 use sha2::{Digest, Sha512};
 
-use crate::reference::{RefClaims, body_for, join, message, payload, sign_body};
+use crate::reference::{
+    RefClaims, SMALL_ORDER_ENCODINGS, body_for, join, message, payload, sign_body, unhex32,
+};
 use crate::{CONTEXT, NOW, at, verifier};
 
 /// The small-order encodings admit rejects as R, as listed in `src/sig.rs`.
-const SMALL_ORDER: [&str; 8] = [
-    "0100000000000000000000000000000000000000000000000000000000000000",
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0000000000000000000000000000000000000000000000000000000000000080",
-    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
-    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
-    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
-    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
-];
-
-fn unhex32(s: &str) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap();
+const SMALL_ORDER: [&str; 8] = {
+    let mut out = [""; 8];
+    let mut i = 0;
+    while i < 8 {
+        out[i] = SMALL_ORDER_ENCODINGS[i];
+        i += 1;
     }
     out
-}
+};
 
 fn body() -> Vec<u8> {
     body_for(

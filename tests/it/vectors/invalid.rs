@@ -1,13 +1,12 @@
 //! The invalid vectors: each token breaks exactly one rule, named by its error class.
 
 use curve25519_dalek::scalar::Scalar;
-use sha2::{Digest, Sha512};
 
 use super::{
     CONTEXT, InvalidVector, NOW, SEED_1, SEED_2, SEED_UNKNOWN, ValidVector, base_claims, body_with,
     invalid, key_id_of, seed, sequential_id, signed_claims, signed_payload, unhex,
 };
-use crate::reference::{RefClaims, join, message, payload, sign_body};
+use crate::reference::{RefClaims, join, payload, sign_body, sign_with_r};
 
 pub(super) fn generate(valid: &[ValidVector]) -> Vec<InvalidVector> {
     let good = signed_claims(&base_claims());
@@ -438,39 +437,17 @@ fn identity_r_token() -> String {
 
 /// A token with the given `R` bytes and `S = k·a`, `k` hashed over exactly those bytes.
 fn chosen_r_token(r: [u8; 32]) -> String {
-    let sk = ed25519_dalek::SigningKey::from_bytes(&seed(SEED_1));
     let body = body_with(1, key_id_of(SEED_1), &payload(&base_claims()));
-    let k = Scalar::from_hash(
-        Sha512::new()
-            .chain_update(r)
-            .chain_update(sk.verifying_key().as_bytes())
-            .chain_update(message(CONTEXT, &body)),
-    );
-    let s = k * sk.to_scalar();
-    let mut sig = [0u8; 64];
-    sig[..32].copy_from_slice(&r);
-    sig[32..].copy_from_slice(s.as_bytes());
-    join(&body, &sig)
+    sign_with_r(&seed(SEED_1), CONTEXT, &body, r, Scalar::ZERO)
 }
 
 /// R = [r]B + T with T of order 8, and S = r + k·a: `[S]B − [k]A` is `[r]B`, not R.
 fn torsion_r_token() -> String {
-    let sk = ed25519_dalek::SigningKey::from_bytes(&seed(SEED_1));
     let body = body_with(1, key_id_of(SEED_1), &payload(&base_claims()));
     let r = Scalar::from(0x5eed_u64);
     let big_r = (curve25519_dalek::EdwardsPoint::mul_base(&r)
         + curve25519_dalek::constants::EIGHT_TORSION[1])
         .compress()
         .to_bytes();
-    let k = Scalar::from_hash(
-        Sha512::new()
-            .chain_update(big_r)
-            .chain_update(sk.verifying_key().as_bytes())
-            .chain_update(message(CONTEXT, &body)),
-    );
-    let s = r + k * sk.to_scalar();
-    let mut sig = [0u8; 64];
-    sig[..32].copy_from_slice(&big_r);
-    sig[32..].copy_from_slice(s.as_bytes());
-    join(&body, &sig)
+    sign_with_r(&seed(SEED_1), CONTEXT, &body, big_r, r)
 }
