@@ -47,3 +47,31 @@ test("tokens minted by the admit CLI verify here with the same claims", { skip: 
   }
   assert.match(readFileSync(key, "utf8"), /BEGIN PRIVATE KEY/);
 });
+
+test("addresses are normalized exactly as the Rust crate does it", { skip: bin === null }, async () => {
+  const { normalizeEmail } = await import("../dist/index.js");
+  const dir = tempDir();
+  const key = join(dir, "key.pem");
+  assert.equal(run(bin, ["keygen", "--out", key]).status, 0);
+  const typed = [
+    "Ada@Example.COM", " \t ada@example.com \r\n", "ÅSA@Example.se", "Zoe\u0308@EXA\u0308MPLE.com",
+    "ZOË@example.com", "\u212aate@example.com", "\u212bsa@example.com", "\u2126@example.com",
+    "ada\u202e@example.com", "ad\u200ba@example.com", "\u00a0ada@example.com", "\u001cada@example.com",
+    "ada@example.com\u0085", "\ufeffada@example.com", "a!#$%&'*+-/=?^_`{|}~@x", "\"ada\"@example.com",
+    "ada lovelace@example.com", "<ada>@example.com", "ada,b@example.com", "ada@[192.0.2.1]",
+    ".ada@example.com", "ada.@example.com", "ada..b@example.com", "ada@example.com.", "ada@@example.com",
+    "@example.com", "ada@", "ada", "", "   ", "用户@例子.广告", "\ua7cbx@example.com", "x@\ud83d\ude00.example",
+    `${"l".repeat(64)}@${"d".repeat(185)}.com`, `${"l".repeat(65)}@example.com`,
+    `${"l".repeat(64)}@${"d".repeat(186)}.com`, "A\u030a@example.com", "\u1100\u1161\u11a8@example.com",
+    "e\u0301\u0301@example.com", "ａｄａ@example.com", "ada@ＥＸＡＭＰＬＥ.com", "\u0130stanbul@example.com",
+  ];
+  for (const address of typed) {
+    const minted = run(bin, ["mint", "--key", key, "--context", "acme/js-test", "--format", "json", "--email", address]);
+    const ours = normalizeEmail(address);
+    if (minted.status === 0) {
+      assert.equal(ours, JSON.parse(minted.stdout).email, JSON.stringify(address));
+    } else {
+      assert.equal(ours, null, `${JSON.stringify(address)}: Rust refused (${minted.stderr.trim()})`);
+    }
+  }
+});
