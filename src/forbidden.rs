@@ -33,10 +33,13 @@ const EVERYWHERE: &[(u32, u32)] = &[
 ];
 
 /// Table 2: refused in emails as well. Spaces other than U+0020 (which no address holds
-/// either), and the three letter-like signs that NFC turns into other letters.
+/// either), the three letter-like signs NFC turns into other letters, and the two other code
+/// points whose NFC form is ASCII (a look-alike `;` and `` ` ``).
 const EMAIL_ALSO: &[(u32, u32)] = &[
     (0x00a0, 0x00a0), // no-break space
+    (0x037e, 0x037e), // GREEK QUESTION MARK (NFC: ;)
     (0x1680, 0x1680), // ogham space mark
+    (0x1fef, 0x1fef), // GREEK VARIA (NFC: `)
     (0x2000, 0x200a), // en quad … hair space
     (0x202f, 0x202f), // narrow no-break space
     (0x205f, 0x205f), // medium mathematical space

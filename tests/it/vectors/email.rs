@@ -109,6 +109,11 @@ pub(super) fn generate() -> Vec<InvalidVector> {
             "U+2126 OHM SIGN, which NFC turns into Ω",
         ),
         (
+            "email_greek_question_mark",
+            '\u{37e}',
+            "U+037E GREEK QUESTION MARK, which NFC turns into ';'",
+        ),
+        (
             "email_replacement_character",
             '\u{fffd}',
             "U+FFFD REPLACEMENT CHARACTER",
