@@ -9,7 +9,7 @@ import { createPrivateKey, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { KeySet, findToken, verify } from "../dist/index.js";
 import { encodeBase64url, decodeBase64url } from "../dist/base64url.js";
-import { admitBinary, pemOf, run, tempDir, writeFile } from "./admit-cli.mjs";
+import { admitBinary, pemOf, run, tempDir, writeFile } from "../support/admit-cli.mjs";
 
 const bin = admitBinary();
 const vectors = JSON.parse(readFileSync(new URL("../../tests/vectors.json", import.meta.url), "utf8"));

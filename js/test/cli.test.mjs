@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { KeySet, findToken, verify } from "../dist/index.js";
-import { admitBinary, run, tempDir } from "./admit-cli.mjs";
+import { admitBinary, run, tempDir } from "../support/admit-cli.mjs";
 
 const bin = admitBinary();
 const unix = (rfc3339) => (rfc3339 === null ? null : Date.parse(rfc3339) / 1000);
