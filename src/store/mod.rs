@@ -40,6 +40,8 @@ use crate::verifier::{Verifier, VerifyOptions};
 mod code;
 mod health;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
 mod rules;
@@ -50,6 +52,10 @@ mod status;
 pub use code::{CodeSpec, DEFAULT_CODE_LEN, RateLimit, VANITY_LEN};
 pub use health::{Health, HealthCheck, Verdict};
 pub use memory::{MemoryStore, MemoryStoreBuilder};
+#[cfg(feature = "postgres")]
+pub use postgres::{
+    DEFAULT_PG_DEADLINE, DEFAULT_TABLE_PREFIX, PgStore, PgStoreBuilder, SCHEMA_VERSION,
+};
 #[cfg(feature = "redis")]
 pub use redis::{
     DEFAULT_DEADLINE, DEFAULT_PREFIX, DEFAULT_RECHECK, Init, RedisStore, RedisStoreBuilder,

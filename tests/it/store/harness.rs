@@ -199,3 +199,118 @@ mod redis_harness {
         }
     }
 }
+
+#[cfg(feature = "postgres")]
+pub use postgres_harness::*;
+
+#[cfg(feature = "postgres")]
+mod postgres_harness {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::{Arc, OnceLock};
+
+    use admit::store::PgStore;
+    use time::{Duration, OffsetDateTime};
+
+    use super::Harness;
+    use crate::support::postgres_server::{self, PostgresServer};
+
+    /// Where the shared PostgreSQL is: `ADMIT_POSTGRES_URL`, or a server started once for this
+    /// test process.
+    pub fn postgres_url() -> Option<String> {
+        static SERVER: OnceLock<Option<(String, Option<PostgresServer>)>> = OnceLock::new();
+        SERVER
+            .get_or_init(|| {
+                if let Ok(url) = std::env::var("ADMIT_POSTGRES_URL") {
+                    return Some((url, None));
+                }
+                postgres_server::available().then(|| {
+                    let server = PostgresServer::start();
+                    (server.url(), Some(server))
+                })
+            })
+            .as_ref()
+            .map(|(url, _)| url.clone())
+    }
+
+    /// A table prefix no other test uses.
+    pub fn unique_table_prefix() -> String {
+        use std::sync::atomic::AtomicU32;
+        static N: AtomicU32 = AtomicU32::new(0);
+        format!(
+            "t{}_{}_{}_",
+            std::process::id(),
+            OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000_007,
+            N.fetch_add(1, Ordering::Relaxed)
+        )
+    }
+
+    /// A PostgreSQL store on fresh tables, on a clock the test moves.
+    pub struct PgHarness {
+        store: PgStore,
+        url: String,
+        clock_ns: Arc<AtomicI64>,
+    }
+
+    pub async fn pg_store(
+        url: &str,
+        clock_ns: &Arc<AtomicI64>,
+        margin: Duration,
+        cap: usize,
+    ) -> PgStore {
+        let clock = clock_ns.clone();
+        let store = PgStore::builder()
+            .prefix(&unique_table_prefix())
+            .margin(margin)
+            .visit_cap(cap)
+            .max_connections(20)
+            .deadline(std::time::Duration::from_secs(10))
+            .clock(move || {
+                OffsetDateTime::from_unix_timestamp_nanos(i128::from(clock.load(Ordering::SeqCst)))
+                    .expect("clock in range")
+            })
+            .connect(url)
+            .await
+            .expect("connect to PostgreSQL");
+        store.migrate().await.expect("migrate");
+        store
+    }
+
+    impl PgHarness {
+        pub async fn new() -> Option<PgHarness> {
+            let url = tokio::task::spawn_blocking(postgres_url).await.ok()??;
+            let clock_ns = Arc::new(AtomicI64::new(
+                OffsetDateTime::now_utc().unix_timestamp_nanos() as i64,
+            ));
+            let store = pg_store(&url, &clock_ns, admit::store::DEFAULT_MARGIN, 100).await;
+            Some(PgHarness {
+                store,
+                url,
+                clock_ns,
+            })
+        }
+    }
+
+    impl Harness for PgHarness {
+        type S = PgStore;
+
+        fn store(&self) -> &PgStore {
+            &self.store
+        }
+
+        async fn with(&self, margin: Duration, visit_cap: usize) -> PgStore {
+            pg_store(&self.url, &self.clock_ns, margin, visit_cap).await
+        }
+
+        fn now(&self) -> OffsetDateTime {
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(
+                self.clock_ns.load(Ordering::SeqCst),
+            ))
+            .expect("clock in range")
+        }
+
+        async fn advance(&self, by: Duration) {
+            self.clock_ns
+                .fetch_add(by.whole_nanoseconds() as i64, Ordering::SeqCst);
+        }
+    }
+}

@@ -1,5 +1,6 @@
-//! The store: one conformance suite run against every backend (memory, Redis, Redis Cluster),
-//! then what only Redis can show (key schema, scripts, deadlines, a crash and restart).
+//! The store: one conformance suite run against every backend (memory, Redis, Redis Cluster,
+//! PostgreSQL), then what only Redis can show (key schema, scripts, deadlines, a crash and
+//! restart).
 
 pub mod harness;
 mod suite;
@@ -89,3 +90,6 @@ conformance!(redis, RedisHarness::single());
 
 #[cfg(feature = "cluster")]
 conformance!(cluster, RedisHarness::cluster());
+
+#[cfg(feature = "postgres")]
+conformance!(postgres, PgHarness::new());

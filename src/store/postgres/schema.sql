@@ -1,0 +1,128 @@
+-- The schema of PgStore, version 1. `{p}` is the table prefix (default `admit_`), checked to be
+-- lowercase letters, digits and underscores. Every statement is idempotent: `migrate()` runs
+-- them all in one transaction, under an advisory lock, and records the version in {p}meta.
+-- Times are Unix milliseconds (BIGINT), compared with the store's clock passed in by the caller:
+-- a row past its forget_at never affects an answer, and purge_expired() deletes it.
+
+CREATE TABLE IF NOT EXISTS {p}meta (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS {p}invitations (
+    id              BYTEA PRIMARY KEY,
+    forget_at       BIGINT,           -- NULL: kept until deleted (a never-expiring invitation)
+    uses            INTEGER NOT NULL DEFAULT 0,
+    max_uses        INTEGER,
+    revoked_at      BIGINT,
+    seen            BOOLEAN NOT NULL DEFAULT FALSE,
+    issued_s        BIGINT,           -- issue second and inviter, once a redemption or a
+    inviter         TEXT,             -- record showed them: what names a rule in status()
+    recorded        BOOLEAN NOT NULL DEFAULT FALSE,
+    rec_issued_s    BIGINT,
+    rec_expires_s   BIGINT,
+    rec_email       TEXT,
+    rec_max_uses    INTEGER,
+    rec_inviter     TEXT,
+    rec_description TEXT
+);
+CREATE INDEX IF NOT EXISTS {p}invitations_forget ON {p}invitations (forget_at);
+CREATE INDEX IF NOT EXISTS {p}invitations_listed
+    ON {p}invitations (rec_expires_s, id) WHERE recorded;
+
+CREATE TABLE IF NOT EXISTS {p}joiners (
+    id        BYTEA NOT NULL REFERENCES {p}invitations (id) ON DELETE CASCADE,
+    joiner    TEXT NOT NULL,
+    joined_at BIGINT NOT NULL,
+    PRIMARY KEY (id, joiner)
+);
+
+CREATE TABLE IF NOT EXISTS {p}visits (
+    id       BYTEA NOT NULL REFERENCES {p}invitations (id) ON DELETE CASCADE,
+    seq      BIGSERIAL,
+    at_ms    BIGINT NOT NULL,
+    metadata TEXT NOT NULL,
+    PRIMARY KEY (id, seq)
+);
+
+-- Revocation rules: scope '*' (everyone) or 'i:' || inviter; cut-offs only ever move later.
+CREATE TABLE IF NOT EXISTS {p}rules (
+    scope     TEXT PRIMARY KEY,
+    cutoff_ms BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS {p}codes (
+    code      TEXT PRIMARY KEY,
+    token     TEXT NOT NULL,
+    forget_at BIGINT
+);
+CREATE INDEX IF NOT EXISTS {p}codes_forget ON {p}codes (forget_at);
+
+CREATE TABLE IF NOT EXISTS {p}attempts (
+    client    TEXT NOT NULL,
+    window_ms BIGINT NOT NULL,
+    window_no BIGINT NOT NULL,
+    count     INTEGER NOT NULL,
+    ends_at   BIGINT NOT NULL,
+    PRIMARY KEY (client, window_ms, window_no)
+);
+CREATE INDEX IF NOT EXISTS {p}attempts_ends ON {p}attempts (ends_at);
+
+-- The row of an invitation, live: an expired row is dropped first (its joiners and visits
+-- with it), then the row is created, or its forget_at lengthened (NULL wins: forever). The
+-- row stays locked until the caller's transaction ends, which serializes redemptions.
+CREATE OR REPLACE FUNCTION {p}touch(p_id BYTEA, p_now BIGINT, p_until BIGINT)
+RETURNS SETOF {p}invitations LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM {p}invitations t
+        WHERE t.id = p_id AND t.forget_at IS NOT NULL AND t.forget_at <= p_now;
+    RETURN QUERY
+    INSERT INTO {p}invitations AS t (id, forget_at) VALUES (p_id, p_until)
+        ON CONFLICT (id) DO UPDATE SET forget_at = CASE
+            WHEN t.forget_at IS NULL OR EXCLUDED.forget_at IS NULL THEN NULL
+            ELSE GREATEST(t.forget_at, EXCLUDED.forget_at) END
+        RETURNING t.*;
+END $$;
+
+-- Redemption in one round trip. Outcome: 0 counted, 1 revoked, 2 used up, 3 not initialized,
+-- 4 this joiner had already redeemed it (its first redemption is returned).
+CREATE OR REPLACE FUNCTION {p}redeem(
+    p_id BYTEA, p_joiner TEXT, p_now BIGINT, p_until BIGINT, p_max INTEGER,
+    p_issued_s BIGINT, p_inviter TEXT)
+RETURNS TABLE (o_outcome INTEGER, o_uses INTEGER, o_joined_at BIGINT)
+LANGUAGE plpgsql AS $$
+DECLARE
+    r {p}invitations%ROWTYPE;
+    earlier BIGINT;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM {p}meta m WHERE m.name = 'init') THEN
+        RETURN QUERY SELECT 3, 0, 0::BIGINT; RETURN;
+    END IF;
+    IF EXISTS (SELECT 1 FROM {p}rules ru
+               WHERE (ru.scope = '*' OR ru.scope = 'i:' || p_inviter)
+                 AND p_issued_s * 1000 < ru.cutoff_ms) THEN
+        RETURN QUERY SELECT 1, 0, 0::BIGINT; RETURN;
+    END IF;
+    SELECT * INTO r FROM {p}touch(p_id, p_now, p_until);
+    IF r.revoked_at IS NOT NULL THEN
+        RETURN QUERY SELECT 1, 0, 0::BIGINT; RETURN;
+    END IF;
+    SELECT j.joined_at INTO earlier FROM {p}joiners j WHERE j.id = p_id AND j.joiner = p_joiner;
+    IF FOUND THEN
+        RETURN QUERY SELECT 4, r.uses, earlier; RETURN;
+    END IF;
+    IF p_max IS NOT NULL THEN
+        UPDATE {p}invitations t SET max_uses = p_max WHERE t.id = p_id;
+        IF r.uses >= p_max THEN
+            RETURN QUERY SELECT 2, r.uses, 0::BIGINT; RETURN;
+        END IF;
+    END IF;
+    INSERT INTO {p}joiners (id, joiner, joined_at) VALUES (p_id, p_joiner, p_now);
+    UPDATE {p}invitations t SET
+        uses = t.uses + 1,
+        issued_s = CASE WHEN t.seen THEN t.issued_s ELSE p_issued_s END,
+        inviter = CASE WHEN t.seen THEN t.inviter ELSE p_inviter END,
+        seen = TRUE
+        WHERE t.id = p_id;
+    RETURN QUERY SELECT 0, r.uses + 1, p_now;
+END $$;
