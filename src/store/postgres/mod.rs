@@ -10,6 +10,7 @@ use time::{Duration, OffsetDateTime};
 use super::{DEFAULT_MARGIN, DEFAULT_VISIT_CAP};
 use crate::error::Error;
 
+mod ops;
 mod queries;
 mod store;
 
