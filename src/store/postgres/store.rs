@@ -19,12 +19,56 @@ use crate::store::{
     forget_at, lookup_code, new_code, refuse_if_forgotten, revocation_forget_at, unix_ms,
 };
 
-impl Store for PgStore {
-    async fn redeem(&self, invitation: &Invitation, joiner: &str) -> Result<Redemption, Error> {
+impl PgStore {
+    /// Redeems `invitation` for `joiner` **inside the caller's transaction**, so that the
+    /// application's own writes (the account row of a sign-up) and the redemption commit or roll
+    /// back together: roll back, and the use was never consumed; commit, and both are there.
+    ///
+    /// Pass the transaction (`&mut *tx`, where `tx` is a `sqlx::Transaction<'_, Postgres>`) or a
+    /// connection. The invitation's row stays locked until the transaction ends, so concurrent
+    /// sign-ups with one invitation take turns and at most `max_uses` of them commit. Keep the
+    /// transaction short, and use PostgreSQL's default `READ COMMITTED` isolation (under
+    /// `REPEATABLE READ` or `SERIALIZABLE`, a concurrent redemption makes this fail with a
+    /// serialization error, and the sign-up has to be retried).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Store::redeem`]. After any error, roll the transaction back: whatever the
+    /// error, nothing of the redemption is committed unless the transaction is.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn sign_up(pool: sqlx::PgPool, store: admit::store::PgStore, invitation: admit::Invitation) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut tx = pool.begin().await?;
+    /// sqlx::query("INSERT INTO accounts (email) VALUES ($1)")
+    ///     .bind(invitation.email())
+    ///     .execute(&mut *tx)
+    ///     .await?;
+    /// store.redeem_in(&mut tx, &invitation, "user-42").await?; // the `?` drops `tx`: rollback
+    /// tx.commit().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn redeem_in(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        invitation: &Invitation,
+        joiner: &str,
+    ) -> Result<Redemption, Error> {
+        let args = self.redeem_args(invitation, joiner)?;
+        let deadline = self.shared.deadline;
+        let outcome = tokio::time::timeout(deadline, redeem_in(conn, &self.shared.queries, args))
+            .await
+            .map_err(|_| Error::StoreTimeout { after: deadline })?
+            .map_err(|e| super::unavailable("redeeming", &e))?;
+        redemption(outcome, invitation)
+    }
+
+    fn redeem_args(&self, invitation: &Invitation, joiner: &str) -> Result<RedeemArgs, Error> {
         check_joiner(joiner)?;
         let now = self.now();
         refuse_if_forgotten(invitation, self.shared.margin, now)?;
-        let args = RedeemArgs {
+        Ok(RedeemArgs {
             id: key(invitation.id()),
             joiner: joiner.to_owned(),
             now: unix_ms(now),
@@ -32,24 +76,37 @@ impl Store for PgStore {
             max: invitation.max_uses().map(as_i32),
             issued_s: invitation.issued_at().unix_timestamp(),
             inviter: invitation.inviter().map(str::to_owned),
-        };
-        let (outcome, uses, joined_at) =
-            run!(self, "redeeming", redeem_in(&self.shared.queries, args))?;
-        match outcome {
-            0 | 4 => Ok(Redemption {
-                uses: count(uses),
-                joined_at: time_of(joined_at).map_err(|e| super::unavailable("redeeming", &e))?,
-                repeated: outcome == 4,
-            }),
-            1 => Err(Error::Revoked),
-            2 => Err(Error::UsedUp {
-                max_uses: invitation.max_uses().unwrap_or(0),
-            }),
-            3 => Err(Error::StoreNotInitialized),
-            _ => Err(Error::StoreUnavailable {
-                reason: "redeeming: unexpected answer from the redeem function".into(),
-            }),
-        }
+        })
+    }
+}
+
+/// The answer of the redeem function as a [`Redemption`] or the error it names.
+fn redemption(
+    (outcome, uses, joined_at): (i32, i32, i64),
+    invitation: &Invitation,
+) -> Result<Redemption, Error> {
+    match outcome {
+        0 | 4 => Ok(Redemption {
+            uses: count(uses),
+            joined_at: time_of(joined_at).map_err(|e| super::unavailable("redeeming", &e))?,
+            repeated: outcome == 4,
+        }),
+        1 => Err(Error::Revoked),
+        2 => Err(Error::UsedUp {
+            max_uses: invitation.max_uses().unwrap_or(0),
+        }),
+        3 => Err(Error::StoreNotInitialized),
+        _ => Err(Error::StoreUnavailable {
+            reason: "redeeming: unexpected answer from the redeem function".into(),
+        }),
+    }
+}
+
+impl Store for PgStore {
+    async fn redeem(&self, invitation: &Invitation, joiner: &str) -> Result<Redemption, Error> {
+        let args = self.redeem_args(invitation, joiner)?;
+        let outcome = run!(self, "redeeming", redeem_in(&self.shared.queries, args))?;
+        redemption(outcome, invitation)
     }
 
     async fn check(&self, invitation: &Invitation) -> Result<(), Error> {

@@ -5,6 +5,8 @@
 pub mod harness;
 mod suite;
 
+#[cfg(all(feature = "postgres", feature = "rand"))]
+mod postgres_tx;
 #[cfg(all(feature = "redis", feature = "rand"))]
 mod redis_faults;
 #[cfg(all(feature = "redis", feature = "rand"))]
@@ -13,7 +15,7 @@ mod redis_guarantees;
 mod redis_layout;
 
 /// A fresh invitation minted now by the test issuer.
-#[cfg(all(feature = "redis", feature = "rand"))]
+#[cfg(all(any(feature = "redis", feature = "postgres"), feature = "rand"))]
 fn mint(builder: admit::InvitationBuilder) -> admit::Invitation {
     crate::issuer()
         .mint(builder)
