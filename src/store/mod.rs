@@ -4,14 +4,17 @@
 //! it is *used up*, and *who joined with it* change after minting, so they live in a
 //! [`Store`]. Applications that need none of it never touch this module.
 //!
-//! Two backends implement the same [`Store`] trait and pass the same conformance suite:
+//! Three backends implement the same [`Store`] trait and pass the same conformance suite:
 //!
 //! - [`MemoryStore`]: in process, no dependencies; for one process, tests, and examples.
 //! - `RedisStore` (feature `redis`; Redis Cluster with feature `cluster`): shared by every
 //!   process and machine, atomic through Lua scripts, with a deadline on every call.
+//! - `PgStore` (feature `postgres`): in the application's PostgreSQL, atomic through a row lock;
+//!   `PgStore::redeem_in` redeems inside the application's own transaction, so an account and
+//!   its invitation's use commit or roll back together.
 //!
 //! A store keeps two promises: **a revoked invitation stays revoked**, and **an N-use invitation
-//! admits at most N joiners**. Semantics common to both backends:
+//! admits at most N joiners**. Semantics common to every backend:
 //!
 //! - [`Store::redeem`] is atomic: a revoked invitation fails with [`Error::Revoked`]; one at its
 //!   limit with [`Error::UsedUp`]; a joiner that already redeemed it gets its first redemption
@@ -19,8 +22,10 @@
 //!   by one.
 //! - Revocation takes effect for every later call, everywhere, at once.
 //! - State expires with the invitation: it is kept until the invitation's expiry plus a margin
-//!   (1 hour by default; keep it at least as long as your verifier's leeway), then disappears
-//!   by itself. No cleanup job. State of invitations that never expire stays until deleted.
+//!   (1 hour by default; keep it at least as long as your verifier's leeway), then no longer
+//!   affects any answer. Memory and Redis drop it by themselves; in PostgreSQL,
+//!   `PgStore::purge_expired` deletes it in batches. State of invitations that never expire
+//!   stays until deleted.
 //! - Every failure to reach the store is an error ([`Error::StoreUnavailable`],
 //!   [`Error::StoreTimeout`]), never a success: callers fail closed.
 //! - Whatever could break the promises silently is refused instead: a Redis that may evict

@@ -155,9 +155,11 @@ impl PgStoreBuilder {
     pub async fn connect(self, url: &str) -> Result<PgStore, Error> {
         check_prefix(&self.prefix)?;
         let deadline = self.deadline;
+        // A pool with no free connection answers before the call's deadline, so that it is
+        // reported as such ("every connection of the pool is busy"), not as a slow database.
         let pool = PgPoolOptions::new()
             .max_connections(self.max_connections)
-            .acquire_timeout(deadline)
+            .acquire_timeout(deadline.mul_f64(0.9))
             .connect(url);
         let pool = tokio::time::timeout(deadline, pool)
             .await

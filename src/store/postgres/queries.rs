@@ -75,8 +75,8 @@ impl Queries {
                  WHERE t.id = $1"
             ),
             drop_expired: format!(
-                "DELETE FROM {p}invitations WHERE id = $1 AND forget_at IS NOT NULL \
-                 AND forget_at <= $2"
+                "DELETE FROM {p}invitations WHERE id = $1 \
+                 AND COALESCE(forget_at, 9223372036854775807) <= $2"
             ),
             raise_rule: format!(
                 "INSERT INTO {p}rules AS r (scope, cutoff_ms) VALUES ($1, $2) \
@@ -114,7 +114,8 @@ impl Queries {
                  ORDER BY v.seq DESC"
             ),
             code_free: format!(
-                "DELETE FROM {p}codes WHERE code = $1 AND forget_at IS NOT NULL AND forget_at <= $2"
+                "DELETE FROM {p}codes WHERE code = $1 \
+                 AND COALESCE(forget_at, 9223372036854775807) <= $2"
             ),
             code_insert: format!(
                 "INSERT INTO {p}codes (code, token, forget_at) VALUES ($1, $2, $3) \
@@ -128,18 +129,19 @@ impl Queries {
                  ON CONFLICT (client, window_ms, window_no) DO UPDATE SET count = a.count + 1 \
                  RETURNING count"
             ),
+            // Bounded deletes: at most $2 rows, found by the forget-at index, deleted by
+            // primary key (`= ANY(ARRAY(…))` keeps the plan on indexes at any table size).
             purge_invitations: format!(
-                "DELETE FROM {p}invitations WHERE id IN (SELECT id FROM {p}invitations \
-                 WHERE forget_at IS NOT NULL AND forget_at <= $1 LIMIT $2)"
+                "DELETE FROM {p}invitations WHERE id = ANY(ARRAY(SELECT id FROM {p}invitations \
+                 WHERE forget_at IS NOT NULL AND forget_at <= $1 LIMIT $2))"
             ),
             purge_codes: format!(
-                "DELETE FROM {p}codes WHERE code IN (SELECT code FROM {p}codes \
-                 WHERE forget_at IS NOT NULL AND forget_at <= $1 LIMIT $2)"
+                "DELETE FROM {p}codes WHERE code = ANY(ARRAY(SELECT code FROM {p}codes \
+                 WHERE forget_at IS NOT NULL AND forget_at <= $1 LIMIT $2))"
             ),
             purge_attempts: format!(
-                "DELETE FROM {p}attempts WHERE (client, window_ms, window_no) IN \
-                 (SELECT client, window_ms, window_no FROM {p}attempts WHERE ends_at <= $1 \
-                 LIMIT $2)"
+                "DELETE FROM {p}attempts WHERE ctid = ANY(ARRAY(SELECT ctid FROM {p}attempts \
+                 WHERE ends_at <= $1 LIMIT $2))"
             ),
         }
     }
