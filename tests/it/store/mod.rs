@@ -6,6 +6,8 @@ pub mod harness;
 mod suite;
 
 #[cfg(all(feature = "postgres", feature = "rand"))]
+mod postgres_schema;
+#[cfg(all(feature = "postgres", feature = "rand"))]
 mod postgres_tx;
 #[cfg(all(feature = "redis", feature = "rand"))]
 mod redis_faults;
