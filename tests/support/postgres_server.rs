@@ -165,26 +165,61 @@ impl PostgresServer {
         panic!("PostgreSQL did not start within {within:?}:\n{log}");
     }
 
-    /// `SIGKILL` of the postmaster: no shutdown checkpoint. Its backends exit when they notice.
+    /// The postmaster's process ID, from its pid file.
+    pub fn postmaster_pid(&self) -> Option<u32> {
+        std::fs::read_to_string(self.dir.path().join("data").join("postmaster.pid"))
+            .ok()?
+            .lines()
+            .next()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// Sends `signal` (`STOP`, `CONT`, `KILL`) to the postmaster and every backend.
+    pub fn signal_all(&self, signal: &str) {
+        if let Some(pid) = self.postmaster_pid() {
+            let _ = Command::new("pkill")
+                .arg(format!("-{signal}"))
+                .arg("-P")
+                .arg(pid.to_string())
+                .stderr(Stdio::null())
+                .status();
+            let _ = Command::new("kill")
+                .arg(format!("-{signal}"))
+                .arg(pid.to_string())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+
+    /// `SIGKILL` of the postmaster and its backends: no shutdown checkpoint, no final flush.
     pub fn kill9(&mut self) {
+        let pid = self.postmaster_pid();
+        self.signal_all("KILL");
         if let Some(mut child) = self.child.take() {
-            // As root the child is `runuser`; the postmaster is its child. Kill by data dir.
-            let pid_file = self.dir.path().join("data").join("postmaster.pid");
-            if let Some(pid) = std::fs::read_to_string(&pid_file)
-                .ok()
-                .and_then(|t| t.lines().next().map(str::to_owned))
-            {
-                let _ = Command::new("kill").arg("-9").arg(pid.trim()).status();
-            }
             let _ = child.kill();
             let _ = child.wait();
+        }
+        // Wait until the postmaster is gone, so a restart finds its shared memory free.
+        if let Some(pid) = pid {
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(10)
+                && Command::new("kill")
+                    .arg("-0")
+                    .arg(pid.to_string())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            {
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
     }
 
     /// Starts the server again on the same port and data directory (crash recovery runs).
     pub fn restart(&mut self) {
         self.kill9();
-        std::thread::sleep(Duration::from_millis(300));
         self.spawn();
     }
 }

@@ -6,6 +6,8 @@ pub mod harness;
 mod suite;
 
 #[cfg(all(feature = "postgres", feature = "rand"))]
+mod postgres_faults;
+#[cfg(all(feature = "postgres", feature = "rand"))]
 mod postgres_schema;
 #[cfg(all(feature = "postgres", feature = "rand"))]
 mod postgres_tx;
