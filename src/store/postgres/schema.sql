@@ -86,7 +86,9 @@ BEGIN
 END $$;
 
 -- Redemption in one round trip. Outcome: 0 counted, 1 revoked, 2 used up, 3 not initialized,
--- 4 this joiner had already redeemed it (its first redemption is returned).
+-- 4 this joiner had already redeemed it (its first redemption is returned). An existing row is
+-- locked with SELECT … FOR UPDATE (no write), so a redemption writes one row version and one
+-- joiner; a new row is inserted first. The lock is held until the caller's transaction ends.
 CREATE OR REPLACE FUNCTION {p}redeem(
     p_id BYTEA, p_joiner TEXT, p_now BIGINT, p_until BIGINT, p_max INTEGER,
     p_issued_s BIGINT, p_inviter TEXT)
@@ -104,7 +106,16 @@ BEGIN
                  AND p_issued_s * 1000 < ru.cutoff_ms) THEN
         RETURN QUERY SELECT 1, 0, 0::BIGINT; RETURN;
     END IF;
-    SELECT * INTO r FROM {p}touch(p_id, p_now, p_until);
+    SELECT * INTO r FROM {p}invitations t WHERE t.id = p_id FOR UPDATE;
+    IF FOUND AND COALESCE(r.forget_at, 9223372036854775807) <= p_now THEN
+        DELETE FROM {p}invitations t WHERE t.id = p_id;
+        FOUND := FALSE;
+    END IF;
+    IF NOT FOUND THEN
+        INSERT INTO {p}invitations (id, forget_at) VALUES (p_id, p_until)
+            ON CONFLICT (id) DO NOTHING;
+        SELECT * INTO r FROM {p}invitations t WHERE t.id = p_id FOR UPDATE;
+    END IF;
     IF r.revoked_at IS NOT NULL THEN
         RETURN QUERY SELECT 1, 0, 0::BIGINT; RETURN;
     END IF;
@@ -112,15 +123,16 @@ BEGIN
     IF FOUND THEN
         RETURN QUERY SELECT 4, r.uses, earlier; RETURN;
     END IF;
-    IF p_max IS NOT NULL THEN
+    IF p_max IS NOT NULL AND r.uses >= p_max THEN
         UPDATE {p}invitations t SET max_uses = p_max WHERE t.id = p_id;
-        IF r.uses >= p_max THEN
-            RETURN QUERY SELECT 2, r.uses, 0::BIGINT; RETURN;
-        END IF;
+        RETURN QUERY SELECT 2, r.uses, 0::BIGINT; RETURN;
     END IF;
     INSERT INTO {p}joiners (id, joiner, joined_at) VALUES (p_id, p_joiner, p_now);
     UPDATE {p}invitations t SET
         uses = t.uses + 1,
+        max_uses = COALESCE(p_max, t.max_uses),
+        forget_at = CASE WHEN t.forget_at IS NULL OR p_until IS NULL THEN NULL
+                         ELSE GREATEST(t.forget_at, p_until) END,
         issued_s = CASE WHEN t.seen THEN t.issued_s ELSE p_issued_s END,
         inviter = CASE WHEN t.seen THEN t.inviter ELSE p_inviter END,
         seen = TRUE

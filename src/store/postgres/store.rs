@@ -105,7 +105,8 @@ fn redemption(
 impl Store for PgStore {
     async fn redeem(&self, invitation: &Invitation, joiner: &str) -> Result<Redemption, Error> {
         let args = self.redeem_args(invitation, joiner)?;
-        let outcome = run!(self, "redeeming", redeem_in(&self.shared.queries, args))?;
+        // One statement (the redeem function), atomic on its own.
+        let outcome = run!(single self, "redeeming", redeem_in(&self.shared.queries, args))?;
         redemption(outcome, invitation)
     }
 
