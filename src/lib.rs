@@ -40,8 +40,9 @@
 
 #![forbid(unsafe_code)]
 
-/// Recipes: waitlists, referral codes, team invitations, one-time links, resending, key rotation,
-/// leaked keys, verifying elsewhere (the text of `GUIDE.md`; every recipe is a doc-test).
+/// Recipes: waitlists, referral codes, team invitations, one-time links, a sign-up in one
+/// PostgreSQL transaction, resending, key rotation, leaked keys, verifying elsewhere (the text
+/// of `GUIDE.md`; every recipe is a doc-test).
 #[cfg(feature = "rand")]
 #[doc = include_str!("../GUIDE.md")]
 pub mod guide {}

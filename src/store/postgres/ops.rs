@@ -149,31 +149,20 @@ pub(super) async fn check_in(
     inviter: Option<String>,
     max_uses: Option<u32>,
 ) -> Sql<Answer<()>> {
-    if !initialized(conn, q).await? {
-        return Ok(Answer::NotInitialized);
-    }
-    if rule_for(conn, q, issued_s, inviter.as_deref())
-        .await?
-        .is_some()
-    {
-        return Ok(Answer::Revoked);
-    }
-    let Some(row) = sqlx::query(&q.live_row)
+    let outcome: i32 = sqlx::query_scalar(&q.check)
         .bind(id)
         .bind(now)
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
-        return Ok(Answer::Done(()));
-    };
-    if row.try_get::<Option<i64>, _>("revoked_at")?.is_some() {
-        return Ok(Answer::Revoked);
-    }
-    let uses = count(row.try_get("uses")?);
-    if max_uses.is_some_and(|max| uses >= max) {
-        return Ok(Answer::UsedUp);
-    }
-    Ok(Answer::Done(()))
+        .bind(max_uses.map(as_i32))
+        .bind(issued_s)
+        .bind(inviter)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(match outcome {
+        0 => Answer::Done(()),
+        1 => Answer::Revoked,
+        2 => Answer::UsedUp,
+        _ => Answer::NotInitialized,
+    })
 }
 
 pub(super) async fn is_revoked_in(

@@ -7,6 +7,7 @@ pub(crate) struct Queries {
     pub(crate) initialized: String,
     pub(crate) meta_exists: String,
     pub(crate) redeem: String,
+    pub(crate) check: String,
     pub(crate) rules_for: String,
     pub(crate) live_row: String,
     pub(crate) touch: String,
@@ -41,6 +42,7 @@ impl Queries {
             redeem: format!(
                 "SELECT o_outcome, o_uses, o_joined_at FROM {p}redeem($1, $2, $3, $4, $5, $6, $7)"
             ),
+            check: format!("SELECT {p}check($1, $2, $3, $4, $5)"),
             // $1 issue second, $2 inviter (NULL: none): every rule covering it, everyone first.
             rules_for: format!(
                 "SELECT scope, cutoff_ms FROM {p}rules \

@@ -139,3 +139,31 @@ BEGIN
         WHERE t.id = p_id;
     RETURN QUERY SELECT 0, r.uses + 1, p_now;
 END $$;
+
+-- Revoked or used up? One statement, nothing written. Outcome: 0 fine, 1 revoked, 2 used up,
+-- 3 not initialized.
+CREATE OR REPLACE FUNCTION {p}check(
+    p_id BYTEA, p_now BIGINT, p_max INTEGER, p_issued_s BIGINT, p_inviter TEXT)
+RETURNS INTEGER LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    r {p}invitations%ROWTYPE;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM {p}meta m WHERE m.name = 'init') THEN
+        RETURN 3;
+    END IF;
+    IF EXISTS (SELECT 1 FROM {p}rules ru
+               WHERE (ru.scope = '*' OR ru.scope = 'i:' || p_inviter)
+                 AND p_issued_s * 1000 < ru.cutoff_ms) THEN
+        RETURN 1;
+    END IF;
+    SELECT * INTO r FROM {p}invitations t
+        WHERE t.id = p_id AND COALESCE(t.forget_at, 9223372036854775807) > p_now;
+    IF NOT FOUND THEN
+        RETURN 0;
+    ELSIF r.revoked_at IS NOT NULL THEN
+        RETURN 1;
+    ELSIF p_max IS NOT NULL AND r.uses >= p_max THEN
+        RETURN 2;
+    END IF;
+    RETURN 0;
+END $$;

@@ -112,8 +112,9 @@ impl Store for PgStore {
 
     async fn check(&self, invitation: &Invitation) -> Result<(), Error> {
         let now = unix_ms(self.now());
+        // One statement (the check function), reading only.
         run!(
-            self,
+            single self,
             "checking",
             check_in(
                 &self.shared.queries,
