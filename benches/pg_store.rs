@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use admit::store::{PgStore, Store};
 use admit::{Invitation, Issuer, SigningKey};
@@ -24,8 +24,10 @@ mod postgres_server;
 // For its `TempDir` and `free_port`, which the PostgreSQL helper uses.
 #[path = "../tests/support/redis_server.rs"]
 mod redis_server;
+#[path = "support/timing.rs"]
+mod timing;
 
-const TASKS: u64 = 64;
+use timing::{median, p50, spread};
 
 #[derive(Clone)]
 struct Setup {
@@ -89,47 +91,6 @@ fn setup(rt: &tokio::runtime::Runtime, url: &str) -> Setup {
             counter: Arc::new(AtomicU64::new(0)),
         }
     })
-}
-
-/// `iters` operations spread over 64 tasks; the wall time of the whole.
-async fn spread<F, Fut>(iters: u64, op: F) -> Duration
-where
-    F: Fn(u64) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let start = Instant::now();
-    let mut set = tokio::task::JoinSet::new();
-    let per_task = iters.div_ceil(TASKS);
-    let mut made = 0;
-    for _ in 0..TASKS {
-        let ops: Vec<Fut> = (0..per_task.min(iters - made))
-            .map(|i| op(made + i))
-            .collect();
-        made += ops.len() as u64;
-        set.spawn(async move {
-            for op in ops {
-                op.await;
-            }
-        });
-    }
-    while set.join_next().await.is_some() {}
-    start.elapsed()
-}
-
-async fn p50<F: Future<Output = ()>>(n: usize, mut op: impl FnMut() -> F) -> Duration {
-    let mut times = Vec::with_capacity(n);
-    for _ in 0..n {
-        let start = Instant::now();
-        op().await;
-        times.push(start.elapsed());
-    }
-    times.sort();
-    times[n / 2]
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn bench(c: &mut Criterion, rt: &tokio::runtime::Runtime, s: &Setup) {

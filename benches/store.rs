@@ -31,8 +31,10 @@ use redis::aio::ConnectionManager;
 
 #[path = "../tests/support/redis_server.rs"]
 mod redis_server;
+#[path = "support/timing.rs"]
+mod timing;
 
-const TASKS: u64 = 64;
+use timing::{median, p50, spread};
 
 /// The floor for `redeem`: the least a one-round-trip join can do (revoked? already joined?
 /// under the limit? then record), with no rules, no expiry and no initialization marker.
@@ -250,54 +252,6 @@ fn bench(c: &mut Criterion, rt: &tokio::runtime::Runtime, s: &Setup) {
         })
     });
     g.finish();
-}
-
-/// Runs `iters` operations spread over 64 concurrent tasks; returns the wall time.
-async fn spread<F, Fut>(iters: u64, op: F) -> Duration
-where
-    F: Fn(u64) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let per_task = iters.div_ceil(TASKS);
-    let mut ops: Vec<Vec<Fut>> = (0..TASKS).map(|_| Vec::new()).collect();
-    let mut made = 0;
-    'outer: for _ in 0..per_task {
-        for task in ops.iter_mut() {
-            if made == iters {
-                break 'outer;
-            }
-            task.push(op(made));
-            made += 1;
-        }
-    }
-    let start = Instant::now();
-    let mut set = tokio::task::JoinSet::new();
-    for task in ops {
-        set.spawn(async move {
-            for op in task {
-                op.await;
-            }
-        });
-    }
-    while set.join_next().await.is_some() {}
-    start.elapsed()
-}
-
-/// The median latency of `n` calls, one at a time.
-async fn p50<F: Future<Output = ()>>(n: usize, mut op: impl FnMut() -> F) -> Duration {
-    let mut times = Vec::with_capacity(n);
-    for _ in 0..n {
-        let start = Instant::now();
-        op().await;
-        times.push(start.elapsed());
-    }
-    times.sort();
-    times[n / 2]
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 /// The two ratios, interleaved: each round measures both sides back to back.
