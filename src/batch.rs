@@ -52,7 +52,7 @@ pub(crate) fn verify_all(items: &[Signed<'_>]) -> bool {
         let Ok(s_bytes) = <[u8; 32]>::try_from(s_bytes) else {
             return false;
         };
-        if !sig::r_is_acceptable(&r_bytes) {
+        if !sig::r_is_acceptable(item.signature) {
             return false;
         }
         let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)) else {

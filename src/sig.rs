@@ -172,16 +172,17 @@ pub(crate) fn sign_many(
     signatures
 }
 
-/// Whether `r` could be the `R` of a signature single verification accepts: a canonical
-/// encoding (`y < p = 2^255 − 19`, and the sign bit clear on the two points with `x = 0`,
-/// `y = ±1`) that is not one of the eight small-order points.
-pub(crate) fn r_is_acceptable(r: &[u8; 32]) -> bool {
+/// Whether the `R` half of `signature` could be the `R` of a signature single verification
+/// accepts: a canonical encoding (`y < p = 2^255 − 19`, and the sign bit clear on the two points
+/// with `x = 0`, `y = ±1`) that is not one of the eight small-order points.
+pub(crate) fn r_is_acceptable(signature: &[u8; SIGNATURE_LEN]) -> bool {
+    let r = &signature[..32];
     // y ≥ p exactly when y is one of 2^255 − 19 … 2^255 − 1: ed ff … ff 7f to ff ff … ff 7f.
-    let y_top_is_max = r[31] & 0x7f == 0x7f && r[1..31].iter().all(|&b| b == 0xff);
-    let y_at_least_p = y_top_is_max && r[0] >= 0xed;
+    let y_top_is_max = signature[31] & 0x7f == 0x7f && signature[1..31].iter().all(|&b| b == 0xff);
+    let y_at_least_p = y_top_is_max && signature[0] >= 0xed;
     // (0, 1) and (0, −1) with the sign bit set.
-    let signed_zero_x = *r == NEGATIVE_ZERO_X[0] || *r == NEGATIVE_ZERO_X[1];
-    !y_at_least_p && !signed_zero_x && !SMALL_ORDER_R.iter().any(|p| p == r)
+    let signed_zero_x = NEGATIVE_ZERO_X.iter().any(|p| p[..] == *r);
+    !y_at_least_p && !signed_zero_x && !has_small_order_r(signature)
 }
 
 /// The two encodings of a point with `x = 0` whose sign bit says `x` is negative: `y = 1` and

@@ -269,7 +269,9 @@ impl Verifier {
                     continue;
                 }
             };
-            if sig::has_small_order_r(&decoded.signature) {
+            // An `R` single verification can never accept (small order, or not canonical) is
+            // refused here, so it does not fail the whole batch.
+            if !sig::r_is_acceptable(&decoded.signature) {
                 continue; // stays BadSignature
             }
             let mut message = Vec::with_capacity(self.context.prefix().len() + decoded.body.len());

@@ -230,10 +230,8 @@ pub(crate) fn unavailable(what: &str, e: &sqlx::Error) -> Error {
         sqlx::Error::PoolTimedOut => Error::StoreUnavailable {
             reason: "every connection of the pool is busy".into(),
         },
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("42P01") => {
-            Error::StoreNotInitialized
-        }
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("42883") => {
+        // undefined_table, undefined_function: the schema is not there.
+        sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("42P01" | "42883")) => {
             Error::StoreNotInitialized
         }
         sqlx::Error::Database(db) => Error::StoreUnavailable {
