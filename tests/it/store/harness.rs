@@ -16,30 +16,52 @@ pub trait Harness: Send + Sync + 'static {
     fn advance(&self, by: Duration) -> impl Future<Output = ()> + Send;
 }
 
+/// A clock the test moves, shared by the stores built on it (starts at the real time).
+#[derive(Clone)]
+pub struct MovedClock(Arc<AtomicI64>);
+
+impl MovedClock {
+    pub fn new() -> MovedClock {
+        MovedClock(Arc::new(AtomicI64::new(
+            OffsetDateTime::now_utc().unix_timestamp_nanos() as i64,
+        )))
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0.load(Ordering::SeqCst)))
+            .expect("clock in range")
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.0
+            .fetch_add(by.whole_nanoseconds() as i64, Ordering::SeqCst);
+    }
+
+    /// The clock as a store builder takes it.
+    pub fn source(&self) -> impl Fn() -> OffsetDateTime + Send + Sync + 'static {
+        let clock = self.clone();
+        move || clock.now()
+    }
+}
+
 /// The memory store on a clock the test moves.
 pub struct MemoryHarness {
     store: MemoryStore,
-    clock_ns: Arc<AtomicI64>,
+    clock: MovedClock,
 }
 
 impl MemoryHarness {
     pub fn new() -> MemoryHarness {
-        let clock_ns = Arc::new(AtomicI64::new(
-            OffsetDateTime::now_utc().unix_timestamp_nanos() as i64,
-        ));
-        let store = Self::build(&clock_ns, admit::store::DEFAULT_MARGIN, 100);
-        MemoryHarness { store, clock_ns }
+        let clock = MovedClock::new();
+        let store = Self::build(&clock, admit::store::DEFAULT_MARGIN, 100);
+        MemoryHarness { store, clock }
     }
 
-    fn build(clock_ns: &Arc<AtomicI64>, margin: Duration, cap: usize) -> MemoryStore {
-        let clock = clock_ns.clone();
+    fn build(clock: &MovedClock, margin: Duration, cap: usize) -> MemoryStore {
         MemoryStore::builder()
             .margin(margin)
             .visit_cap(cap)
-            .clock(move || {
-                OffsetDateTime::from_unix_timestamp_nanos(i128::from(clock.load(Ordering::SeqCst)))
-                    .expect("clock in range")
-            })
+            .clock(clock.source())
             .build()
     }
 }
@@ -52,17 +74,15 @@ impl Harness for MemoryHarness {
     }
 
     async fn with(&self, margin: Duration, visit_cap: usize) -> MemoryStore {
-        Self::build(&self.clock_ns, margin, visit_cap)
+        Self::build(&self.clock, margin, visit_cap)
     }
 
     fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.clock_ns.load(Ordering::SeqCst)))
-            .expect("clock in range")
+        self.clock.now()
     }
 
     async fn advance(&self, by: Duration) {
-        self.clock_ns
-            .fetch_add(by.whole_nanoseconds() as i64, Ordering::SeqCst);
+        self.clock.advance(by);
     }
 }
 
@@ -205,13 +225,13 @@ pub use postgres_harness::*;
 
 #[cfg(feature = "postgres")]
 mod postgres_harness {
-    use std::sync::atomic::{AtomicI64, Ordering};
-    use std::sync::{Arc, OnceLock};
+    use std::sync::OnceLock;
+    use std::sync::atomic::Ordering;
 
     use admit::store::PgStore;
     use time::{Duration, OffsetDateTime};
 
-    use super::Harness;
+    use super::{Harness, MovedClock};
     use crate::support::postgres_server::{self, PostgresServer};
 
     /// Where the shared PostgreSQL is: `ADMIT_POSTGRES_URL`, or a server started once for this
@@ -248,26 +268,17 @@ mod postgres_harness {
     pub struct PgHarness {
         store: PgStore,
         url: String,
-        clock_ns: Arc<AtomicI64>,
+        clock: MovedClock,
     }
 
-    pub async fn pg_store(
-        url: &str,
-        clock_ns: &Arc<AtomicI64>,
-        margin: Duration,
-        cap: usize,
-    ) -> PgStore {
-        let clock = clock_ns.clone();
+    pub async fn pg_store(url: &str, clock: &MovedClock, margin: Duration, cap: usize) -> PgStore {
         let store = PgStore::builder()
             .prefix(&unique_table_prefix())
             .margin(margin)
             .visit_cap(cap)
             .max_connections(20)
             .deadline(std::time::Duration::from_secs(10))
-            .clock(move || {
-                OffsetDateTime::from_unix_timestamp_nanos(i128::from(clock.load(Ordering::SeqCst)))
-                    .expect("clock in range")
-            })
+            .clock(clock.source())
             .connect(url)
             .await
             .expect("connect to PostgreSQL");
@@ -278,15 +289,9 @@ mod postgres_harness {
     impl PgHarness {
         pub async fn new() -> Option<PgHarness> {
             let url = tokio::task::spawn_blocking(postgres_url).await.ok()??;
-            let clock_ns = Arc::new(AtomicI64::new(
-                OffsetDateTime::now_utc().unix_timestamp_nanos() as i64,
-            ));
-            let store = pg_store(&url, &clock_ns, admit::store::DEFAULT_MARGIN, 100).await;
-            Some(PgHarness {
-                store,
-                url,
-                clock_ns,
-            })
+            let clock = MovedClock::new();
+            let store = pg_store(&url, &clock, admit::store::DEFAULT_MARGIN, 100).await;
+            Some(PgHarness { store, url, clock })
         }
     }
 
@@ -298,19 +303,15 @@ mod postgres_harness {
         }
 
         async fn with(&self, margin: Duration, visit_cap: usize) -> PgStore {
-            pg_store(&self.url, &self.clock_ns, margin, visit_cap).await
+            pg_store(&self.url, &self.clock, margin, visit_cap).await
         }
 
         fn now(&self) -> OffsetDateTime {
-            OffsetDateTime::from_unix_timestamp_nanos(i128::from(
-                self.clock_ns.load(Ordering::SeqCst),
-            ))
-            .expect("clock in range")
+            self.clock.now()
         }
 
         async fn advance(&self, by: Duration) {
-            self.clock_ns
-                .fetch_add(by.whole_nanoseconds() as i64, Ordering::SeqCst);
+            self.clock.advance(by);
         }
     }
 }

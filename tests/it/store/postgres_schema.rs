@@ -1,35 +1,26 @@
 //! What only PostgreSQL shows: an explicit `migrate()`, failing closed without the schema, a
 //! newer schema refused, and `purge_expired` deleting what no answer depends on any more.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-
 use admit::store::{PgStore, Store, Verdict};
 use admit::{Error, Invitation};
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
-use super::harness::{postgres_url, unique_table_prefix};
+use super::harness::{MovedClock, postgres_url, unique_table_prefix};
 
 async fn url() -> Option<String> {
     tokio::task::spawn_blocking(postgres_url).await.ok()?
 }
 
 /// A store on fresh tables (not migrated), on a clock the test moves.
-async fn unmigrated(url: &str, prefix: &str) -> (PgStore, Arc<AtomicI64>) {
-    let clock_ns = Arc::new(AtomicI64::new(
-        OffsetDateTime::now_utc().unix_timestamp_nanos() as i64,
-    ));
-    let clock = clock_ns.clone();
+async fn unmigrated(url: &str, prefix: &str) -> (PgStore, MovedClock) {
+    let clock = MovedClock::new();
     let store = PgStore::builder()
         .prefix(prefix)
-        .clock(move || {
-            OffsetDateTime::from_unix_timestamp_nanos(i128::from(clock.load(Ordering::SeqCst)))
-                .expect("clock in range")
-        })
+        .clock(clock.source())
         .connect(url)
         .await
         .expect("connect");
-    (store, clock_ns)
+    (store, clock)
 }
 
 async fn rows(store: &PgStore, table: &str) -> i64 {
@@ -129,16 +120,13 @@ async fn purge_expired_deletes_in_batches_and_changes_no_answer() {
     let prefix = unique_table_prefix();
     let (store, clock) = unmigrated(&url, &prefix).await;
     store.migrate().await.unwrap();
-    let now = || {
-        OffsetDateTime::from_unix_timestamp_nanos(i128::from(clock.load(Ordering::SeqCst))).unwrap()
-    };
     let short: Vec<Invitation> = (0..5)
         .map(|_| {
             crate::issuer()
                 .mint_with_id(
                     Invitation::builder().ttl(Duration::minutes(1)),
                     admit::InvitationId::random().unwrap(),
-                    now(),
+                    clock.now(),
                 )
                 .unwrap()
                 .invitation()
@@ -159,11 +147,7 @@ async fn purge_expired_deletes_in_batches_and_changes_no_answer() {
     );
 
     // Past expiry plus the margin: no answer depends on the short ones any more.
-    clock.fetch_add(
-        (Duration::minutes(1) + admit::store::DEFAULT_MARGIN + Duration::SECOND).whole_nanoseconds()
-            as i64,
-        Ordering::SeqCst,
-    );
+    clock.advance(Duration::minutes(1) + admit::store::DEFAULT_MARGIN + Duration::SECOND);
     assert!(!store.status(short[0].id()).await.unwrap().known);
     assert_eq!(store.purge_expired(2).await.unwrap(), 2);
     assert_eq!(store.purge_expired(2).await.unwrap(), 2);
