@@ -52,20 +52,26 @@ mod redis;
 mod rules;
 #[cfg(feature = "cluster")]
 mod slot;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod status;
 
 pub use code::{CodeSpec, DEFAULT_CODE_LEN, RateLimit, VANITY_LEN};
 pub use health::{Health, HealthCheck, Verdict};
 pub use memory::{MemoryStore, MemoryStoreBuilder};
 #[cfg(feature = "postgres")]
-pub use postgres::{
-    DEFAULT_PG_DEADLINE, DEFAULT_TABLE_PREFIX, PgStore, PgStoreBuilder, SCHEMA_VERSION,
-};
+pub use postgres::{DEFAULT_PG_DEADLINE, PgStore, PgStoreBuilder};
 #[cfg(feature = "redis")]
 pub use redis::{
     DEFAULT_DEADLINE, DEFAULT_PREFIX, DEFAULT_RECHECK, Init, RedisStore, RedisStoreBuilder,
 };
 pub use rules::{Cutoff, RevocationRule};
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use sql::{DEFAULT_TABLE_PREFIX, SCHEMA_VERSION};
+#[cfg(feature = "sqlite")]
+pub use sqlite::{DEFAULT_SQLITE_DEADLINE, SqliteStore, SqliteStoreBuilder};
 pub use status::{IssuedInvitation, Joiner, ListFilter, Redemption, Status, Visit};
 
 /// How long state is kept after an invitation expires, unless configured otherwise.

@@ -7,6 +7,7 @@ use std::time::Duration as StdDuration;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use time::{Duration, OffsetDateTime};
 
+use super::sql::{DEFAULT_TABLE_PREFIX, SCHEMA_VERSION, check_prefix, kind};
 use super::{DEFAULT_MARGIN, DEFAULT_VISIT_CAP};
 use crate::error::Error;
 
@@ -14,10 +15,6 @@ mod ops;
 mod queries;
 mod store;
 
-/// The table prefix unless configured otherwise: tables are `admit_invitations`, … .
-pub const DEFAULT_TABLE_PREFIX: &str = "admit_";
-/// The version of the schema this library writes and reads (in the `meta` table).
-pub const SCHEMA_VERSION: u32 = 1;
 /// How long one store call may take unless configured otherwise.
 pub const DEFAULT_PG_DEADLINE: StdDuration = StdDuration::from_secs(2);
 
@@ -206,24 +203,6 @@ impl PgStoreBuilder {
     }
 }
 
-fn check_prefix(prefix: &str) -> Result<(), Error> {
-    let ok = !prefix.is_empty()
-        && prefix.len() <= 32
-        && prefix.starts_with(|c: char| c.is_ascii_lowercase())
-        && prefix
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidArgument {
-            name: "prefix",
-            reason: "must be 1 to 32 lowercase letters, digits or underscores, starting with a \
-                     letter",
-        })
-    }
-}
-
 /// A database error as a store error: never a success, never the query's parameters.
 pub(crate) fn unavailable(what: &str, e: &sqlx::Error) -> Error {
     match e {
@@ -243,19 +222,6 @@ pub(crate) fn unavailable(what: &str, e: &sqlx::Error) -> Error {
         other => Error::StoreUnavailable {
             reason: format!("{what}: {}", kind(other)),
         },
-    }
-}
-
-fn kind(e: &sqlx::Error) -> &'static str {
-    match e {
-        sqlx::Error::Io(_) => "connection failed",
-        sqlx::Error::Tls(_) => "TLS failed",
-        sqlx::Error::Protocol(_) => "protocol error",
-        sqlx::Error::PoolClosed => "the pool is closed",
-        sqlx::Error::WorkerCrashed => "the connection worker crashed",
-        sqlx::Error::Configuration(_) => "bad configuration",
-        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => "unexpected data",
-        _ => "database error",
     }
 }
 

@@ -6,71 +6,12 @@ use sqlx::Row as _;
 use time::OffsetDateTime;
 
 use super::queries::Queries;
-use crate::error::Error;
 use crate::invitation::InvitationId;
-use crate::store::{
-    IssuedInvitation, Joiner, RevocationRule, Status, Visit, from_unix_ms, unix_ms,
+use crate::store::sql::{
+    Answer, Record, RedeemArgs, Sql, as_i32, count, id_of, issued_from, key, limit, rule_of,
+    time_of,
 };
-
-pub(super) type Sql<T> = Result<T, sqlx::Error>;
-
-/// A time the store wrote, read back.
-pub(super) fn time_of(ms: i64) -> Sql<OffsetDateTime> {
-    from_unix_ms(ms).ok_or_else(|| sqlx::Error::Decode("a stored time is out of range".into()))
-}
-
-fn seconds(s: i64) -> Sql<OffsetDateTime> {
-    OffsetDateTime::from_unix_timestamp(s)
-        .map_err(|_| sqlx::Error::Decode("a stored time is out of range".into()))
-}
-
-pub(super) fn count(n: i32) -> u32 {
-    u32::try_from(n).unwrap_or(0)
-}
-
-fn limit(n: Option<i32>) -> Option<u32> {
-    n.and_then(|n| u32::try_from(n).ok())
-}
-
-pub(super) fn as_i32(n: u32) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
-
-pub(super) fn key(id: InvitationId) -> Vec<u8> {
-    id.to_bytes().to_vec()
-}
-
-fn rule_of(scope: &str, cutoff_ms: i64) -> Sql<RevocationRule> {
-    Ok(RevocationRule::new(
-        time_of(cutoff_ms)?,
-        scope.strip_prefix("i:"),
-    ))
-}
-
-/// What a transaction found that is an answer, not a database failure.
-pub(super) enum Answer<T> {
-    Done(T),
-    NotInitialized,
-    Revoked,
-    UsedUp,
-    CodeTaken,
-    UnknownCode,
-}
-
-impl<T> Answer<T> {
-    pub(super) fn into_result(self, max_uses: Option<u32>) -> Result<T, Error> {
-        match self {
-            Answer::Done(value) => Ok(value),
-            Answer::NotInitialized => Err(Error::StoreNotInitialized),
-            Answer::Revoked => Err(Error::Revoked),
-            Answer::UsedUp => Err(Error::UsedUp {
-                max_uses: max_uses.unwrap_or(0),
-            }),
-            Answer::CodeTaken => Err(Error::CodeTaken),
-            Answer::UnknownCode => Err(Error::UnknownCode),
-        }
-    }
-}
+use crate::store::{IssuedInvitation, Joiner, RevocationRule, Status, Visit, unix_ms};
 
 async fn initialized(conn: &mut PgConnection, q: &Queries) -> Sql<bool> {
     sqlx::query_scalar(&q.initialized)
@@ -106,16 +47,6 @@ pub(super) async fn row_rule(
     let issued_s: Option<i64> = row.try_get("issued_s")?;
     let inviter: Option<String> = row.try_get("inviter")?;
     rule_for(conn, q, issued_s.unwrap_or(0), inviter.as_deref()).await
-}
-
-pub(super) struct RedeemArgs {
-    pub(super) id: Vec<u8>,
-    pub(super) joiner: String,
-    pub(super) now: i64,
-    pub(super) until: Option<i64>,
-    pub(super) max: Option<i32>,
-    pub(super) issued_s: i64,
-    pub(super) inviter: Option<String>,
 }
 
 pub(super) async fn redeem_in(
@@ -327,18 +258,6 @@ pub(super) async fn status_in(
     }))
 }
 
-pub(super) struct Record {
-    pub(super) id: Vec<u8>,
-    pub(super) now: i64,
-    pub(super) until: Option<i64>,
-    pub(super) issued_s: i64,
-    pub(super) expires_s: Option<i64>,
-    pub(super) email: Option<String>,
-    pub(super) max: Option<i32>,
-    pub(super) inviter: Option<String>,
-    pub(super) description: Option<String>,
-}
-
 pub(super) async fn record_in(conn: &mut PgConnection, q: &Queries, r: Record) -> Sql<Answer<()>> {
     if !initialized(conn, q).await? {
         return Ok(Answer::NotInitialized);
@@ -387,10 +306,7 @@ pub(super) async fn list_in(
         .await?;
     let mut found = Vec::with_capacity(rows.len());
     for row in &rows {
-        let raw: Vec<u8> = row.try_get("id")?;
-        let id = <[u8; 12]>::try_from(raw.as_slice())
-            .map(InvitationId::from_bytes)
-            .map_err(|_| sqlx::Error::Decode("a stored ID is not 12 bytes".into()))?;
+        let id = id_of(row.try_get("id")?)?;
         let revoked_at = row
             .try_get::<Option<i64>, _>("revoked_at")?
             .map(time_of)
@@ -526,29 +442,4 @@ pub(super) async fn attempt_in(
         .fetch_one(&mut *conn)
         .await?;
     Ok(Answer::Done(count(n)))
-}
-
-/// The registry entry of a row that was recorded.
-fn issued_from(
-    row: &sqlx::postgres::PgRow,
-    id: InvitationId,
-    uses: u32,
-    revoked_at: Option<OffsetDateTime>,
-    revoked_by_rule: Option<RevocationRule>,
-) -> Sql<IssuedInvitation> {
-    Ok(IssuedInvitation {
-        id,
-        issued_at: seconds(row.try_get::<Option<i64>, _>("rec_issued_s")?.unwrap_or(0))?,
-        expires_at: row
-            .try_get::<Option<i64>, _>("rec_expires_s")?
-            .map(seconds)
-            .transpose()?,
-        email: row.try_get("rec_email")?,
-        max_uses: limit(row.try_get("rec_max_uses")?),
-        inviter: row.try_get("rec_inviter")?,
-        description: row.try_get("rec_description")?,
-        uses,
-        revoked_at,
-        revoked_by_rule,
-    })
 }

@@ -315,3 +315,88 @@ mod postgres_harness {
         }
     }
 }
+
+#[cfg(feature = "sqlite")]
+pub use sqlite_harness::*;
+
+#[cfg(feature = "sqlite")]
+mod sqlite_harness {
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+
+    use admit::store::SqliteStore;
+    use time::{Duration, OffsetDateTime};
+
+    use super::{Harness, MovedClock};
+    use crate::support::redis_server::TempDir;
+
+    /// A SQLite store in a file of its own temporary directory, on a clock the test moves.
+    pub struct SqliteHarness {
+        store: SqliteStore,
+        dir: Arc<TempDir>,
+        clock: MovedClock,
+    }
+
+    pub async fn sqlite_store(
+        path: &Path,
+        prefix: &str,
+        clock: &MovedClock,
+        margin: Duration,
+        cap: usize,
+    ) -> SqliteStore {
+        let store = SqliteStore::builder()
+            .prefix(prefix)
+            .margin(margin)
+            .visit_cap(cap)
+            .deadline(std::time::Duration::from_secs(10))
+            .clock(clock.source())
+            .open(path)
+            .await
+            .expect("open the SQLite file");
+        store.migrate().await.expect("migrate");
+        store
+    }
+
+    impl SqliteHarness {
+        pub async fn new() -> Option<SqliteHarness> {
+            let dir = Arc::new(TempDir::new("sqlite"));
+            let clock = MovedClock::new();
+            let path = dir.path().join("admit.db");
+            let store =
+                sqlite_store(&path, "admit_", &clock, admit::store::DEFAULT_MARGIN, 100).await;
+            Some(SqliteHarness { store, dir, clock })
+        }
+
+        /// The database file.
+        pub fn path(&self) -> PathBuf {
+            self.dir.path().join("admit.db")
+        }
+
+        pub fn clock(&self) -> &MovedClock {
+            &self.clock
+        }
+    }
+
+    impl Harness for SqliteHarness {
+        type S = SqliteStore;
+
+        fn store(&self) -> &SqliteStore {
+            &self.store
+        }
+
+        async fn with(&self, margin: Duration, visit_cap: usize) -> SqliteStore {
+            use std::sync::atomic::{AtomicU32, Ordering};
+            static N: AtomicU32 = AtomicU32::new(0);
+            let prefix = format!("s{}_", N.fetch_add(1, Ordering::Relaxed));
+            sqlite_store(&self.path(), &prefix, &self.clock, margin, visit_cap).await
+        }
+
+        fn now(&self) -> OffsetDateTime {
+            self.clock.now()
+        }
+
+        async fn advance(&self, by: Duration) {
+            self.clock.advance(by);
+        }
+    }
+}

@@ -1,5 +1,5 @@
 //! The store: one conformance suite run against every backend (memory, Redis, Redis Cluster,
-//! PostgreSQL), then what only Redis can show (key schema, scripts, deadlines, a crash and
+//! PostgreSQL, SQLite), then what only Redis can show (key schema, scripts, deadlines, a crash and
 //! restart).
 
 pub mod harness;
@@ -17,9 +17,14 @@ mod redis_faults;
 mod redis_guarantees;
 #[cfg(all(feature = "redis", feature = "rand"))]
 mod redis_layout;
+#[cfg(all(feature = "sqlite", feature = "rand"))]
+mod sqlite_file;
 
 /// A fresh invitation minted now by the test issuer.
-#[cfg(all(any(feature = "redis", feature = "postgres"), feature = "rand"))]
+#[cfg(all(
+    any(feature = "redis", feature = "postgres", feature = "sqlite"),
+    feature = "rand"
+))]
 fn mint(builder: admit::InvitationBuilder) -> admit::Invitation {
     crate::issuer()
         .mint(builder)
@@ -99,3 +104,6 @@ conformance!(cluster, RedisHarness::cluster());
 
 #[cfg(feature = "postgres")]
 conformance!(postgres, PgHarness::new());
+
+#[cfg(feature = "sqlite")]
+conformance!(sqlite, SqliteHarness::new());
