@@ -437,8 +437,8 @@ impl Store for MemoryStore {
                     "none: this process's memory",
                     Verdict::Warning,
                     "revocations, use counts and rules are lost when the process exits, and a \
-                     restarted process admits again what was revoked or used up; use a Redis \
-                     store where that matters",
+                     restarted process admits again what was revoked or used up; use a durable \
+                     store (SQLite, PostgreSQL, Redis) where that matters",
                 ),
                 HealthCheck::new(
                     "sharing",

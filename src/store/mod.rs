@@ -42,6 +42,7 @@ use crate::error::Error;
 use crate::invitation::{Claims, Invitation, InvitationId};
 use crate::verifier::{Verifier, VerifyOptions};
 
+mod any;
 mod code;
 mod health;
 mod memory;
@@ -58,6 +59,7 @@ mod sql;
 mod sqlite;
 mod status;
 
+pub use any::{AnyStore, AnyStoreBuilder};
 pub use code::{CodeSpec, DEFAULT_CODE_LEN, RateLimit, VANITY_LEN};
 pub use health::{Health, HealthCheck, Verdict};
 pub use memory::{MemoryStore, MemoryStoreBuilder};

@@ -19,6 +19,7 @@ fn admit_stdin(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
         .args(args)
         .current_dir(dir)
         .env_remove("ADMIT_REDIS_URL")
+        .env_remove("ADMIT_STORE_URL")
         .env("RUST_BACKTRACE", "1")
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -623,32 +624,24 @@ fn help_has_examples() {
     }
 }
 
-#[cfg(feature = "redis")]
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 mod with_store {
     use super::*;
-    use crate::store::harness::{single_url, unique_prefix};
-
-    fn store_args(url: &str, prefix: &str) -> Vec<String> {
-        vec![
-            "--redis".into(),
-            url.into(),
-            "--prefix".into(),
-            prefix.into(),
-        ]
-    }
 
     fn run(d: &Path, args: &[String]) -> Output {
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         admit(d, &refs)
     }
 
-    #[test]
-    fn redis_store_commands() {
-        let Some(url) = single_url() else {
-            return;
-        };
-        let prefix = unique_prefix();
-        let s = store_args(&url, &prefix);
+    /// Every store command on one store: `s` names it (`--store URL --prefix P`, or the
+    /// `--redis` alias); `init_says` starts what `store init` prints; `checks` are the names of
+    /// `store health`'s checks. Returns the keyed directory and an invitation ID.
+    fn store_commands(
+        s: &[String],
+        backend: &str,
+        init_says: &str,
+        checks: &[&str],
+    ) -> (TempDir, String) {
         let dir = keyed();
         let d = dir.path();
         let with = |head: &[&str], tail: &[&str]| -> Vec<String> {
@@ -668,11 +661,7 @@ mod with_store {
         );
         let out = run(d, &with(&["store", "init"], &[]));
         assert_eq!(code(&out), 0, "{}", stderr(&out));
-        assert!(
-            stdout(&out).starts_with("initialized yes, since "),
-            "{}",
-            stdout(&out)
-        );
+        assert!(stdout(&out).starts_with(init_says), "{}", stdout(&out));
         // Again: nothing changes.
         let out = run(d, &with(&["store", "init"], &[]));
         assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -682,23 +671,14 @@ mod with_store {
         assert!(stdout(&out).contains("overall"), "{}", stdout(&out));
         let out = run(d, &with(&["store", "health"], &["--format", "json"]));
         let report: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-        assert_eq!(report["backend"], "redis");
+        assert_eq!(report["backend"], backend);
         let names: Vec<&str> = report["checks"]
             .as_array()
             .unwrap()
             .iter()
             .map(|c| c["name"].as_str().unwrap())
             .collect();
-        assert_eq!(
-            names,
-            [
-                "eviction",
-                "persistence",
-                "replication",
-                "clock",
-                "initialized"
-            ]
-        );
+        assert_eq!(names, checks);
 
         // Mint two, recorded in the registry.
         let out = run(
@@ -913,23 +893,106 @@ mod with_store {
         assert_eq!(code(&out), 3, "{typo}: {}", stderr(&out));
         assert!(stderr(&out).contains("typo"), "{}", stderr(&out));
 
+        let out = run(d, &with(&["status"], &["not-an-id"]));
+        assert_eq!(code(&out), 2);
+        (dir, id)
+    }
+
+    fn args(flag: &str, url: &str, prefix: &str) -> Vec<String> {
+        [flag, url, "--prefix", prefix].map(str::to_owned).to_vec()
+    }
+
+    /// Redis, named with the `--redis` alias the CLI keeps.
+    #[cfg(feature = "redis")]
+    #[test]
+    fn redis_store_commands() {
+        let Some(url) = crate::store::harness::single_url() else {
+            return;
+        };
+        let prefix = crate::store::harness::unique_prefix();
+        let checks = [
+            "eviction",
+            "persistence",
+            "replication",
+            "clock",
+            "initialized",
+        ];
+        let (dir, id) = store_commands(
+            &args("--redis", &url, &prefix),
+            "redis",
+            "initialized yes, since ",
+            &checks,
+        );
+        let d = dir.path();
         // Usage errors.
         let out = admit(d, &["status", &id]);
         assert_eq!(code(&out), 2);
-        assert!(stderr(&out).contains("--redis"));
-        let out = run(d, &with(&["status"], &["not-an-id"]));
-        assert_eq!(code(&out), 2);
+        assert!(stderr(&out).contains("--store"), "{}", stderr(&out));
         // An unreachable store: exit 7.
         let port = crate::support::redis_server::free_port();
         let out = admit(
             d,
             &[
                 "status",
-                "--redis",
+                "--store",
                 &format!("redis://127.0.0.1:{port}/"),
                 &id,
             ],
         );
         assert_eq!(code(&out), 7, "{}", stderr(&out));
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn postgres_store_commands() {
+        let Some(url) = crate::store::harness::postgres_url() else {
+            return;
+        };
+        let prefix = crate::store::harness::unique_table_prefix();
+        store_commands(
+            &args("--store", &url, &prefix),
+            "postgres",
+            "initialized migrated",
+            &["initialized", "persistence"],
+        );
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn sqlite_store_commands() {
+        let files = tempdir();
+        let url = format!("sqlite://{}", files.path().join("admit.db").display());
+        let (dir, id) = store_commands(
+            &args("--store", &url, "admit_"),
+            "sqlite",
+            "initialized migrated",
+            &["initialized", "persistence"],
+        );
+        // The store URL from the environment, and a file that cannot be created: exit 7.
+        let out = Command::new(env!("CARGO_BIN_EXE_admit"))
+            .args(["status", &id])
+            .current_dir(dir.path())
+            .env("ADMIT_STORE_URL", &url)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(stdout(&out).contains("revoked     at "), "{}", stdout(&out));
+        let missing = format!(
+            "sqlite://{}",
+            files.path().join("no/such/dir/a.db").display()
+        );
+        let out = admit(dir.path(), &["status", "--store", &missing, &id]);
+        assert_eq!(code(&out), 7, "{}", stderr(&out));
+        // memory: works, and says it forgets; an unknown scheme is a usage error.
+        let out = admit(dir.path(), &["list", "--store", "memory:"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("forgets everything"),
+            "{}",
+            stderr(&out)
+        );
+        let out = admit(dir.path(), &["list", "--store", "mysql://db/app"]);
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert!(stderr(&out).contains("not a store URL"), "{}", stderr(&out));
     }
 }

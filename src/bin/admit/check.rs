@@ -31,7 +31,6 @@ pub(crate) struct VerifyArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Also check revocation in the store.
-    #[cfg(feature = "redis")]
     #[command(flatten)]
     store: crate::store::StoreArgs,
     /// A token, or a link holding one. Without it, tokens are read from stdin, one per line.
@@ -43,7 +42,6 @@ pub(crate) struct Check {
     verifier: Verifier,
     email: Option<String>,
     at: Option<OffsetDateTime>,
-    #[cfg(feature = "redis")]
     store: Option<crate::store::Connected>,
 }
 
@@ -67,7 +65,6 @@ impl Check {
             verifier,
             email: args.email.clone(),
             at,
-            #[cfg(feature = "redis")]
             store: crate::store::Connected::maybe(&args.store)?,
         })
     }
@@ -86,7 +83,6 @@ impl Check {
     /// The store's say, after the signature checks passed.
     fn after(&self, verified: Result<Invitation, Error>) -> Result<Invitation, Error> {
         let invitation = verified?;
-        #[cfg(feature = "redis")]
         if let Some(store) = &self.store {
             store.check(&invitation)?;
         }

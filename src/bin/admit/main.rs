@@ -10,9 +10,7 @@
 mod check;
 mod keys;
 mod mint;
-#[cfg(feature = "redis")]
 mod store;
-#[cfg(feature = "redis")]
 mod store_admin;
 mod util;
 
@@ -99,12 +97,11 @@ enum Command {
     },
 
     /// Revoke one invitation (by ID, token or link), or all issued before a time.
-    #[cfg(feature = "redis")]
     #[command(after_help = "Examples:\n  \
-        admit revoke --redis redis://127.0.0.1/ 2ae028bca04bc6d53472232b\n  \
-        admit revoke --redis redis://127.0.0.1/ --pub pub.pem --context acme/invite TOKEN\n  \
-        admit revoke --redis redis://127.0.0.1/ --issued-before now\n  \
-        admit revoke --redis redis://127.0.0.1/ --issued-before 2026-11-23T08:00:00Z --inviter mallory\n\n\
+        admit revoke --store redis://127.0.0.1/ 2ae028bca04bc6d53472232b\n  \
+        admit revoke --store redis://127.0.0.1/ --pub pub.pem --context acme/invite TOKEN\n  \
+        admit revoke --store redis://127.0.0.1/ --issued-before now\n  \
+        admit revoke --store redis://127.0.0.1/ --issued-before 2026-11-23T08:00:00Z --inviter mallory\n\n\
         A token is verified when --pub and --context are given, and the revocation is then kept \
         until its expiry (plus the store's margin). Without them, only its ID is used and the \
         revocation is kept as long as the store keeps the invitation's state, or forever: an \
@@ -112,32 +109,27 @@ enum Command {
     Revoke(store::RevokeArgs),
 
     /// Show what the store knows about an invitation.
-    #[cfg(feature = "redis")]
     #[command(
-        after_help = "Example:\n  admit status --redis redis://127.0.0.1/ 2ae028bca04bc6d53472232b"
+        after_help = "Example:\n  admit status --store redis://127.0.0.1/ 2ae028bca04bc6d53472232b"
     )]
     Status(store::StatusArgs),
 
     /// Verify a token and redeem it for a joiner.
-    #[cfg(feature = "redis")]
     #[command(
-        after_help = "Example:\n  admit redeem --redis redis://127.0.0.1/ --pub pub.pem --context acme/invite \\\n      \
+        after_help = "Example:\n  admit redeem --store redis://127.0.0.1/ --pub pub.pem --context acme/invite \\\n      \
         --joiner user-42 'https://acme.test/join?invitation=…'"
     )]
     Redeem(store::RedeemArgs),
 
     /// Short codes: create one for a token, or find the token behind one.
-    #[cfg(feature = "redis")]
     #[command(subcommand)]
     Code(store::CodeCommand),
 
     /// List recorded invitations that have not expired.
-    #[cfg(feature = "redis")]
-    #[command(after_help = "Example:\n  admit list --redis redis://127.0.0.1/ --inviter grace")]
+    #[command(after_help = "Example:\n  admit list --store redis://127.0.0.1/ --inviter grace")]
     List(store::ListArgs),
 
-    /// Set up and check the Redis behind the store: init, health.
-    #[cfg(feature = "redis")]
+    /// Set up and check the store: init, health.
     #[command(subcommand)]
     Store(store_admin::StoreCommand),
 }
@@ -175,17 +167,11 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Mint(args) => mint::mint(args),
         Command::Verify(args) => check::verify(args),
         Command::Inspect { token, format } => check::inspect(&token, format),
-        #[cfg(feature = "redis")]
         Command::Revoke(args) => store::revoke(args),
-        #[cfg(feature = "redis")]
         Command::Status(args) => store::status(args),
-        #[cfg(feature = "redis")]
         Command::Redeem(args) => store::redeem(args),
-        #[cfg(feature = "redis")]
         Command::List(args) => store::list(args),
-        #[cfg(feature = "redis")]
         Command::Code(command) => store::code(command),
-        #[cfg(feature = "redis")]
         Command::Store(command) => store_admin::run(command),
     }
 }

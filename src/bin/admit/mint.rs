@@ -58,12 +58,10 @@ pub(crate) struct MintArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Record each invitation in the store's registry (for `admit list`).
-    #[cfg(feature = "redis")]
     #[command(flatten)]
     store: crate::store::StoreArgs,
-    /// Description recorded with each invitation (with --redis).
-    #[cfg(feature = "redis")]
-    #[arg(long, value_name = "TEXT", requires = "redis")]
+    /// Description recorded with each invitation (with --store).
+    #[arg(long, value_name = "TEXT")]
     description: Option<String>,
 }
 
@@ -73,13 +71,16 @@ pub(crate) fn mint(args: MintArgs) -> Result<u8, CliError> {
         Issuer::new(key, &args.context).map_err(|e| CliError::usage(format!("--context: {e}")))?;
     let base = builder(&args)?;
     let mut out = Output::new(&args);
-    #[cfg(feature = "redis")]
+    if args.description.is_some() && !args.store.given() {
+        return Err(CliError::usage(
+            "--description is recorded in the store: give --store URL (or ADMIT_STORE_URL)",
+        ));
+    }
     let recorder = crate::store::Recorder::connect(&args.store, args.description.clone())?;
 
     let mut failures = 0u64;
     let mut mint_one = |builder: &InvitationBuilder, out: &mut Output| -> Result<(), CliError> {
         let token = issuer.mint(builder).map_err(|e| CliError::admit("", &e))?;
-        #[cfg(feature = "redis")]
         if let Some(recorder) = &recorder {
             recorder.record(token.invitation())?;
         }
@@ -99,7 +100,6 @@ pub(crate) fn mint(args: MintArgs) -> Result<u8, CliError> {
                 .mint_many(&base, usize::try_from(n).unwrap_or(1024))
                 .map_err(|e| CliError::usage(format!("mint: {e}")))?;
             for token in &tokens {
-                #[cfg(feature = "redis")]
                 if let Some(recorder) = &recorder {
                     recorder.record(token.invitation())?;
                 }

@@ -1,9 +1,10 @@
-//! Store commands (`--redis`): revoke, status, redeem, list, and recording minted invitations.
+//! Store commands (`--store URL`): revoke, status, redeem, list, codes, and recording minted
+//! invitations, on any store the build has (`memory:`, Redis, PostgreSQL, SQLite).
 
 use std::path::PathBuf;
 
 use admit::store::{
-    CodeSpec, Cutoff, Init, ListFilter, RedisStore, RedisStoreBuilder, RevocationRule, Store,
+    AnyStore, AnyStoreBuilder, CodeSpec, Cutoff, ListFilter, RevocationRule, Store,
 };
 use admit::{Error, Invitation, InvitationId, Verifier, VerifyOptions, find_token};
 use clap::{Args, Subcommand};
@@ -14,32 +15,77 @@ use crate::util::{CliError, fmt_time, parse_time_or_now};
 /// Where the store is.
 #[derive(Args, Clone, Debug)]
 pub(crate) struct StoreArgs {
-    /// Redis URL (with --cluster: any cluster node, or several, comma-separated).
-    #[arg(long, env = "ADMIT_REDIS_URL", value_name = "URL")]
+    /// The store: redis://…, rediss://…, redis+cluster://host:port,host:port/, postgres://…,
+    /// sqlite://PATH, or memory: (lost when the command exits).
+    #[arg(long, env = "ADMIT_STORE_URL", value_name = "URL")]
+    pub(crate) store: Option<String>,
+    /// The same as --store, for a Redis URL (kept for existing scripts).
+    #[arg(
+        long,
+        env = "ADMIT_REDIS_URL",
+        value_name = "URL",
+        conflicts_with = "store"
+    )]
     pub(crate) redis: Option<String>,
-    /// The Redis URL is a Redis Cluster.
-    #[cfg(feature = "cluster")]
+    /// The Redis URL names Redis Cluster nodes (several: comma-separated); the same as a
+    /// redis+cluster:// URL.
     #[arg(long)]
     pub(crate) cluster: bool,
-    /// Key prefix in Redis.
-    #[arg(long, default_value = "admit:", value_name = "PREFIX")]
-    prefix: String,
+    /// Key prefix (Redis; default `admit:`) or table prefix (PostgreSQL, SQLite; default
+    /// `admit_`).
+    #[arg(long, value_name = "PREFIX")]
+    prefix: Option<String>,
 }
 
 impl StoreArgs {
-    /// The URL, or the usage error that says how to give one.
-    pub(crate) fn url(&self) -> Result<&str, CliError> {
-        self.redis
-            .as_deref()
-            .ok_or_else(|| CliError::usage("this command needs --redis URL (or ADMIT_REDIS_URL)"))
+    /// Whether a store was named.
+    pub(crate) fn given(&self) -> bool {
+        self.store.is_some() || self.redis.is_some()
     }
 
-    pub(crate) fn builder(&self) -> RedisStoreBuilder {
-        // One command, then the process exits: no background re-check.
-        RedisStore::builder()
-            .prefix(self.prefix.clone())
-            .recheck(None)
+    /// The URL, or the usage error that says how to give one.
+    pub(crate) fn url(&self) -> Result<String, CliError> {
+        let url = self
+            .store
+            .as_deref()
+            .or(self.redis.as_deref())
+            .ok_or_else(|| {
+                CliError::usage("this command needs --store URL (or ADMIT_STORE_URL)")
+            })?;
+        Ok(if self.cluster {
+            cluster_url(url)
+        } else {
+            url.to_owned()
+        })
     }
+
+    pub(crate) fn builder(&self) -> AnyStoreBuilder {
+        // One command, then the process exits: no background re-check.
+        let builder = AnyStore::builder().recheck(None);
+        match &self.prefix {
+            Some(p) => builder.prefix(p.clone()),
+            None => builder,
+        }
+    }
+}
+
+/// `--cluster` with `redis://a:7000/,redis://b:7001/` (or `a:7000,b:7001`) as the
+/// `redis+cluster://a:7000,b:7001/` URL it means.
+fn cluster_url(list: &str) -> String {
+    let tls = list.trim_start().starts_with("rediss://");
+    let hosts: Vec<&str> = list
+        .split(',')
+        .map(|u| {
+            let u = u.trim();
+            let u = u
+                .strip_prefix("rediss://")
+                .or(u.strip_prefix("redis://"))
+                .unwrap_or(u);
+            u.split('/').next().unwrap_or(u)
+        })
+        .collect();
+    let scheme = if tls { "rediss" } else { "redis" };
+    format!("{scheme}+cluster://{}/", hosts.join(","))
 }
 
 /// A runtime for the async store calls of one command.
@@ -50,41 +96,48 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError::usage(format!("cannot start the async runtime: {e}")))
 }
 
+/// What to do about a store that is not set up.
+#[derive(Clone, Copy)]
+pub(crate) enum Setup {
+    Require,
+    CreateIfMissing,
+    RecoverFromDataLoss(time::OffsetDateTime),
+}
+
 /// A connected store and the runtime that drives it.
 pub(crate) struct Connected {
     pub(crate) runtime: tokio::runtime::Runtime,
-    pub(crate) store: RedisStore,
+    pub(crate) store: AnyStore,
 }
 
 impl Connected {
-    /// Connects when `--redis` (or `ADMIT_REDIS_URL`) is given.
+    /// Connects when `--store` (or `ADMIT_STORE_URL`, `--redis`, `ADMIT_REDIS_URL`) is given.
     pub(crate) fn maybe(args: &StoreArgs) -> Result<Option<Connected>, CliError> {
-        if args.redis.is_none() {
+        if !args.given() {
             return Ok(None);
         }
-        Connected::with(args, Init::Require).map(Some)
+        Connected::with(args, Setup::Require).map(Some)
     }
 
     pub(crate) fn required(args: &StoreArgs) -> Result<Connected, CliError> {
-        Connected::with(args, Init::Require)
+        Connected::with(args, Setup::Require)
     }
 
-    /// Connects, doing `init` about the initialization marker.
-    pub(crate) fn with(args: &StoreArgs, init: Init) -> Result<Connected, CliError> {
+    /// Connects, doing `setup` about a store that is not set up.
+    pub(crate) fn with(args: &StoreArgs, setup: Setup) -> Result<Connected, CliError> {
         let url = args.url()?;
         let runtime = runtime()?;
-        let builder = args.builder().init(init);
-        #[cfg(feature = "cluster")]
-        if args.cluster {
-            let urls: Vec<&str> = url.split(',').collect();
-            let store = runtime
-                .block_on(builder.connect_cluster(&urls))
-                .map_err(|e| CliError::admit("--redis", &e))?;
-            return Ok(Connected { runtime, store });
-        }
+        let builder = match setup {
+            Setup::Require => args.builder(),
+            Setup::CreateIfMissing => args.builder().create_if_missing(),
+            Setup::RecoverFromDataLoss(t) => args.builder().recover_from_data_loss(t),
+        };
         let store = runtime
-            .block_on(builder.connect(url))
-            .map_err(|e| CliError::admit("--redis", &e))?;
+            .block_on(builder.connect(&url))
+            .map_err(|e| CliError::admit("--store", &e))?;
+        if !store.is_durable() {
+            eprintln!("admit: note: the memory: store forgets everything when this command exits");
+        }
         Ok(Connected { runtime, store })
     }
 
@@ -93,7 +146,7 @@ impl Connected {
     }
 }
 
-/// Records minted invitations in the registry (`mint --redis`).
+/// Records minted invitations in the registry (`mint --store`).
 pub(crate) struct Recorder {
     conn: Connected,
     description: Option<String>,
@@ -464,8 +517,8 @@ pub(crate) fn rule_json(rule: &RevocationRule) -> serde_json::Value {
 pub(crate) enum CodeCommand {
     /// Register a short code for a token (random, or --code for your own).
     #[command(after_help = "Examples:\n  \
-        admit code create --redis redis://127.0.0.1/ 'https://acme.test/join?invitation=…'\n  \
-        admit code create --redis redis://127.0.0.1/ --code LAUNCH-2024 TOKEN")]
+        admit code create --store redis://127.0.0.1/ 'https://acme.test/join?invitation=…'\n  \
+        admit code create --store redis://127.0.0.1/ --code LAUNCH-2024 TOKEN")]
     Create {
         #[command(flatten)]
         store: StoreArgs,
@@ -479,7 +532,7 @@ pub(crate) enum CodeCommand {
         token: String,
     },
     /// Print the token behind a short code.
-    #[command(after_help = "Example:\n  admit code resolve --redis redis://127.0.0.1/ 7K3M-Q9XWD")]
+    #[command(after_help = "Example:\n  admit code resolve --store redis://127.0.0.1/ 7K3M-Q9XWD")]
     Resolve {
         #[command(flatten)]
         store: StoreArgs,

@@ -1,29 +1,37 @@
-//! `admit store init` and `admit store health`: setting a Redis up, and checking it.
+//! `admit store init` and `admit store health`: setting a store up, and checking it.
 
-use admit::store::{Health, Init, Store, Verdict};
+use admit::store::{Health, Store, Verdict};
 use clap::{Args, Subcommand};
 
 use crate::Format;
-use crate::store::{Connected, StoreArgs, runtime};
+use crate::store::{Connected, Setup, StoreArgs, runtime};
 use crate::util::{CliError, FAILED, fmt_time, parse_time_or_now};
 
 #[derive(Subcommand)]
 pub(crate) enum StoreCommand {
-    /// Write the initialization marker: once on a new Redis, or after data loss with
-    /// --revoke-issued-before.
+    /// Set a store up: the initialization marker on Redis, the tables on PostgreSQL and
+    /// SQLite (migrate); after data loss, with --revoke-issued-before.
     #[command(after_help = "Examples:\n  \
-        ADMIT_REDIS_URL=redis://127.0.0.1/ admit store init\n  \
-        ADMIT_REDIS_URL=redis://127.0.0.1/ admit store init --revoke-issued-before now\n\n\
-        Until a store is initialized, every call fails (store_not_initialized, exit 7). A new \
+        ADMIT_STORE_URL=redis://127.0.0.1/ admit store init\n  \
+        admit store init --store postgres://admit@db.internal/app\n  \
+        admit store init --store sqlite:///var/lib/app/admit.db\n  \
+        ADMIT_STORE_URL=redis://127.0.0.1/ admit store init --revoke-issued-before now\n\n\
+        Until a store is set up, every call fails (store_not_initialized, exit 7). A new \
         Redis and one that lost its data look the same, so only you can say which it is: on a \
         new one, run `admit store init`; after data loss (an empty restart, FLUSHALL, a \
-        failover to an empty replica), run it with --revoke-issued-before set to the time of \
-        the loss (or now), which revokes, in the same step, every invitation the lost data \
-        might have refused — then re-send the invitations that should still work.")]
+        failover to an empty replica, a database restored from an old backup), run it with \
+        --revoke-issued-before set to the time of the loss (or now), which revokes, in the \
+        same step, every invitation the lost data might have refused — then re-send the \
+        invitations that should still work. On PostgreSQL and SQLite, `init` creates or \
+        updates the tables (safe to repeat).")]
     Init(InitArgs),
-    /// Report eviction, persistence, replication, clock offset and initialization, each with a
-    /// verdict (exit 1 when any is unsafe).
-    #[command(after_help = "Example:\n  ADMIT_REDIS_URL=redis://127.0.0.1/ admit store health")]
+    /// Report what the store's promises depend on (Redis: eviction, persistence, replication,
+    /// clock offset; SQL: schema and durability), each with a verdict (exit 1 when any is
+    /// unsafe).
+    #[command(
+        after_help = "Examples:\n  ADMIT_STORE_URL=redis://127.0.0.1/ admit store health\n  \
+        admit store health --store sqlite:///var/lib/app/admit.db --format json"
+    )]
     Health(HealthArgs),
 }
 
@@ -32,7 +40,7 @@ pub(crate) struct InitArgs {
     #[command(flatten)]
     store: StoreArgs,
     /// After data loss: also revoke every invitation issued before this time (RFC 3339, or
-    /// `now`), on every slot, in the same step as the marker.
+    /// `now`), in the same step as the setup (on Redis Cluster, on every slot).
     #[arg(long, value_name = "RFC3339")]
     revoke_issued_before: Option<String>,
 }
@@ -54,10 +62,8 @@ pub(crate) fn run(command: StoreCommand) -> Result<u8, CliError> {
 
 fn init(args: InitArgs) -> Result<u8, CliError> {
     let init = match &args.revoke_issued_before {
-        Some(t) => Init::RecoverFromDataLoss {
-            revoke_issued_before: parse_time_or_now("--revoke-issued-before", t)?,
-        },
-        None => Init::CreateIfMissing,
+        Some(t) => Setup::RecoverFromDataLoss(parse_time_or_now("--revoke-issued-before", t)?),
+        None => Setup::CreateIfMissing,
     };
     let conn = Connected::with(&args.store, init)?;
     let health = conn
@@ -67,10 +73,7 @@ fn init(args: InitArgs) -> Result<u8, CliError> {
     for check in health.checks.iter().filter(|c| c.name == "initialized") {
         println!("initialized {}{}", node(&check.node), check.found);
     }
-    if let Init::RecoverFromDataLoss {
-        revoke_issued_before,
-    } = init
-    {
+    if let Setup::RecoverFromDataLoss(revoke_issued_before) = init {
         println!(
             "revoked every invitation issued before {}",
             fmt_time(revoke_issued_before)
@@ -98,15 +101,8 @@ fn health(args: HealthArgs) -> Result<u8, CliError> {
     let runtime = runtime()?;
     let builder = args.store.builder();
     let health: Health = runtime
-        .block_on(async {
-            #[cfg(feature = "cluster")]
-            if args.store.cluster {
-                let urls: Vec<&str> = url.split(',').collect();
-                return builder.health_cluster(&urls).await;
-            }
-            builder.health(url).await
-        })
-        .map_err(|e| CliError::admit("--redis", &e))?;
+        .block_on(builder.health(&url))
+        .map_err(|e| CliError::admit("--store", &e))?;
     match args.format {
         Format::Json => {
             let checks: Vec<serde_json::Value> = health

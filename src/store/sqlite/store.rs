@@ -101,10 +101,17 @@ impl SqliteStore {
                  synchronous=FULL",
             ),
         };
+        let level = match synchronous {
+            0 => "OFF",
+            1 => "NORMAL",
+            2 => "FULL",
+            3 => "EXTRA",
+            _ => "unknown",
+        };
         checks.push(HealthCheck::new(
             "persistence",
             None,
-            format!("journal_mode={journal}, synchronous={synchronous}"),
+            format!("journal_mode={journal}, synchronous={level}"),
             verdict,
             meaning,
         ));

@@ -200,7 +200,7 @@ async fn nothing_works_until_migrate_and_newer_schemas_are_refused() {
         "{health:?}"
     );
     assert!(
-        health.checks[1].found.contains("journal_mode=wal"),
+        health.checks[1].found == "journal_mode=wal, synchronous=FULL",
         "{health:?}"
     );
 
