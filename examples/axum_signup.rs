@@ -2,13 +2,18 @@
 //!
 //! ```text
 //! cargo run --example axum_signup --features axum                  # memory store
-//! ADMIT_REDIS_URL=redis://127.0.0.1/ cargo run --example axum_signup --features axum,redis
+//! ADMIT_STORE_URL=sqlite://admit.db cargo run --example axum_signup --features axum,sqlite
+//! ADMIT_STORE_URL=postgres://localhost/app cargo run --example axum_signup --features axum,postgres
+//! ADMIT_STORE_URL=redis://127.0.0.1/ cargo run --example axum_signup --features axum,redis
 //! ```
 //!
 //! - `GET /join?invitation=…` verifies the link and checks it is neither revoked nor used up,
 //!   **without using it** (mail scanners follow links), then shows the sign-up form with the
 //!   invited email filled in and locked.
 //! - `POST /join` redeems the invitation (atomic: one-time or N-use) and creates the account.
+//!   On PostgreSQL and SQLite the account row and the redemption are **one transaction**: both
+//!   commit, or neither does. On memory and Redis, the account is reserved first and given back
+//!   if the redemption is refused.
 //! - Expired, revoked, used-up and invalid links get friendly pages that never reveal whether an
 //!   address already has an account. Every page is sent with `Referrer-Policy: no-referrer`, so
 //!   the token in the URL does not leak to other sites.
@@ -17,18 +22,21 @@
 //!   (printed at start unless set in the environment).
 //!
 //! Settings from the environment: `ADDR` (default `127.0.0.1:3000`), `ADMIT_SIGNING_KEY_FILE`
-//! (a PKCS#8 PEM key; a new key is made if unset), `ADMIN_TOKEN`, `ADMIT_REDIS_URL`.
+//! (a PKCS#8 PEM key; a new key is made if unset), `ADMIN_TOKEN`, `ADMIT_STORE_URL` (any store
+//! URL: `memory:` by default; `ADMIT_REDIS_URL` is read too). SQL stores are migrated at start;
+//! a Redis store must have been set up once with `admit store init`.
 //!
 //! `tests/it/axum_signup.rs` runs this service on a free port and drives it with an HTTP client.
 
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
 use admit::axum::{InvitationRejection, Invited};
-use admit::store::{ListFilter, MemoryStore, Store};
+use admit::store::{AnyStore, ListFilter, Store};
 use admit::{Error, Invitation, InvitationId, Issuer, SigningKey, Verifier, VerifyOptions};
 use axum::Router;
 use axum::extract::{Form, FromRef, State};
@@ -39,13 +47,21 @@ use serde::Deserialize;
 
 pub const CONTEXT: &str = "acme/invite";
 
-/// Everything the service holds. `S` is the store: memory or Redis.
-pub struct App<S> {
+/// Everything the service holds.
+pub struct App {
     pub issuer: Issuer,
     pub verifier: Arc<Verifier>,
-    pub store: S,
+    pub store: AnyStore,
     pub admin_token: String,
-    pub accounts: Mutex<HashMap<String, Account>>,
+    pub accounts: Accounts,
+}
+
+/// Where accounts live: beside the invitations, in the same database, when the store is SQL.
+pub enum Accounts {
+    /// In this process (memory and Redis stores), by normalized email.
+    Memory(Mutex<HashMap<String, Account>>),
+    /// A table in the store's database (PostgreSQL, SQLite).
+    Table(String),
 }
 
 #[derive(Clone, Debug)]
@@ -56,42 +72,105 @@ pub struct Account {
 }
 
 /// The router's state: the app, shared.
-pub struct AppState<S>(pub Arc<App<S>>);
-
-impl<S> Clone for AppState<S> {
-    fn clone(&self) -> Self {
-        AppState(self.0.clone())
-    }
-}
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
 
 // The `Invited` extractor finds the verifier through this.
-impl<S> FromRef<AppState<S>> for Arc<Verifier> {
-    fn from_ref(state: &AppState<S>) -> Arc<Verifier> {
+impl FromRef<AppState> for Arc<Verifier> {
+    fn from_ref(state: &AppState) -> Arc<Verifier> {
         state.0.verifier.clone()
     }
 }
 
-impl<S: Store> App<S> {
-    pub fn new(key: SigningKey, store: S, admin_token: String) -> Result<App<S>, Error> {
+/// A database error as the store error the pages know (never the query or its values).
+fn db_error(e: impl std::fmt::Display) -> Error {
+    Error::StoreUnavailable {
+        reason: format!("accounts: {e}"),
+    }
+}
+
+impl App {
+    /// The app on `store`; on a SQL store, accounts go to `accounts_table` (created if
+    /// missing) in the same database.
+    #[cfg_attr(
+        not(any(feature = "postgres", feature = "sqlite")),
+        allow(unused_variables)
+    )]
+    pub async fn new(
+        key: SigningKey,
+        store: AnyStore,
+        admin_token: String,
+        accounts_table: &str,
+    ) -> Result<App, Error> {
         let issuer = Issuer::new(key, CONTEXT)?;
         let verifier = Arc::new(issuer.verifier());
+        let accounts = match &store {
+            #[cfg(feature = "postgres")]
+            AnyStore::Postgres(pg) => {
+                sqlx::query(&format!(
+                    "CREATE TABLE IF NOT EXISTS {accounts_table} (user_id TEXT PRIMARY KEY, \
+                     email TEXT NOT NULL UNIQUE, name TEXT NOT NULL, invitation BYTEA NOT NULL)"
+                ))
+                .execute(pg.pool())
+                .await
+                .map_err(db_error)?;
+                Accounts::Table(accounts_table.to_owned())
+            }
+            #[cfg(feature = "sqlite")]
+            AnyStore::Sqlite(lite) => {
+                sqlx::query(&format!(
+                    "CREATE TABLE IF NOT EXISTS {accounts_table} (user_id TEXT PRIMARY KEY, \
+                     email TEXT NOT NULL UNIQUE, name TEXT NOT NULL, invitation BLOB NOT NULL)"
+                ))
+                .execute(lite.pool())
+                .await
+                .map_err(db_error)?;
+                Accounts::Table(accounts_table.to_owned())
+            }
+            _ => Accounts::Memory(Mutex::new(HashMap::new())),
+        };
         Ok(App {
             issuer,
             verifier,
             store,
             admin_token,
-            accounts: Mutex::new(HashMap::new()),
+            accounts,
         })
+    }
+
+    /// How many accounts exist.
+    pub async fn account_count(&self) -> Result<i64, Error> {
+        match (&self.accounts, &self.store) {
+            (Accounts::Memory(map), _) => {
+                Ok(map.lock().unwrap_or_else(|e| e.into_inner()).len() as i64)
+            }
+            #[cfg(feature = "postgres")]
+            (Accounts::Table(table), AnyStore::Postgres(pg)) => {
+                sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+                    .fetch_one(pg.pool())
+                    .await
+                    .map_err(db_error)
+            }
+            #[cfg(feature = "sqlite")]
+            (Accounts::Table(table), AnyStore::Sqlite(lite)) => {
+                sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+                    .fetch_one(lite.pool())
+                    .await
+                    .map_err(db_error)
+            }
+            #[allow(unreachable_patterns)]
+            _ => Err(db_error("an accounts table needs a SQL store")),
+        }
     }
 }
 
-pub fn router<S: Store + 'static>(app: Arc<App<S>>) -> Router {
+pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(home))
-        .route("/join", get(join_page::<S>).post(join::<S>))
-        .route("/admin", get(admin_page::<S>))
-        .route("/admin/invitations", post(admin_mint::<S>))
-        .route("/admin/revoke", post(admin_revoke::<S>))
+        .route("/join", get(join_page).post(join))
+        .route("/admin", get(admin_page))
+        .route("/admin/invitations", post(admin_mint))
+        .route("/admin/revoke", post(admin_revoke))
         .with_state(AppState(app))
 }
 
@@ -170,8 +249,8 @@ async fn home() -> Response {
 }
 
 /// `GET /join?invitation=…`: verify, check revocation and uses, show the form. Counts nothing.
-async fn join_page<S: Store>(
-    State(AppState(app)): State<AppState<S>>,
+async fn join_page(
+    State(AppState(app)): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
     invited: Result<Invited, InvitationRejection>,
@@ -231,10 +310,7 @@ pub struct JoinForm {
 }
 
 /// `POST /join`: redeem the invitation and create the account.
-async fn join<S: Store>(
-    State(AppState(app)): State<AppState<S>>,
-    Form(form): Form<JoinForm>,
-) -> Response {
+async fn join(State(AppState(app)): State<AppState>, Form(form): Form<JoinForm>) -> Response {
     let name = form.name.trim();
     if name.is_empty() || name.len() > 100 {
         return page(
@@ -248,56 +324,140 @@ async fn join<S: Store>(
         Err(Error::InvalidClaim { reason, .. }) => return refused(&Error::InvalidEmail { reason }),
         Err(e) => return refused(&e),
     };
-    // Reserve the address first, so two sign-ups cannot both create it.
-    let user_id = {
-        let mut accounts = app.accounts.lock().unwrap_or_else(|e| e.into_inner());
-        if accounts.contains_key(&email) {
-            // The same page as a wrong address: nothing here tells whether an account exists.
-            return refused(&Error::EmailMismatch);
+    match create_account(&app, &form.invitation, &email, name).await {
+        Ok(user_id) => page(
+            StatusCode::CREATED,
+            "Welcome!",
+            &format!(
+                "<p>Your account {} is ready, {}.</p>",
+                escape(&user_id),
+                escape(name)
+            ),
+        ),
+        // The same page as a wrong address: nothing here tells whether an account exists.
+        Err(SignUpError::Taken) => refused(&Error::EmailMismatch),
+        Err(SignUpError::Refused(e)) => refused(&e),
+    }
+}
+
+enum SignUpError {
+    /// An account with this address exists.
+    Taken,
+    Refused(Error),
+}
+
+impl From<Error> for SignUpError {
+    fn from(e: Error) -> SignUpError {
+        SignUpError::Refused(e)
+    }
+}
+
+/// The account row; nothing if the address has an account already.
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+fn insert_account(table: &str) -> String {
+    format!(
+        "INSERT INTO {table} (user_id, email, name, invitation) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (email) DO NOTHING"
+    )
+}
+
+/// Creates the account of `email` and redeems the invitation for it; the new user ID.
+async fn create_account(
+    app: &App,
+    token: &str,
+    email: &str,
+    name: &str,
+) -> Result<String, SignUpError> {
+    let user_id = format!("user-{}", InvitationId::random()?);
+    let options = VerifyOptions::new().email(email);
+    match (&app.store, &app.accounts) {
+        // One transaction: the account row, then the redemption. Any `?` below drops `tx`,
+        // which rolls both back.
+        #[cfg(feature = "postgres")]
+        (AnyStore::Postgres(pg), Accounts::Table(table)) => {
+            let invitation = app.verifier.verify_with(token, options)?;
+            let mut tx = pg.pool().begin().await.map_err(db_error)?;
+            let created = sqlx::query(&insert_account(table))
+                .bind(&user_id)
+                .bind(email)
+                .bind(name)
+                .bind(invitation.id().to_bytes().to_vec())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            if created.rows_affected() == 0 {
+                return Err(SignUpError::Taken);
+            }
+            pg.redeem_in(&mut tx, &invitation, &user_id).await?;
+            tx.commit().await.map_err(db_error)?;
         }
-        let user_id = format!("user-{}", accounts.len() + 1);
-        accounts.insert(
-            email.clone(),
-            Account {
+        // The same on SQLite, in a transaction that takes the write lock at once.
+        #[cfg(feature = "sqlite")]
+        (AnyStore::Sqlite(lite), Accounts::Table(table)) => {
+            let invitation = app.verifier.verify_with(token, options)?;
+            let mut tx = lite
+                .pool()
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(db_error)?;
+            let created = sqlx::query(&insert_account(table))
+                .bind(&user_id)
+                .bind(email)
+                .bind(name)
+                .bind(invitation.id().to_bytes().to_vec())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            if created.rows_affected() == 0 {
+                return Err(SignUpError::Taken);
+            }
+            lite.redeem_in(&mut tx, &invitation, &user_id).await?;
+            tx.commit().await.map_err(db_error)?;
+        }
+        // Memory and Redis: reserve the address first, so two sign-ups cannot both create
+        // it, and give it back if the redemption is refused.
+        (_, Accounts::Memory(accounts)) => {
+            let lock = || accounts.lock().unwrap_or_else(|e| e.into_inner());
+            let account = Account {
                 user_id: user_id.clone(),
                 name: name.to_owned(),
                 invitation: InvitationId::from_bytes([0; 12]),
-            },
-        );
-        user_id
-    };
-    let options = VerifyOptions::new().email(&email);
-    let redeemed = app
-        .verifier
-        .verify_and_redeem(&form.invitation, options, &app.store, &user_id)
-        .await;
-    let mut accounts = app.accounts.lock().unwrap_or_else(|e| e.into_inner());
-    match redeemed {
-        Ok((invitation, _)) => {
-            if let Some(account) = accounts.get_mut(&email) {
-                account.invitation = invitation.id();
+            };
+            match lock().entry(email.to_owned()) {
+                Entry::Occupied(_) => return Err(SignUpError::Taken),
+                Entry::Vacant(slot) => slot.insert(account),
+            };
+            let redeemed = app
+                .verifier
+                .verify_and_redeem(token, options, &app.store, &user_id)
+                .await;
+            let mut accounts = lock();
+            match redeemed {
+                Ok((invitation, _)) => {
+                    if let Some(account) = accounts.get_mut(email) {
+                        account.invitation = invitation.id();
+                    }
+                }
+                Err(e) => {
+                    accounts.remove(email);
+                    return Err(e.into());
+                }
             }
-            page(
-                StatusCode::CREATED,
-                "Welcome!",
-                &format!(
-                    "<p>Your account {} is ready, {}.</p>",
-                    escape(&user_id),
-                    escape(name)
-                ),
-            )
         }
-        Err(e) => {
-            accounts.remove(&email);
-            refused(&e)
+        #[allow(unreachable_patterns)]
+        _ => {
+            return Err(SignUpError::Refused(db_error(
+                "an accounts table needs a SQL store",
+            )));
         }
     }
+    Ok(user_id)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Admin
 
-fn authorized<S>(app: &App<S>, headers: &HeaderMap) -> bool {
+fn authorized(app: &App, headers: &HeaderMap) -> bool {
     let expected = format!("Bearer {}", app.admin_token);
     headers
         .get(header::AUTHORIZATION)
@@ -318,10 +478,7 @@ fn forbidden() -> Response {
 }
 
 /// `GET /admin`: the invitations that are out there, with their use counts.
-async fn admin_page<S: Store>(
-    State(AppState(app)): State<AppState<S>>,
-    headers: HeaderMap,
-) -> Response {
+async fn admin_page(State(AppState(app)): State<AppState>, headers: HeaderMap) -> Response {
     if !authorized(&app, &headers) {
         return forbidden();
     }
@@ -383,8 +540,8 @@ pub struct MintForm {
 }
 
 /// `POST /admin/invitations`: mint, record, and show the link.
-async fn admin_mint<S: Store>(
-    State(AppState(app)): State<AppState<S>>,
+async fn admin_mint(
+    State(AppState(app)): State<AppState>,
     headers: HeaderMap,
     Form(form): Form<MintForm>,
 ) -> Response {
@@ -451,8 +608,8 @@ pub struct RevokeForm {
 }
 
 /// `POST /admin/revoke`: revoke one invitation by ID.
-async fn admin_revoke<S: Store>(
-    State(AppState(app)): State<AppState<S>>,
+async fn admin_revoke(
+    State(AppState(app)): State<AppState>,
     headers: HeaderMap,
     Form(form): Form<RevokeForm>,
 ) -> Response {
@@ -498,10 +655,7 @@ fn truncate(text: &str, max: usize) -> &str {
 }
 
 /// Serves `app` on `listener` until the process ends.
-pub async fn serve<S: Store + 'static>(
-    app: Arc<App<S>>,
-    listener: tokio::net::TcpListener,
-) -> std::io::Result<()> {
+pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     axum::serve(listener, router(app)).await
 }
 
@@ -520,18 +674,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("listening on http://{addr}  (signing key {})", key.key_id());
     println!("admin: curl -H 'Authorization: Bearer {admin_token}' http://{addr}/admin");
 
-    // A Redis store must be initialized once (`admit store init`); until then, and after a
-    // Redis that lost its data, connecting fails rather than forgetting revocations.
-    #[cfg(feature = "redis")]
-    if let Ok(url) = std::env::var("ADMIT_REDIS_URL") {
-        let store = admit::store::RedisStore::connect(&url).await?;
-        println!("store: Redis at {url}");
-        return Ok(serve(Arc::new(App::new(key, store, admin_token)?), listener).await?);
-    }
-    println!("store: in memory");
-    Ok(serve(
-        Arc::new(App::new(key, MemoryStore::new(), admin_token)?),
-        listener,
-    )
-    .await?)
+    // SQL stores are migrated here; a Redis store must have been set up once with
+    // `admit store init` (until then, and after a Redis lost its data, connecting fails
+    // rather than forgetting revocations).
+    let url = std::env::var("ADMIT_STORE_URL")
+        .or_else(|_| std::env::var("ADMIT_REDIS_URL"))
+        .unwrap_or_else(|_| "memory:".to_owned());
+    let builder = AnyStore::builder();
+    let builder = if url.starts_with("redis") {
+        builder
+    } else {
+        builder.create_if_missing()
+    };
+    let store = builder.connect(&url).await?;
+    println!("store: {store}");
+    let app = App::new(key, store, admin_token, "accounts").await?;
+    Ok(serve(Arc::new(app), listener).await?)
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use admit::store::MemoryStore;
+use admit::store::AnyStore;
 use admit::{Invitation, SigningKey};
 use reqwest::StatusCode;
 
@@ -12,14 +12,16 @@ mod app;
 
 const ADMIN: &str = "admin-secret";
 
-async fn start() -> (String, Arc<app::App<MemoryStore>>) {
+async fn start() -> (String, Arc<app::App>) {
+    start_on(AnyStore::connect("memory:").await.unwrap(), "accounts").await
+}
+
+/// The app on `store` (accounts in `table` when it is SQL), served on a free loopback port.
+async fn start_on(store: AnyStore, table: &str) -> (String, Arc<app::App>) {
     let app = Arc::new(
-        app::App::new(
-            SigningKey::from_bytes(&[3; 32]),
-            MemoryStore::new(),
-            ADMIN.into(),
-        )
-        .unwrap(),
+        app::App::new(SigningKey::from_bytes(&[3; 32]), store, ADMIN.into(), table)
+            .await
+            .unwrap(),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -89,7 +91,14 @@ async fn sign_up(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_flow_over_http() {
     let (base, app) = start().await;
+    sign_up_flow(&base, &app).await;
+}
+
+/// Visit, sign up, refusals, revocation and the admin list, over HTTP.
+async fn sign_up_flow(base: &str, app: &app::App) {
+    let base = base.to_owned();
     let c = client();
+    let accounts_before = app.account_count().await.unwrap();
 
     // Admin pages need the admin token.
     let res = c.get(format!("{base}/admin")).send().await.unwrap();
@@ -164,7 +173,7 @@ async fn sign_up_flow_over_http() {
     let (status, body) = sign_up(&c, &base, &open, "carol@example.com", "Carol").await;
     assert_eq!(status, StatusCode::GONE);
     assert!(body.contains("already been used"));
-    assert_eq!(app.accounts.lock().unwrap().len(), 2);
+    assert_eq!(app.account_count().await.unwrap() - accounts_before, 2);
 
     // A revoked link is refused, on visit and on sign-up.
     let (revoked, revoked_id) = invite(&c, &base, &[("max_uses", "5")]).await;
@@ -242,6 +251,87 @@ async fn sign_up_flow_over_http() {
     );
     let res = c.get(&open).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::GONE);
+}
+
+/// Twenty people sign up at once with one three-use link: exactly three accounts, and they
+/// are exactly the three joiners the store counted.
+async fn concurrent_sign_ups(base: &str, app: &app::App) {
+    use admit::store::Store;
+    let c = client();
+    let (link, _) = invite(&c, base, &[("max_uses", "3")]).await;
+    let before = app.account_count().await.unwrap();
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let (c, base, link) = (c.clone(), base.to_owned(), link.clone());
+            tokio::spawn(async move {
+                sign_up(&c, &base, &link, &format!("p{i}@example.com"), "P")
+                    .await
+                    .0
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for t in tasks {
+        let status = t.await.unwrap();
+        assert!(
+            status == StatusCode::CREATED || status == StatusCode::GONE,
+            "{status}"
+        );
+        created += usize::from(status == StatusCode::CREATED);
+    }
+    assert_eq!(created, 3);
+    assert_eq!(app.account_count().await.unwrap() - before, 3);
+    let inv = app
+        .verifier
+        .verify(&admit::find_token(&link).unwrap())
+        .unwrap();
+    assert_eq!(app.store.status(inv.id()).await.unwrap().uses, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_sign_ups_on_memory() {
+    let (base, app) = start().await;
+    concurrent_sign_ups(&base, &app).await;
+}
+
+/// On SQLite the account and the redemption are one transaction.
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_flow_on_sqlite() {
+    let dir = crate::support::redis_server::TempDir::new("axum-sqlite");
+    let url = format!("sqlite://{}", dir.path().join("app.db").display());
+    let store = AnyStore::builder()
+        .create_if_missing()
+        .connect(&url)
+        .await
+        .unwrap();
+    let (base, app) = start_on(store, "accounts").await;
+    // The flow ends with a rule revoking every invitation minted so far: run it last.
+    concurrent_sign_ups(&base, &app).await;
+    sign_up_flow(&base, &app).await;
+}
+
+/// On PostgreSQL too.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_flow_on_postgres() {
+    let Some(url) = tokio::task::spawn_blocking(crate::store::harness::postgres_url)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let prefix = crate::store::harness::unique_table_prefix();
+    let store = AnyStore::builder()
+        .prefix(prefix.clone())
+        .create_if_missing()
+        .connect(&url)
+        .await
+        .unwrap();
+    let (base, app) = start_on(store, &format!("{prefix}accounts")).await;
+    // The flow ends with a rule revoking every invitation minted so far: run it last.
+    concurrent_sign_ups(&base, &app).await;
+    sign_up_flow(&base, &app).await;
 }
 
 /// The extractor alone: verified invitations reach the handler, everything else gets a status.
