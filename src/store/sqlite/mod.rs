@@ -50,6 +50,19 @@ pub(crate) use write;
 /// Runs `$op(conn, args…)` on a reader connection, in a read transaction (one snapshot), within
 /// the deadline. Readers never wait for the writer (the journal is a write-ahead log).
 macro_rules! read {
+    // One statement: a snapshot on its own, no transaction needed.
+    (single $store:expr, $what:expr, $op:ident ( $($arg:expr),* $(,)? )) => {{
+        let shared = &$store.shared;
+        let deadline = shared.deadline;
+        let work = async {
+            let mut conn = shared.reader.acquire().await?;
+            $op(&mut conn, $($arg),*).await
+        };
+        tokio::time::timeout(deadline, work)
+            .await
+            .map_err(|_| Error::StoreTimeout { after: deadline })
+            .and_then(|r| r.map_err(|e| $crate::store::sqlite::unavailable($what, &e)))
+    }};
     ($store:expr, $what:expr, $op:ident ( $($arg:expr),* $(,)? )) => {{
         let shared = &$store.shared;
         let deadline = shared.deadline;
@@ -216,13 +229,16 @@ impl SqliteStoreBuilder {
             .busy_timeout(deadline);
         // The writer first: it creates the file and switches it to the write-ahead log.
         let pools = async {
+            // A local file: no connection goes stale, so no ping before each call.
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .acquire_timeout(deadline.mul_f64(0.9))
                 .connect_with(options.clone())
                 .await?;
             let reader = SqlitePoolOptions::new()
                 .max_connections(self.readers)
+                .test_before_acquire(false)
                 .acquire_timeout(deadline.mul_f64(0.9))
                 .connect_with(options)
                 .await?;

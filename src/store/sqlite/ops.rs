@@ -92,60 +92,56 @@ async fn row_rule(
     rule_for(conn, q, issued_s.unwrap_or(0), inviter.as_deref()).await
 }
 
-/// Initialized, and covered by no rule? The outcome that stops a redemption or check, if any.
-async fn gate(
-    conn: &mut SqliteConnection,
-    q: &Queries,
-    issued_s: i64,
-    inviter: Option<&str>,
-) -> Sql<Option<i32>> {
-    let (init, ruled): (bool, bool) = sqlx::query_as(&q.gate)
-        .bind(issued_s)
-        .bind(inviter)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(if !init {
-        Some(outcome::NOT_INITIALIZED)
-    } else if ruled {
-        Some(outcome::REVOKED)
-    } else {
-        None
-    })
-}
+/// What the probe reads: initialized, covered by a rule, then the row's uses, revoked and
+/// expired (`None`: no row), and this joiner's earlier redemption.
+type Probe = (
+    bool,
+    bool,
+    Option<i32>,
+    Option<bool>,
+    Option<bool>,
+    Option<i64>,
+);
 
 /// A redemption: `(outcome, uses, joined_at)` as [`redemption`](crate::store::sql::redemption)
-/// reads it. Runs inside a write transaction (the store's, or the application's).
+/// reads it. Runs inside a write transaction (the store's, or the application's): one
+/// statement reads everything the decision needs, one round trip writes a counted redemption.
 pub(super) async fn redeem_in(
     conn: &mut SqliteConnection,
     q: &Queries,
     a: RedeemArgs,
 ) -> Sql<(i32, i32, i64)> {
-    if let Some(stop) = gate(conn, q, a.issued_s, a.inviter.as_deref()).await? {
-        return Ok((stop, 0, 0));
+    let (init, ruled, uses, revoked, expired, earlier): Probe = sqlx::query_as(&q.probe)
+        .bind(&a.id)
+        .bind(a.now)
+        .bind(a.issued_s)
+        .bind(&a.inviter)
+        .bind(&a.joiner)
+        .fetch_one(&mut *conn)
+        .await?;
+    if !init {
+        return Ok((outcome::NOT_INITIALIZED, 0, 0));
     }
-    let (uses, revoked) = match live(conn, q, &a.id, a.now).await? {
-        Some(row) => row,
-        None => {
-            sqlx::query(&q.insert_row)
-                .bind(&a.id)
-                .bind(a.until)
-                .execute(&mut *conn)
-                .await?;
-            (0, false)
+    if ruled {
+        return Ok((outcome::REVOKED, 0, 0));
+    }
+    // A row past its forget-at time is gone, with its joiners: start afresh.
+    let (uses, revoked, earlier) = if expired == Some(true) {
+        for sql in [&q.drop_joiners, &q.drop_visits, &q.drop_row] {
+            sqlx::query(sql).bind(&a.id).execute(&mut *conn).await?;
         }
+        (0, false, None)
+    } else {
+        (uses.unwrap_or(0), revoked.unwrap_or(false), earlier)
     };
     if revoked {
         return Ok((outcome::REVOKED, 0, 0));
     }
-    let earlier: Option<i64> = sqlx::query_scalar(&q.joined)
-        .bind(&a.id)
-        .bind(&a.joiner)
-        .fetch_optional(&mut *conn)
-        .await?;
     if let Some(at) = earlier {
         return Ok((outcome::REPEATED, uses, at));
     }
     if let Some(max) = a.max.filter(|&max| uses >= max) {
+        // Only an existing row can be at its limit (a new one has no uses).
         sqlx::query(&q.set_max)
             .bind(&a.id)
             .bind(max)
@@ -153,16 +149,12 @@ pub(super) async fn redeem_in(
             .await?;
         return Ok((outcome::USED_UP, uses, 0));
     }
-    sqlx::query(&q.add_joiner)
+    sqlx::query(&q.count_new)
         .bind(&a.id)
         .bind(&a.joiner)
         .bind(a.now)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(&q.count_use)
-        .bind(&a.id)
-        .bind(a.max)
         .bind(a.until)
+        .bind(a.max)
         .bind(a.issued_s)
         .bind(&a.inviter)
         .execute(&mut *conn)
@@ -170,6 +162,7 @@ pub(super) async fn redeem_in(
     Ok((outcome::COUNTED, uses.saturating_add(1), a.now))
 }
 
+/// Revoked or used up? One statement (the redemption's probe), nothing written.
 pub(super) async fn check_in(
     conn: &mut SqliteConnection,
     q: &Queries,
@@ -179,26 +172,27 @@ pub(super) async fn check_in(
     inviter: Option<String>,
     max_uses: Option<u32>,
 ) -> Sql<Answer<()>> {
-    match gate(conn, q, issued_s, inviter.as_deref()).await? {
-        Some(outcome::NOT_INITIALIZED) => return Ok(Answer::NotInitialized),
-        Some(_) => return Ok(Answer::Revoked),
-        None => {}
-    }
-    let Some(row) = sqlx::query(&q.live_row)
+    let (init, ruled, uses, revoked, expired, _): Probe = sqlx::query_as(&q.probe)
         .bind(id)
         .bind(now)
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
-        return Ok(Answer::Done(()));
-    };
-    if row.try_get::<Option<i64>, _>("revoked_at")?.is_some() {
-        return Ok(Answer::Revoked);
-    }
-    let uses = count(row.try_get("uses")?);
-    Ok(match max_uses {
-        Some(max) if uses >= max => Answer::UsedUp,
-        _ => Answer::Done(()),
+        .bind(issued_s)
+        .bind(inviter)
+        .bind(None::<String>)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(if !init {
+        Answer::NotInitialized
+    } else if ruled {
+        Answer::Revoked
+    } else if expired != Some(false) {
+        // No row, or one past its forget-at time: nothing to refuse.
+        Answer::Done(())
+    } else if revoked == Some(true) {
+        Answer::Revoked
+    } else if max_uses.is_some_and(|max| count(uses.unwrap_or(0)) >= max) {
+        Answer::UsedUp
+    } else {
+        Answer::Done(())
     })
 }
 

@@ -8,19 +8,16 @@
 pub(crate) struct Queries {
     pub(crate) meta_exists: String,
     pub(crate) initialized: String,
-    pub(crate) gate: String,
+    pub(crate) probe: String,
+    pub(crate) count_new: String,
     pub(crate) rules_for: String,
     pub(crate) row: String,
     pub(crate) live_row: String,
     pub(crate) drop_joiners: String,
     pub(crate) drop_visits: String,
     pub(crate) drop_row: String,
-    pub(crate) insert_row: String,
     pub(crate) touch: String,
-    pub(crate) joined: String,
     pub(crate) set_max: String,
-    pub(crate) add_joiner: String,
-    pub(crate) count_use: String,
     pub(crate) see: String,
     pub(crate) revoke_new: String,
     pub(crate) revoke_existing: String,
@@ -53,11 +50,31 @@ impl Queries {
                  AND name = '{p}meta')"
             ),
             initialized: format!("SELECT EXISTS (SELECT 1 FROM {p}meta WHERE name = 'init')"),
-            // $1 issue second, $2 inviter (NULL: none): initialized, and covered by a rule?
-            gate: format!(
+            // Everything a redemption decides on, in one statement: initialized, covered by a
+            // rule, and the row's uses, revoked and expired, and this joiner's earlier
+            // redemption ($1 id, $2 now, $3 issue second, $4 inviter, $5 joiner).
+            probe: format!(
                 "SELECT EXISTS (SELECT 1 FROM {p}meta WHERE name = 'init'), \
                  EXISTS (SELECT 1 FROM {p}rules \
-                   WHERE (scope = '*' OR scope = 'i:' || $2) AND $1 * 1000 < cutoff_ms)"
+                   WHERE (scope = '*' OR scope = 'i:' || $4) AND $3 * 1000 < cutoff_ms), \
+                 i.uses, i.revoked_at IS NOT NULL, \
+                 COALESCE(i.forget_at, 9223372036854775807) <= $2, \
+                 (SELECT joined_at FROM {p}joiners WHERE id = $1 AND joiner = $5) \
+                 FROM (SELECT 1) LEFT JOIN {p}invitations i ON i.id = $1"
+            ),
+            // A counted redemption, in one round trip: the row (if new), the joiner, the count
+            // ($1 id, $2 joiner, $3 now, $4 forget-at, $5 limit, $6 issue second, $7 inviter).
+            count_new: format!(
+                "INSERT INTO {p}invitations (id, forget_at) VALUES ($1, $4) \
+                   ON CONFLICT (id) DO NOTHING; \
+                 INSERT INTO {p}joiners (id, joiner, joined_at) VALUES ($1, $2, $3); \
+                 UPDATE {p}invitations SET uses = uses + 1, max_uses = COALESCE($5, max_uses), \
+                   forget_at = CASE WHEN forget_at IS NULL OR $4 IS NULL THEN NULL \
+                                    ELSE MAX(forget_at, $4) END, \
+                   issued_s = CASE WHEN seen THEN issued_s ELSE $6 END, \
+                   inviter = CASE WHEN seen THEN inviter ELSE $7 END, \
+                   seen = 1 \
+                 WHERE id = $1"
             ),
             // $1 issue second, $2 inviter (NULL: none): every rule covering it, everyone first.
             rules_for: format!(
@@ -79,7 +96,6 @@ impl Queries {
             drop_joiners: format!("DELETE FROM {p}joiners WHERE id = $1"),
             drop_visits: format!("DELETE FROM {p}visits WHERE id = $1"),
             drop_row: format!("DELETE FROM {p}invitations WHERE id = $1"),
-            insert_row: format!("INSERT INTO {p}invitations (id, forget_at) VALUES ($1, $2)"),
             // Created, or its forget_at lengthened (NULL wins: forever).
             touch: format!(
                 "INSERT INTO {p}invitations (id, forget_at) VALUES ($1, $2) \
@@ -87,21 +103,7 @@ impl Queries {
                    WHEN forget_at IS NULL OR excluded.forget_at IS NULL THEN NULL \
                    ELSE MAX(forget_at, excluded.forget_at) END"
             ),
-            joined: format!("SELECT joined_at FROM {p}joiners WHERE id = $1 AND joiner = $2"),
             set_max: format!("UPDATE {p}invitations SET max_uses = $2 WHERE id = $1"),
-            add_joiner: format!(
-                "INSERT INTO {p}joiners (id, joiner, joined_at) VALUES ($1, $2, $3)"
-            ),
-            // $2 limit, $3 forget-at, $4 issue second, $5 inviter.
-            count_use: format!(
-                "UPDATE {p}invitations SET uses = uses + 1, max_uses = COALESCE($2, max_uses), \
-                   forget_at = CASE WHEN forget_at IS NULL OR $3 IS NULL THEN NULL \
-                                    ELSE MAX(forget_at, $3) END, \
-                   issued_s = CASE WHEN seen THEN issued_s ELSE $4 END, \
-                   inviter = CASE WHEN seen THEN inviter ELSE $5 END, \
-                   seen = 1 \
-                 WHERE id = $1"
-            ),
             see: format!(
                 "UPDATE {p}invitations SET issued_s = $2, inviter = $3, seen = 1 \
                  WHERE id = $1 AND NOT seen"

@@ -122,4 +122,9 @@ impl SqliteStore {
     }
 }
 
-sql_store!(SqliteStore, redeem: write, check: read, read: read, write: write);
+/// One statement on a reader.
+macro_rules! read_single {
+    ($($t:tt)*) => { read!(single $($t)*) };
+}
+
+sql_store!(SqliteStore, redeem: write, check: read_single, read: read, write: write);
