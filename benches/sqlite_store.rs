@@ -68,6 +68,7 @@ impl Setup {
 fn setup(rt: &tokio::runtime::Runtime, path: &std::path::Path) -> Setup {
     rt.block_on(async {
         let store = SqliteStore::builder()
+            .create_if_missing()
             .prefix("bench_")
             .deadline(Duration::from_secs(30))
             .open(path)

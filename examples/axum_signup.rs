@@ -2,8 +2,8 @@
 //!
 //! ```text
 //! cargo run --example axum_signup --features axum                  # memory store
-//! ADMIT_STORE_URL=sqlite://admit.db cargo run --example axum_signup --features axum,sqlite
-//! ADMIT_STORE_URL=postgres://localhost/app cargo run --example axum_signup --features axum,postgres
+//! ADMIT_STORE_URL=sqlite://admit.db cargo run --example axum_signup --features axum,sqlite -- --init
+//! ADMIT_STORE_URL=postgres://localhost/app cargo run --example axum_signup --features axum,postgres -- --init
 //! ADMIT_STORE_URL=redis://127.0.0.1/ cargo run --example axum_signup --features axum,redis
 //! ```
 //!
@@ -23,8 +23,9 @@
 //!
 //! Settings from the environment: `ADDR` (default `127.0.0.1:3000`), `ADMIT_SIGNING_KEY_FILE`
 //! (a PKCS#8 PEM key; a new key is made if unset), `ADMIN_TOKEN`, `ADMIT_STORE_URL` (any store
-//! URL: `memory:` by default; `ADMIT_REDIS_URL` is read too). SQL stores are migrated at start;
-//! a Redis store must have been set up once with `admit store init`.
+//! URL: `memory:` by default; `ADMIT_REDIS_URL` is read too). A durable store is set up once:
+//! with `--init` on the first run (or `admit store init --store URL`); later runs refuse a store
+//! that is not set up rather than start afresh (its data may have been lost).
 //!
 //! `tests/it/axum_signup.rs` runs this service on a free port and drives it with an HTTP client.
 
@@ -674,19 +675,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("listening on http://{addr}  (signing key {})", key.key_id());
     println!("admin: curl -H 'Authorization: Bearer {admin_token}' http://{addr}/admin");
 
-    // SQL stores are migrated here; a Redis store must have been set up once with
-    // `admit store init` (until then, and after a Redis lost its data, connecting fails
-    // rather than forgetting revocations).
+    // A store is set up once, deliberately: `--init` here, or `admit store init --store URL`.
+    // Afterwards the service refuses a store that is not set up (a lost SQLite file, a Redis
+    // that restarted empty) instead of starting afresh and forgetting revocations.
     let url = std::env::var("ADMIT_STORE_URL")
         .or_else(|_| std::env::var("ADMIT_REDIS_URL"))
         .unwrap_or_else(|_| "memory:".to_owned());
     let builder = AnyStore::builder();
-    let builder = if url.starts_with("redis") {
-        builder
-    } else {
+    let builder = if std::env::args().any(|a| a == "--init") {
         builder.create_if_missing()
+    } else {
+        builder
     };
-    let store = builder.connect(&url).await?;
+    let store = match builder.connect(&url).await {
+        Err(Error::StoreNotInitialized) => {
+            eprintln!(
+                "the store is not set up: run this once with --init (or `admit store init`); \
+                 if it was set up before, its data was lost: see SECURITY.md"
+            );
+            std::process::exit(1);
+        }
+        store => store?,
+    };
     println!("store: {store}");
     let app = App::new(key, store, admin_token, "accounts").await?;
     Ok(serve(Arc::new(app), listener).await?)

@@ -158,9 +158,12 @@ impl AnyStoreBuilder {
     }
 
     /// Sets a new store up instead of refusing it: on Redis, writes the initialization
-    /// marker when it is missing (`Init::CreateIfMissing`); on PostgreSQL and SQLite, runs
-    /// `migrate()`. Without it, a store that was never set up fails every call with
-    /// [`Error::StoreNotInitialized`].
+    /// marker when it is missing (`Init::CreateIfMissing`); on PostgreSQL, runs `migrate()`;
+    /// on SQLite, creates the file if it is missing and runs `migrate()`. Without it, a store
+    /// that was never set up fails every call with [`Error::StoreNotInitialized`].
+    ///
+    /// A store that lost its data looks like a new one, so do this once, deliberately (at
+    /// first deployment, or with `admit store init`), not at every start-up.
     pub fn create_if_missing(mut self) -> AnyStoreBuilder {
         self.setup = Setup::CreateIfMissing;
         self
@@ -262,6 +265,9 @@ impl AnyStoreBuilder {
     #[cfg(feature = "sqlite")]
     fn sqlite(&self) -> super::SqliteStoreBuilder {
         let mut b = SqliteStore::builder();
+        if self.setup != Setup::Require {
+            b = b.create_if_missing();
+        }
         if let Some(p) = &self.prefix {
             b = b.prefix(p);
         }

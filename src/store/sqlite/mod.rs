@@ -118,6 +118,7 @@ pub struct SqliteStoreBuilder {
     visit_cap: usize,
     deadline: StdDuration,
     readers: u32,
+    create: bool,
     clock: Box<ClockFn>,
 }
 
@@ -129,6 +130,7 @@ impl core::fmt::Debug for SqliteStoreBuilder {
             .field("visit_cap", &self.visit_cap)
             .field("deadline", &self.deadline)
             .field("readers", &self.readers)
+            .field("create", &self.create)
             .finish_non_exhaustive()
     }
 }
@@ -176,6 +178,16 @@ impl SqliteStoreBuilder {
         self
     }
 
+    /// Creates the database file when it does not exist. Without it, a missing file fails with
+    /// [`Error::StoreNotInitialized`]: a file that was lost (a container restarted without
+    /// its volume, a deleted path) and a new one look the same, and only the first is a
+    /// reason to refuse, so create a store once, deliberately — `admit store init --store
+    /// sqlite://PATH`, or this at first deployment — rather than at every start-up.
+    pub fn create_if_missing(mut self) -> SqliteStoreBuilder {
+        self.create = true;
+        self
+    }
+
     /// Reads the time from `clock` instead of the system clock.
     pub fn clock(
         mut self,
@@ -185,19 +197,20 @@ impl SqliteStoreBuilder {
         self
     }
 
-    /// Opens (creating it if missing) the database file at `path`.
+    /// Opens the database file at `path` (see
+    /// [`create_if_missing`](SqliteStoreBuilder::create_if_missing)).
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] for a bad prefix; [`Error::StoreUnavailable`] if the file
-    /// cannot be opened or created; [`Error::StoreTimeout`] past the deadline.
+    /// [`Error::InvalidArgument`] for a bad prefix; [`Error::StoreNotInitialized`] if the
+    /// file does not exist (and may not be created); [`Error::StoreUnavailable`] if it cannot
+    /// be opened or created; [`Error::StoreTimeout`] past the deadline.
     pub async fn open(self, path: impl AsRef<Path>) -> Result<SqliteStore, Error> {
         let options = SqliteConnectOptions::new().filename(path);
         self.with_options(options).await
     }
 
-    /// Opens the database a `sqlite://PATH` URL names (`sqlite:PATH` works too), creating the
-    /// file if missing.
+    /// Opens the database a `sqlite://PATH` URL names (`sqlite:PATH` works too).
     ///
     /// # Errors
     ///
@@ -220,9 +233,12 @@ impl SqliteStoreBuilder {
 
     async fn with_options(self, options: SqliteConnectOptions) -> Result<SqliteStore, Error> {
         check_prefix(&self.prefix)?;
+        if !self.create && !options.get_filename().exists() {
+            return Err(Error::StoreNotInitialized);
+        }
         let deadline = self.deadline;
         let options = options
-            .create_if_missing(true)
+            .create_if_missing(self.create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             // Another process holding the write lock: wait for it, up to the deadline.
@@ -303,11 +319,12 @@ impl SqliteStore {
             visit_cap: DEFAULT_VISIT_CAP,
             deadline: DEFAULT_SQLITE_DEADLINE,
             readers: 4,
+            create: false,
             clock: Box::new(OffsetDateTime::now_utc),
         }
     }
 
-    /// Opens the file at `path` with the default settings.
+    /// Opens the existing file at `path` with the default settings.
     ///
     /// # Errors
     ///

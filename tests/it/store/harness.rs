@@ -345,6 +345,7 @@ mod sqlite_harness {
         cap: usize,
     ) -> SqliteStore {
         let store = SqliteStore::builder()
+            .create_if_missing()
             .prefix(prefix)
             .margin(margin)
             .visit_cap(cap)

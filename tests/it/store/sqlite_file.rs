@@ -172,7 +172,17 @@ async fn redeem_in_keeps_the_store_promises() {
 async fn nothing_works_until_migrate_and_newer_schemas_are_refused() {
     let dir = TempDir::new("sqlite-schema");
     let path = dir.path().join("admit.db");
-    let store = SqliteStore::open(&path).await.unwrap();
+    // A missing file is a store that was never set up, or one that was lost: refused.
+    assert_eq!(
+        SqliteStore::open(&path).await.unwrap_err(),
+        Error::StoreNotInitialized
+    );
+    assert!(!path.exists(), "nothing was created");
+    let store = SqliteStore::builder()
+        .create_if_missing()
+        .open(&path)
+        .await
+        .unwrap();
     let inv = invitation(1);
     assert_eq!(
         store.redeem(&inv, "alice").await,
@@ -251,6 +261,17 @@ async fn state_survives_closing_and_reopening() {
     ));
     assert_eq!(s.redeem(&revoked, "bob").await, Err(Error::Revoked));
     assert_eq!(s.revocation_rules().await.unwrap().len(), 1);
+
+    // The file lost (a container restarted without its volume): refused, never a fresh start.
+    s.pool().close().await;
+    drop(s);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    assert_eq!(
+        SqliteStore::open(&path).await.unwrap_err(),
+        Error::StoreNotInitialized
+    );
 }
 
 /// `purge_expired` deletes only what no answer depends on, in bounded batches.
@@ -287,6 +308,7 @@ async fn a_held_write_lock_fails_within_the_deadline() {
     let path = dir.path().join("admit.db");
     let deadline = StdDuration::from_millis(500);
     let s = SqliteStore::builder()
+        .create_if_missing()
         .deadline(deadline)
         .open(&path)
         .await
@@ -351,7 +373,11 @@ async fn child_redeems_until_killed() {
 async fn sigkill_mid_load_loses_no_acknowledged_redemption() {
     let dir = TempDir::new("sqlite-kill");
     let path = dir.path().join("admit.db");
-    let s = SqliteStore::open(&path).await.unwrap();
+    let s = SqliteStore::builder()
+        .create_if_missing()
+        .open(&path)
+        .await
+        .unwrap();
     s.migrate().await.unwrap();
     let token = crate::issuer()
         .mint(Invitation::builder())
