@@ -4,7 +4,7 @@
 //! it is *used up*, and *who joined with it* change after minting, so they live in a
 //! [`Store`]. Applications that need none of it never touch this module.
 //!
-//! Three backends implement the same [`Store`] trait and pass the same conformance suite:
+//! Four backends implement the same [`Store`] trait and pass the same conformance suite:
 //!
 //! - [`MemoryStore`]: in process, no dependencies; for one process, tests, and examples.
 //! - `RedisStore` (feature `redis`; Redis Cluster with feature `cluster`): shared by every
@@ -12,6 +12,11 @@
 //! - `PgStore` (feature `postgres`): in the application's PostgreSQL, atomic through a row lock;
 //!   `PgStore::redeem_in` redeems inside the application's own transaction, so an account and
 //!   its invitation's use commit or roll back together.
+//! - `SqliteStore` (feature `sqlite`): in one SQLite file, the durable default for a single
+//!   machine; atomic through SQLite's single writer, with `SqliteStore::redeem_in` too.
+//!
+//! [`AnyStore`] opens whichever of them a URL names (`memory:`, `redis://…`, `postgres://…`,
+//! `sqlite://PATH`, …), for services that take their store from configuration.
 //!
 //! A store keeps two promises: **a revoked invitation stays revoked**, and **an N-use invitation
 //! admits at most N joiners**. Semantics common to every backend:
@@ -23,8 +28,8 @@
 //! - Revocation takes effect for every later call, everywhere, at once.
 //! - State expires with the invitation: it is kept until the invitation's expiry plus a margin
 //!   (1 hour by default; keep it at least as long as your verifier's leeway), then no longer
-//!   affects any answer. Memory and Redis drop it by themselves; in PostgreSQL,
-//!   `PgStore::purge_expired` deletes it in batches. State of invitations that never expire
+//!   affects any answer. Memory and Redis drop it by themselves; in PostgreSQL and SQLite,
+//!   `purge_expired` deletes it in batches. State of invitations that never expire
 //!   stays until deleted.
 //! - Every failure to reach the store is an error ([`Error::StoreUnavailable`],
 //!   [`Error::StoreTimeout`]), never a success: callers fail closed.

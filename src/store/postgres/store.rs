@@ -26,8 +26,9 @@ impl PgStore {
     ///
     /// # Errors
     ///
-    /// Those of [`Store::redeem`]. After any error, roll the transaction back: whatever the
-    /// error, nothing of the redemption is committed unless the transaction is.
+    /// Those of [`Store::redeem`](crate::store::Store::redeem). After any error, roll the
+    /// transaction back: whatever the error, nothing of the redemption is committed unless the
+    /// transaction is.
     ///
     /// # Examples
     ///
