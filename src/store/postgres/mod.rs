@@ -259,14 +259,7 @@ impl PgStore {
             "migrating",
             migrate_in(&self.shared.prefix, &sql, now)
         )?;
-        match found {
-            Some(version) => Err(Error::StoreMisconfigured {
-                setting: "schema",
-                found: format!("schema version {version}, newer than this library's"),
-                fix: "upgrade admit before using this database",
-            }),
-            None => Ok(()),
-        }
+        super::sql::migrated(found)
     }
 
     /// Deletes state past its forget-at time, at most `batch` rows per table per call, and
@@ -285,9 +278,7 @@ impl PgStore {
 
     /// The clock, to the millisecond.
     pub(crate) fn now(&self) -> OffsetDateTime {
-        let now = (self.shared.clock)();
-        now.replace_nanosecond(now.nanosecond() / 1_000_000 * 1_000_000)
-            .unwrap_or(now)
+        super::sql::to_millis((self.shared.clock)())
     }
 }
 
@@ -314,10 +305,7 @@ async fn migrate_in(
     } else {
         None
     };
-    let newer = version
-        .as_deref()
-        .is_some_and(|v| v.parse::<u32>().map_or(true, |v| v > SCHEMA_VERSION));
-    if newer {
+    if super::sql::is_newer(version.as_deref()) {
         return Ok(version);
     }
     // Through `Executor`, whose boxed future is `Send` (`RawSql::execute` is an `async fn`

@@ -18,6 +18,7 @@ pub const DEFAULT_TABLE_PREFIX: &str = "admit_";
 /// The version of the schema the SQL stores write and read (in the `meta` table).
 pub const SCHEMA_VERSION: u32 = 1;
 
+pub(crate) mod ops;
 pub(crate) mod store_impl;
 
 pub(crate) type Sql<T> = Result<T, sqlx::Error>;
@@ -250,6 +251,29 @@ where
         revoked_at,
         revoked_by_rule,
     })
+}
+
+/// The clock's time, to the millisecond (what the tables store).
+pub(crate) fn to_millis(now: OffsetDateTime) -> OffsetDateTime {
+    now.replace_nanosecond(now.nanosecond() / 1_000_000 * 1_000_000)
+        .unwrap_or(now)
+}
+
+/// Whether `found` (the `schema` value of the meta table) is newer than this library's schema.
+pub(crate) fn is_newer(found: Option<&str>) -> bool {
+    found.is_some_and(|v| v.parse::<u32>().map_or(true, |v| v > SCHEMA_VERSION))
+}
+
+/// What `migrate()` answers: done, or refused because the database holds a newer schema.
+pub(crate) fn migrated(newer: Option<String>) -> Result<(), Error> {
+    match newer {
+        Some(version) => Err(Error::StoreMisconfigured {
+            setting: "schema",
+            found: format!("schema version {version}, newer than this library's"),
+            fix: "upgrade admit before using this database",
+        }),
+        None => Ok(()),
+    }
 }
 
 /// What went wrong, in words that hold nothing of the query or its parameters.
