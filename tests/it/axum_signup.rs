@@ -7,7 +7,7 @@ use admit::store::AnyStore;
 use admit::{Invitation, SigningKey};
 use reqwest::StatusCode;
 
-#[path = "../../examples/axum_signup.rs"]
+#[path = "../../examples/axum_signup/main.rs"]
 mod app;
 
 const ADMIN: &str = "admin-secret";
@@ -18,13 +18,14 @@ async fn start() -> (String, Arc<app::App>) {
 
 /// The app on `store` (accounts in `table` when it is SQL), served on a free loopback port.
 async fn start_on(store: AnyStore, table: &str) -> (String, Arc<app::App>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let key = SigningKey::from_bytes(&[3; 32]);
     let app = Arc::new(
-        app::App::new(SigningKey::from_bytes(&[3; 32]), store, ADMIN.into(), table)
+        app::App::new(key, store, ADMIN.into(), &base, table)
             .await
             .unwrap(),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(app::serve(app.clone(), listener));
     (base, app)
 }
@@ -228,6 +229,8 @@ async fn sign_up_flow(base: &str, app: &app::App) {
     assert!(body.contains(&id), "{body}");
     assert!(body.contains("1 of 1"));
     assert!(body.contains("0 of 5"));
+    // Expiry as people read it: a 7-day invitation expires "in 6 days" (and some hours).
+    assert!(body.contains(" UTC (in 6 days)"), "{body}");
     assert!(body.contains("revoked"));
     assert!(body.contains("used up"), "{body}");
 
@@ -253,20 +256,24 @@ async fn sign_up_flow(base: &str, app: &app::App) {
     assert_eq!(res.status(), StatusCode::GONE);
 }
 
-/// Twenty people sign up at once with one three-use link: exactly three accounts, and they
-/// are exactly the three joiners the store counted.
+/// 600 sign-ups at once on one five-use link, three in four of them failing (no name, not an
+/// address, an address already taken): exactly five accounts, and the store counts five.
 async fn concurrent_sign_ups(base: &str, app: &app::App) {
     use admit::store::Store;
     let c = client();
-    let (link, _) = invite(&c, base, &[("max_uses", "3")]).await;
+    let (link, _) = invite(&c, base, &[("max_uses", "5")]).await;
     let before = app.account_count().await.unwrap();
-    let tasks: Vec<_> = (0..20)
+    let tasks: Vec<_> = (0..600)
         .map(|i| {
             let (c, base, link) = (c.clone(), base.to_owned(), link.clone());
             tokio::spawn(async move {
-                sign_up(&c, &base, &link, &format!("p{i}@example.com"), "P")
-                    .await
-                    .0
+                let (email, name) = match i % 4 {
+                    0 => (format!("p{i}@example.com"), ""),
+                    1 => (format!("p{i} at example.com"), "P"),
+                    2 => ("taken@example.com".to_owned(), "P"),
+                    _ => (format!("p{i}@example.com"), "P"),
+                };
+                sign_up(&c, &base, &link, &email, name).await.0
             })
         })
         .collect();
@@ -274,18 +281,25 @@ async fn concurrent_sign_ups(base: &str, app: &app::App) {
     for t in tasks {
         let status = t.await.unwrap();
         assert!(
-            status == StatusCode::CREATED || status == StatusCode::GONE,
+            [
+                StatusCode::CREATED,
+                StatusCode::GONE,
+                StatusCode::FORBIDDEN,
+                StatusCode::UNPROCESSABLE_ENTITY
+            ]
+            .contains(&status),
             "{status}"
         );
         created += usize::from(status == StatusCode::CREATED);
     }
-    assert_eq!(created, 3);
-    assert_eq!(app.account_count().await.unwrap() - before, 3);
+    assert_eq!(created, 5);
+    assert_eq!(app.account_count().await.unwrap() - before, 5);
     let inv = app
         .verifier
         .verify(&admit::find_token(&link).unwrap())
         .unwrap();
-    assert_eq!(app.store.status(inv.id()).await.unwrap().uses, 3);
+    let status = app.store.status(inv.id()).await.unwrap();
+    assert_eq!((status.uses, status.joiners.len()), (5, 5));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -302,6 +316,7 @@ async fn sign_up_flow_on_sqlite() {
     let url = format!("sqlite://{}", dir.path().join("app.db").display());
     let store = AnyStore::builder()
         .create_if_missing()
+        .deadline(std::time::Duration::from_secs(30))
         .connect(&url)
         .await
         .unwrap();
@@ -324,6 +339,7 @@ async fn sign_up_flow_on_postgres() {
     let prefix = crate::store::harness::unique_table_prefix();
     let store = AnyStore::builder()
         .prefix(prefix.clone())
+        .deadline(std::time::Duration::from_secs(30))
         .create_if_missing()
         .connect(&url)
         .await
@@ -332,6 +348,100 @@ async fn sign_up_flow_on_postgres() {
     // The flow ends with a rule revoking every invitation minted so far: run it last.
     concurrent_sign_ups(&base, &app).await;
     sign_up_flow(&base, &app).await;
+}
+
+/// Every response carries the headers that keep a page with a token in its URL safe: no
+/// framing, no other origin's resources, no referrer, no caching.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_carries_security_headers() {
+    let (base, _app) = start().await;
+    let c = client();
+    for path in [
+        "/",
+        "/join?invitation=garbage",
+        "/join",
+        "/admin",
+        "/no-such-page",
+    ] {
+        let res = c.get(format!("{base}{path}")).send().await.unwrap();
+        let h = res.headers();
+        let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let csp = get("content-security-policy");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+        assert_eq!(get("x-frame-options"), "DENY", "{path}");
+        assert_eq!(get("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(get("cache-control"), "no-store", "{path}");
+        assert_eq!(get("x-content-type-options"), "nosniff", "{path}");
+        // Plain http here: no HSTS (it is sent when the public URL is https).
+        assert_eq!(get("strict-transport-security"), "", "{path}");
+    }
+    let page = c
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<html lang=\"en\">") && page.contains("name=\"viewport\""));
+    let css = c.get(format!("{base}/style.css")).send().await.unwrap();
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+}
+
+/// A sign-up form posted from another site is refused before anything happens; links are built
+/// from the configured public URL, never from the request's `Host`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_site_posts_are_refused() {
+    let (base, app) = start().await;
+    let c = client();
+    let res = c
+        .post(format!("{base}/admin/invitations"))
+        .bearer_auth(ADMIN)
+        .header("host", "evil.example")
+        .form(&[("max_uses", "5")])
+        .send()
+        .await
+        .unwrap();
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains(&format!("href=\"{base}/join?invitation=")),
+        "{body}"
+    );
+    let (link, _) = invite(&c, &base, &[("max_uses", "5")]).await;
+    let token = admit::find_token(&link).unwrap().into_owned();
+    let form = [
+        ("invitation", token.as_str()),
+        ("email", "mallory@example.com"),
+        ("name", "Mallory"),
+    ];
+    for (header, value) in [
+        ("origin", "https://evil.example"),
+        ("origin", "null"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let res = c
+            .post(format!("{base}/join"))
+            .header(header, value)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{header}: {value}");
+        assert!(res.headers().contains_key("content-security-policy"));
+    }
+    assert_eq!(app.account_count().await.unwrap(), 0);
+    // From the service's own page (its origin), the same form works.
+    let res = c
+        .post(format!("{base}/join"))
+        .header("origin", base.as_str())
+        .header("sec-fetch-site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(app.account_count().await.unwrap(), 1);
 }
 
 /// The extractor alone: verified invitations reach the handler, everything else gets a status.

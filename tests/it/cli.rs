@@ -983,6 +983,16 @@ mod with_store {
         );
         let out = admit(dir.path(), &["status", "--store", &missing, &id]);
         assert_eq!(code(&out), 7, "{}", stderr(&out));
+        // `--help` names the variables but never shows their values (they may hold passwords).
+        let out = Command::new(env!("CARGO_BIN_EXE_admit"))
+            .args(["status", "--help"])
+            .env("ADMIT_STORE_URL", "redis://:hunter2@db.internal/")
+            .env("ADMIT_REDIS_URL", "redis://:hunter3@db.internal/")
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0);
+        assert!(stdout(&out).contains("ADMIT_STORE_URL"), "{}", stdout(&out));
+        assert!(!stdout(&out).contains("hunter"), "{}", stdout(&out));
         // memory: works, and says it forgets; an unknown scheme is a usage error.
         let out = admit(dir.path(), &["list", "--store", "memory:"]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));

@@ -17,14 +17,21 @@ use crate::util::{CliError, fmt_time, parse_time_or_now};
 pub(crate) struct StoreArgs {
     /// The store: redis://…, rediss://…, redis+cluster://host:port,host:port/, postgres://…,
     /// sqlite://PATH, or memory: (lost when the command exits).
-    #[arg(long, env = "ADMIT_STORE_URL", value_name = "URL")]
+    // The URL may hold a password: `--help` never shows the variable's value.
+    #[arg(
+        long,
+        env = "ADMIT_STORE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub(crate) store: Option<String>,
     /// The same as --store, for a Redis URL (kept for existing scripts).
     #[arg(
         long,
         env = "ADMIT_REDIS_URL",
         value_name = "URL",
-        conflicts_with = "store"
+        conflicts_with = "store",
+        hide_env_values = true
     )]
     pub(crate) redis: Option<String>,
     /// The Redis URL names Redis Cluster nodes (several: comma-separated); the same as a

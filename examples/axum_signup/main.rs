@@ -15,14 +15,18 @@
 //!   commit, or neither does. On memory and Redis, the account is reserved first and given back
 //!   if the redemption is refused.
 //! - Expired, revoked, used-up and invalid links get friendly pages that never reveal whether an
-//!   address already has an account. Every page is sent with `Referrer-Policy: no-referrer`, so
-//!   the token in the URL does not leak to other sites.
+//!   address already has an account. Joiner IDs are random and never reused.
+//! - Every response carries a Content-Security-Policy (this origin only, `frame-ancestors
+//!   'none'`), `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer` (the token in the URL
+//!   never leaks to other sites), `Cache-Control: no-store`, and HSTS when served over https.
+//!   A POST whose `Origin` is not the service's own is refused with 403 (`web.rs`).
 //! - `GET /admin` lists invitations with their use counts; `POST /admin/invitations` mints one;
-//!   `POST /admin/revoke` revokes one. Admin requests need `Authorization: Bearer <ADMIN_TOKEN>`
-//!   (printed at start unless set in the environment).
+//!   `POST /admin/revoke` revokes one. Admin requests need `Authorization: Bearer <ADMIN_TOKEN>`.
 //!
 //! Settings from the environment: `ADDR` (default `127.0.0.1:3000`), `ADMIT_SIGNING_KEY_FILE`
-//! (a PKCS#8 PEM key; a new key is made if unset), `ADMIN_TOKEN`, `ADMIT_STORE_URL` (any store
+//! (a PKCS#8 PEM key; a new key is made if unset), `ADMIN_TOKEN` (admin pages are off without
+//! it; never printed), `PUBLIC_URL` (where users reach the service, default `http://ADDR`: links
+//! are built from it and every POST must come from its origin), `ADMIT_STORE_URL` (any store
 //! URL: `memory:` by default; `ADMIT_REDIS_URL` is read too). A durable store is set up once:
 //! with `--init` on the first run (or `admit store init --store URL`); later runs refuse a store
 //! that is not set up rather than start afresh (its data may have been lost).
@@ -41,10 +45,13 @@ use admit::store::{AnyStore, ListFilter, Store};
 use admit::{Error, Invitation, InvitationId, Issuer, SigningKey, Verifier, VerifyOptions};
 use axum::Router;
 use axum::extract::{Form, FromRef, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
+
+mod web;
+use web::{escape, page, refused, truncate};
 
 pub const CONTEXT: &str = "acme/invite";
 
@@ -53,7 +60,11 @@ pub struct App {
     pub issuer: Issuer,
     pub verifier: Arc<Verifier>,
     pub store: AnyStore,
+    /// The admin secret; empty: admin pages are off.
     pub admin_token: String,
+    /// Where users reach the service (`https://acme.test`): links are built from it, and a
+    /// POST must come from its origin. Never taken from a request's `Host` header.
+    pub public_url: String,
     pub accounts: Accounts,
 }
 
@@ -101,6 +112,7 @@ impl App {
         key: SigningKey,
         store: AnyStore,
         admin_token: String,
+        public_url: &str,
         accounts_table: &str,
     ) -> Result<App, Error> {
         let issuer = Issuer::new(key, CONTEXT)?;
@@ -135,8 +147,18 @@ impl App {
             verifier,
             store,
             admin_token,
+            public_url: public_url.trim_end_matches('/').to_owned(),
             accounts,
         })
+    }
+
+    /// `scheme://host[:port]` of the public URL: what a browser sends as `Origin`.
+    pub fn public_origin(&self) -> String {
+        let after_scheme = self.public_url.find("://").map_or(0, |i| i + 3);
+        match self.public_url[after_scheme..].find('/') {
+            Some(i) => self.public_url[..after_scheme + i].to_owned(),
+            None => self.public_url.clone(),
+        }
     }
 
     /// How many accounts exist.
@@ -166,80 +188,23 @@ impl App {
 }
 
 pub fn router(app: Arc<App>) -> Router {
+    let state = AppState(app);
     Router::new()
         .route("/", get(home))
+        .route("/style.css", get(web::style))
         .route("/join", get(join_page).post(join))
         .route("/admin", get(admin_page))
         .route("/admin/invitations", post(admin_mint))
         .route("/admin/revoke", post(admin_revoke))
-        .with_state(AppState(app))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::guard,
+        ))
+        .with_state(state)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pages
-
-/// An HTML page with the headers every page of a sign-up flow should carry.
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title></head>\
-         <body><h1>{t}</h1>{body}</body></html>",
-        t = escape(title)
-    );
-    let mut response = (status, Html(html)).into_response();
-    let headers = response.headers_mut();
-    // The token is in the URL: never send it to other sites, never cache the page.
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-/// The page for an invitation that cannot be used. It says what is wrong with the *link*, and
-/// never whether an address has an account.
-fn refused(error: &Error) -> Response {
-    let (status, title, text) = match error.code() {
-        "expired" => (
-            StatusCode::GONE,
-            "This invitation has expired",
-            "Ask the person who invited you for a new link.",
-        ),
-        "used_up" => (
-            StatusCode::GONE,
-            "This invitation has already been used",
-            "Each invitation works a limited number of times. Ask for a new one.",
-        ),
-        "revoked" => (
-            StatusCode::GONE,
-            "This invitation has been withdrawn",
-            "Ask the person who invited you if you should still join.",
-        ),
-        "invalid_email" => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "That is not an email address we can use",
-            "Go back and check the address: letters, digits, one @, and no spaces.",
-        ),
-        "email_mismatch" => (
-            StatusCode::FORBIDDEN,
-            "This invitation can't be used with that address",
-            "Use the address the invitation was sent to, or ask for a new invitation.",
-        ),
-        "store_unavailable" | "store_timeout" | "store_misconfigured" | "store_not_initialized" => {
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Please try again in a minute",
-                "We could not check your invitation just now.",
-            )
-        }
-        _ => (
-            StatusCode::BAD_REQUEST,
-            "This invitation link is not valid",
-            "Check that you opened or copied the whole link from your email.",
-        ),
-    };
-    page(status, title, &format!("<p>{}</p>", escape(text)))
-}
 
 async fn home() -> Response {
     page(
@@ -459,6 +424,9 @@ async fn create_account(
 // Admin
 
 fn authorized(app: &App, headers: &HeaderMap) -> bool {
+    if app.admin_token.is_empty() {
+        return false;
+    }
     let expected = format!("Bearer {}", app.admin_token);
     headers
         .get(header::AUTHORIZATION)
@@ -501,8 +469,7 @@ async fn admin_page(State(AppState(app)): State<AppState>, headers: HeaderMap) -
             escape(i.email.as_deref().unwrap_or("anyone")),
             escape(i.description.as_deref().unwrap_or("")),
             uses,
-            i.expires_at
-                .map_or_else(|| "never".to_owned(), |t| t.to_string()),
+            i.expires_at.map_or_else(|| "never".to_owned(), web::when),
             escape(&state_of(i)),
         );
     }
@@ -583,11 +550,7 @@ async fn admin_mint(
     {
         return refused(&e);
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let link = match token.url(&format!("http://{host}/join")) {
+    let link = match token.url(&format!("{}/join", app.public_url)) {
         Ok(link) => link,
         Err(e) => return refused(&e),
     };
@@ -630,31 +593,6 @@ async fn admin_revoke(
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn truncate(text: &str, max: usize) -> &str {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
 /// Serves `app` on `listener` until the process ends.
 pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     axum::serve(listener, router(app)).await
@@ -666,14 +604,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(path) => SigningKey::from_pkcs8_pem(&std::fs::read_to_string(path)?)?,
         Err(_) => SigningKey::generate()?,
     };
-    let admin_token = match std::env::var("ADMIN_TOKEN") {
-        Ok(t) => t,
-        Err(_) => InvitationId::random()?.to_string(),
-    };
+    // Secrets come from the environment and are never printed.
+    let admin_token = std::env::var("ADMIN_TOKEN").unwrap_or_default();
     let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
+    let public_url = std::env::var("PUBLIC_URL").unwrap_or_else(|_| format!("http://{addr}"));
     let listener = tokio::net::TcpListener::bind(&addr).await?;
-    println!("listening on http://{addr}  (signing key {})", key.key_id());
-    println!("admin: curl -H 'Authorization: Bearer {admin_token}' http://{addr}/admin");
+    println!(
+        "listening on {addr}, public URL {public_url} (signing key {})",
+        key.key_id()
+    );
+    if admin_token.is_empty() {
+        println!("admin pages are off: set ADMIN_TOKEN to turn them on");
+    }
 
     // A store is set up once, deliberately: `--init` here, or `admit store init --store URL`.
     // Afterwards the service refuses a store that is not set up (a lost SQLite file, a Redis
@@ -698,6 +640,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         store => store?,
     };
     println!("store: {store}");
-    let app = App::new(key, store, admin_token, "accounts").await?;
+    let app = App::new(key, store, admin_token, &public_url, "accounts").await?;
     Ok(serve(Arc::new(app), listener).await?)
 }

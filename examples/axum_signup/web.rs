@@ -1,0 +1,213 @@
+//! What every page of the service shares: the HTML frame and its stylesheet, the refusal pages,
+//! escaping, and the guard every request passes — security headers on every response, and
+//! no POST from another site.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+
+use admit::Error;
+
+use super::AppState;
+
+/// The stylesheet, served from this origin (`/style.css`), so the Content-Security-Policy can
+/// forbid every other source.
+pub const STYLE: &str = "\
+:root{color-scheme:light dark;--fg:#1b1f24;--bg:#fafaf9;--muted:#57606a;--accent:#0b57d0;--line:#d0d7de}\
+@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--muted:#9da7b3;--accent:#7cacf8;--line:#30363d}}\
+*{box-sizing:border-box}\
+body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;color:var(--fg);background:var(--bg)}\
+main{max-width:44rem;margin:0 auto;padding:2rem 1rem}\
+h1{font-size:1.6rem;line-height:1.25;margin:0 0 1rem}\
+p{margin:0 0 1rem}\
+a{color:var(--accent)}\
+label{display:block;margin:0 0 1rem;font-weight:600}\
+input{display:block;width:100%;margin-top:.3rem;padding:.6rem;font:inherit;border:1px solid var(--line);border-radius:.4rem;background:transparent;color:inherit}\
+input[readonly]{color:var(--muted)}\
+button{font:inherit;font-weight:600;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:var(--accent);color:#fff;cursor:pointer}\
+:focus-visible{outline:3px solid var(--accent);outline-offset:2px}\
+table{width:100%;border-collapse:collapse;margin:0 0 1.5rem;font-size:.95rem}\
+th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}\
+.id{font-family:ui-monospace,monospace;font-size:.85rem;word-break:break-all}\
+";
+
+/// An HTML page: `lang`, a viewport for phones, the stylesheet. The guard adds the headers.
+pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{t}</title><link rel=\"stylesheet\" href=\"/style.css\"></head>\
+         <body><main><h1>{t}</h1>{body}</main></body></html>",
+        t = escape(title)
+    );
+    (status, Html(html)).into_response()
+}
+
+/// Whether a POST came from this service's own pages: a browser names the page's origin in
+/// `Origin` (every current browser does, on every POST); without it, `Sec-Fetch-Site` must not
+/// say another site. Clients that send neither (scripts, tests) are not browsers, and a
+/// cross-site form cannot be sent without them.
+pub fn same_origin(origin: &str, headers: &HeaderMap) -> bool {
+    match headers.get(header::ORIGIN) {
+        Some(given) => given.to_str().is_ok_and(|given| given == origin),
+        None => !matches!(
+            headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
+            Some("cross-site" | "same-site")
+        ),
+    }
+}
+
+/// Every request: a POST from another site is refused (403) before any handler runs; every
+/// response carries the headers a page holding a token needs.
+pub async fn guard(
+    State(AppState(app)): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = if request.method() == Method::POST
+        && !same_origin(&app.public_origin(), request.headers())
+    {
+        page(
+            StatusCode::FORBIDDEN,
+            "This form was sent from another site",
+            "<p>For your safety, forms are accepted only from this site's own pages.</p>",
+        )
+    } else {
+        next.run(request).await
+    };
+    let headers = response.headers_mut();
+    let set = |headers: &mut HeaderMap, name, value| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'",
+    );
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    // The token is in the URL: never send it to other sites, never cache the page.
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(headers, header::CACHE_CONTROL, "no-store");
+    if app.public_url.starts_with("https://") {
+        set(
+            headers,
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    response
+}
+
+/// `GET /style.css`.
+pub async fn style() -> Response {
+    let mut response = STYLE.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    response
+}
+
+/// The page for an invitation that cannot be used. It says what is wrong with the *link*, and
+/// never whether an address has an account.
+pub fn refused(error: &Error) -> Response {
+    let (status, title, text) = match error.code() {
+        "expired" => (
+            StatusCode::GONE,
+            "This invitation has expired",
+            "Ask the person who invited you for a new link.",
+        ),
+        "used_up" => (
+            StatusCode::GONE,
+            "This invitation has already been used",
+            "Each invitation works a limited number of times. Ask for a new one.",
+        ),
+        "revoked" => (
+            StatusCode::GONE,
+            "This invitation has been withdrawn",
+            "Ask the person who invited you if you should still join.",
+        ),
+        "invalid_email" => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "That is not an email address we can use",
+            "Go back and check the address: letters, digits, one @, and no spaces.",
+        ),
+        "email_mismatch" => (
+            StatusCode::FORBIDDEN,
+            "This invitation can't be used with that address",
+            "Use the address the invitation was sent to, or ask for a new invitation.",
+        ),
+        "store_unavailable" | "store_timeout" | "store_misconfigured" | "store_not_initialized" => {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Please try again in a minute",
+                "We could not check your invitation just now.",
+            )
+        }
+        _ => (
+            StatusCode::BAD_REQUEST,
+            "This invitation link is not valid",
+            "Check that you opened or copied the whole link from your email.",
+        ),
+    };
+    page(status, title, &format!("<p>{}</p>", escape(text)))
+}
+
+/// `text` as HTML text or a quoted attribute value.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// At most `max` bytes of `text`, cut at a character boundary.
+pub fn truncate(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// A time as people read it, in UTC, with how far away it is: "2026-11-30 12:25 UTC (in 6
+/// days)".
+pub fn when(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let now = time::OffsetDateTime::now_utc();
+    let (ahead, gap) = if t >= now {
+        (true, t - now)
+    } else {
+        (false, now - t)
+    };
+    let amount = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    let span = if gap.whole_days() >= 1 {
+        amount(gap.whole_days(), "day")
+    } else if gap.whole_hours() >= 1 {
+        amount(gap.whole_hours(), "hour")
+    } else {
+        amount(gap.whole_minutes().max(1), "minute")
+    };
+    let hint = if ahead {
+        format!("in {span}")
+    } else {
+        format!("{span} ago")
+    };
+    format!(
+        "{} {:02}:{:02} UTC ({hint})",
+        t.date(),
+        t.hour(),
+        t.minute()
+    )
+}
