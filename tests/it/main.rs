@@ -2,6 +2,8 @@
 #![allow(missing_docs, unreachable_pub)]
 
 #[cfg(all(feature = "axum", feature = "rand"))]
+mod admin_ui;
+#[cfg(all(feature = "axum", feature = "rand"))]
 mod axum_signup;
 mod batch;
 mod canonical;

@@ -1,4 +1,6 @@
-//! An axum extractor: handlers receive a verified [`Invitation`].
+//! axum integration: an extractor that hands handlers a verified [`Invitation`], and
+//! ([`AdminUi`], with the default `rand` feature) admin pages to mount behind your own
+//! authentication.
 //!
 //! [`Invited`] reads the `invitation` query parameter, verifies it with the
 //! [`Verifier`] in the router's state, and hands the handler the invitation.
@@ -31,6 +33,11 @@
 //! ```
 
 use std::sync::Arc;
+
+#[cfg(feature = "rand")]
+mod admin;
+#[cfg(feature = "rand")]
+pub use admin::{AdminUi, PAGE_SIZE};
 
 use ::axum::extract::{FromRef, FromRequestParts};
 use ::axum::http::request::Parts;

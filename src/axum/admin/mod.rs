@@ -1,0 +1,510 @@
+//! Admin pages for invitations, as a router to mount behind the application's own
+//! authentication: list with filters, invite, detail, revoke, revoke by rule.
+
+use core::fmt::Write as _;
+use std::sync::Arc;
+
+use ::axum::Router;
+use ::axum::extract::{Form, Path, Query, State};
+use ::axum::http::{HeaderMap, StatusCode, header};
+use ::axum::response::Response;
+use ::axum::routing::{get, post};
+use serde::Deserialize;
+use time::{Duration, OffsetDateTime};
+
+use crate::error::Error;
+use crate::invitation::{Invitation, InvitationId};
+use crate::issuer::Issuer;
+use crate::store::{CodeSpec, Cutoff, IssuedInvitation, ListFilter, MAX_LIST_LIMIT, Store};
+
+mod html;
+mod pages;
+
+use html::{escape, page};
+
+/// How many invitations one page of the list shows.
+pub const PAGE_SIZE: usize = 50;
+
+/// The admin pages of a store, as an axum router: a list of recorded invitations with filters
+/// (inviter, state) and pages; an invite form that shows the new link and its short code once;
+/// a page per invitation (claims, uses, joiners, visits) with a revoke button; and revocation
+/// by rule (everyone's, or one inviter's, issued before a time), after a confirmation step.
+///
+/// The router has **no authentication of its own**: nest it under your application's (a
+/// session check, a reverse proxy's). Its pages work without JavaScript and load nothing from
+/// anywhere; every value is escaped; every response forbids framing and caching. Every `POST`
+/// must come from the origin of the join URL (browsers send `Origin` on every form post), so
+/// another site cannot make an admin's browser revoke or mint: a strict origin check, the
+/// CSRF defence that needs no token. Give your session cookie `SameSite=Strict` as well.
+///
+/// It works on every [`Store`]: what it lists is what [`Store::record_issued`] recorded (it
+/// records what it mints), at most the 1,000 that expire soonest.
+///
+/// # Examples
+///
+/// ```
+/// use admit::axum::AdminUi;
+/// use admit::store::MemoryStore;
+/// use admit::{Issuer, SigningKey};
+///
+/// let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+/// let admin = AdminUi::new(MemoryStore::new(), issuer, "https://acme.test/join")?
+///     .mounted_at("/admin");
+/// let app: axum::Router = axum::Router::new().nest("/admin", admin.router());
+/// // app.layer(your_authentication)
+/// # let _ = app;
+/// # Ok::<(), admit::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct AdminUi<S> {
+    inner: Arc<Inner<S>>,
+}
+
+struct Inner<S> {
+    store: S,
+    issuer: Issuer,
+    join_url: String,
+    origin: String,
+    base: String,
+}
+
+impl<S> core::fmt::Debug for AdminUi<S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AdminUi")
+            .field("join_url", &self.inner.join_url)
+            .field("base", &self.inner.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Store + Clone + 'static> AdminUi<S> {
+    /// Admin pages for `store`, minting with `issuer`. `join_url` is the public address of the
+    /// application's join page (`https://acme.test/join`): new links point there, and its
+    /// origin is the only one a `POST` may come from.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] unless `join_url` is an `http` or `https` URL with a host.
+    pub fn new(store: S, issuer: Issuer, join_url: &str) -> Result<AdminUi<S>, Error> {
+        let origin = origin_of(join_url).ok_or(Error::InvalidArgument {
+            name: "join_url",
+            reason: "must be an http:// or https:// URL with a host",
+        })?;
+        Ok(AdminUi {
+            inner: Arc::new(Inner {
+                store,
+                issuer,
+                join_url: join_url.to_owned(),
+                origin,
+                base: String::new(),
+            }),
+        })
+    }
+
+    /// The path the router is nested at (`/admin`), for the links between its pages.
+    pub fn mounted_at(self, path: &str) -> AdminUi<S> {
+        let inner = &self.inner;
+        AdminUi {
+            inner: Arc::new(Inner {
+                store: inner.store.clone(),
+                issuer: inner.issuer.clone(),
+                join_url: inner.join_url.clone(),
+                origin: inner.origin.clone(),
+                base: path.trim_end_matches('/').to_owned(),
+            }),
+        }
+    }
+
+    /// The router: `GET /`, `GET /new`, `POST /invitations`, `GET /i/{id}`,
+    /// `POST /i/{id}/revoke`, `GET /rules`, `POST /rules`.
+    pub fn router(self) -> Router {
+        Router::new()
+            .route("/", get(list::<S>))
+            .route("/new", get(new_form::<S>))
+            .route("/invitations", post(mint::<S>))
+            .route("/i/{id}", get(detail::<S>))
+            .route("/i/{id}/revoke", post(revoke::<S>))
+            .route("/rules", get(rules_form::<S>).post(rule::<S>))
+            .with_state(self)
+    }
+}
+
+/// `scheme://host[:port]` of an http(s) URL.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme, "http" | "https") {
+        return None;
+    }
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty() && !host.contains('@')).then(|| format!("{scheme}://{host}"))
+}
+
+impl<S> Inner<S> {
+    /// Whether a POST came from this application's own pages (see [`AdminUi`]).
+    fn same_origin(&self, headers: &HeaderMap) -> bool {
+        match headers.get(header::ORIGIN) {
+            Some(given) => given.to_str().is_ok_and(|given| given == self.origin),
+            None => !matches!(
+                headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
+                Some("cross-site" | "same-site")
+            ),
+        }
+    }
+
+    fn page(&self, status: StatusCode, title: &str, body: &str) -> Response {
+        page(&self.base, status, title, body)
+    }
+
+    fn cross_site(&self) -> Response {
+        self.page(
+            StatusCode::FORBIDDEN,
+            "Refused: sent from another site",
+            "<p>Admin forms are accepted only from this site's own pages.</p>",
+        )
+    }
+
+    fn failed(&self, error: &Error) -> Response {
+        let status = match error {
+            Error::StoreUnavailable { .. }
+            | Error::StoreTimeout { .. }
+            | Error::StoreMisconfigured { .. }
+            | Error::StoreNotInitialized => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        self.page(
+            status,
+            "That did not work",
+            &format!("<p>{}</p>", escape(&error.to_string())),
+        )
+    }
+}
+
+/// What the list can be filtered to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StateFilter {
+    All,
+    Active,
+    UsedUp,
+    Revoked,
+    RevokedByRule,
+}
+
+impl StateFilter {
+    fn parse(text: &str) -> StateFilter {
+        match text {
+            "active" => StateFilter::Active,
+            "used_up" => StateFilter::UsedUp,
+            "revoked" => StateFilter::Revoked,
+            "revoked_by_rule" => StateFilter::RevokedByRule,
+            _ => StateFilter::All,
+        }
+    }
+
+    fn admits(self, i: &IssuedInvitation) -> bool {
+        match self {
+            StateFilter::All => true,
+            StateFilter::Active => !i.is_revoked() && !i.is_used_up(),
+            StateFilter::UsedUp => !i.is_revoked() && i.is_used_up(),
+            StateFilter::Revoked => i.revoked_at.is_some(),
+            StateFilter::RevokedByRule => i.revoked_by_rule.is_some(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    inviter: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    page: usize,
+}
+
+async fn list<S: Store + Clone + 'static>(
+    State(ui): State<AdminUi<S>>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let ui = &ui.inner;
+    let inviter = q.inviter.trim();
+    let mut filter = ListFilter::new().limit(MAX_LIST_LIMIT);
+    if !inviter.is_empty() {
+        filter = filter.inviter(inviter);
+    }
+    let all = match ui.store.list(&filter).await {
+        Ok(all) => all,
+        Err(e) => return ui.failed(&e),
+    };
+    let truncated = all.len() == MAX_LIST_LIMIT;
+    let state = StateFilter::parse(&q.state);
+    let shown: Vec<&IssuedInvitation> = all.iter().filter(|i| state.admits(i)).collect();
+    let body = pages::list(
+        &ui.base,
+        inviter,
+        &q.state,
+        &shown,
+        q.page,
+        truncated,
+        OffsetDateTime::now_utc(),
+    );
+    ui.page(StatusCode::OK, "Invitations", &body)
+}
+
+async fn new_form<S: Store + Clone + 'static>(State(ui): State<AdminUi<S>>) -> Response {
+    ui.inner.page(
+        StatusCode::OK,
+        "Invite",
+        &pages::invite_form(&ui.inner.base),
+    )
+}
+
+#[derive(Deserialize)]
+struct MintForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    max_uses: String,
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    inviter: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// The invitation a form describes, or what is wrong with it.
+fn draft(form: &MintForm) -> Result<crate::invitation::InvitationBuilder, String> {
+    let mut draft = Invitation::builder();
+    let email = form.email.trim();
+    if !email.is_empty() {
+        draft = draft.email(email);
+    }
+    let max = form.max_uses.trim();
+    if !max.is_empty() {
+        match max.parse::<u32>() {
+            Ok(n) if n >= 1 => draft = draft.max_uses(n),
+            _ => return Err("Max uses must be a whole number, 1 or more.".into()),
+        }
+    }
+    let days = form.days.trim();
+    if !days.is_empty() {
+        match days.parse::<i64>() {
+            Ok(n) if (1..=3650).contains(&n) => draft = draft.ttl(Duration::days(n)),
+            _ => return Err("Expires in: a whole number of days, 1 to 3650.".into()),
+        }
+    }
+    let inviter = form.inviter.trim();
+    if !inviter.is_empty() {
+        draft = draft.inviter(inviter);
+    }
+    Ok(draft)
+}
+
+async fn mint<S: Store + Clone + 'static>(
+    State(ui): State<AdminUi<S>>,
+    headers: HeaderMap,
+    Form(form): Form<MintForm>,
+) -> Response {
+    let ui = &ui.inner;
+    if !ui.same_origin(&headers) {
+        return ui.cross_site();
+    }
+    let invalid = |message: &str| {
+        ui.page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invite",
+            &format!(
+                "<p role=\"alert\">{}</p>{}",
+                escape(message),
+                pages::invite_form(&ui.base)
+            ),
+        )
+    };
+    let draft = match draft(&form) {
+        Ok(draft) => draft,
+        Err(message) => return invalid(&message),
+    };
+    let token = match ui.issuer.mint(draft) {
+        Ok(token) => token,
+        Err(e) => return invalid(&e.to_string()),
+    };
+    let description = Some(form.description.trim()).filter(|d| !d.is_empty());
+    if let Err(e) = ui
+        .store
+        .record_issued(token.invitation(), description)
+        .await
+    {
+        return match e {
+            Error::InvalidArgument { .. } => invalid(&e.to_string()),
+            e => ui.failed(&e),
+        };
+    }
+    let link = match token.url(&ui.join_url) {
+        Ok(link) => link,
+        Err(e) => return ui.failed(&e),
+    };
+    let code = ui
+        .store
+        .create_code(token.as_str(), &CodeSpec::random())
+        .await
+        .ok();
+    let body = pages::minted(
+        &ui.base,
+        token.invitation(),
+        &link,
+        code.as_deref(),
+        OffsetDateTime::now_utc(),
+    );
+    ui.page(StatusCode::CREATED, "Invitation created", &body)
+}
+
+async fn detail<S: Store + Clone + 'static>(
+    State(ui): State<AdminUi<S>>,
+    Path(id): Path<String>,
+) -> Response {
+    let ui = &ui.inner;
+    let Ok(id) = id.parse::<InvitationId>() else {
+        return ui.page(
+            StatusCode::NOT_FOUND,
+            "No such invitation",
+            "<p>An invitation ID is 24 hexadecimal digits.</p>",
+        );
+    };
+    let status = match ui.store.status(id).await {
+        Ok(status) => status,
+        Err(e) => return ui.failed(&e),
+    };
+    let visits = match ui.store.visits(id).await {
+        Ok(visits) => visits,
+        Err(e) => return ui.failed(&e),
+    };
+    let body = pages::detail(&ui.base, &status, &visits, OffsetDateTime::now_utc());
+    ui.page(StatusCode::OK, &format!("Invitation {id}"), &body)
+}
+
+async fn revoke<S: Store + Clone + 'static>(
+    State(ui): State<AdminUi<S>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let ui = &ui.inner;
+    if !ui.same_origin(&headers) {
+        return ui.cross_site();
+    }
+    let Ok(id) = id.parse::<InvitationId>() else {
+        return ui.page(StatusCode::NOT_FOUND, "No such invitation", "");
+    };
+    // No expiry passed: the mark is kept as long as the store keeps the invitation's state
+    // (set from the invitation it recorded when minting), or forever.
+    match ui.store.revoke(id, None).await {
+        Ok(newly) => {
+            let mut body = String::new();
+            let _ = write!(
+                body,
+                "<p>{} <a href=\"{b}/i/{id}\">{id}</a> no longer works.</p>\
+                 <p><a href=\"{}\">Back to the list</a></p>",
+                if newly {
+                    "Revoked:"
+                } else {
+                    "Already revoked:"
+                },
+                escape(&html::home(&ui.base)),
+                b = escape(&ui.base),
+            );
+            ui.page(StatusCode::OK, "Invitation revoked", &body)
+        }
+        Err(e) => ui.failed(&e),
+    }
+}
+
+async fn rules_form<S: Store + Clone + 'static>(State(ui): State<AdminUi<S>>) -> Response {
+    let ui = &ui.inner;
+    let rules = match ui.store.revocation_rules().await {
+        Ok(rules) => rules,
+        Err(e) => return ui.failed(&e),
+    };
+    let body = pages::rules(&ui.base, &rules, OffsetDateTime::now_utc());
+    ui.page(StatusCode::OK, "Revoke by rule", &body)
+}
+
+#[derive(Deserialize)]
+struct RuleForm {
+    #[serde(default)]
+    inviter: String,
+    /// `yes` once the admin has seen the confirmation page.
+    #[serde(default)]
+    confirm: String,
+    /// The cut-off the confirmation page showed (Unix milliseconds), so the rule is the one
+    /// confirmed.
+    #[serde(default)]
+    before: String,
+}
+
+async fn rule<S: Store + Clone + 'static>(
+    State(ui): State<AdminUi<S>>,
+    headers: HeaderMap,
+    Form(form): Form<RuleForm>,
+) -> Response {
+    let ui = &ui.inner;
+    if !ui.same_origin(&headers) {
+        return ui.cross_site();
+    }
+    let inviter = Some(form.inviter.trim()).filter(|i| !i.is_empty());
+    let now = OffsetDateTime::now_utc();
+    if form.confirm != "yes" {
+        let body = pages::confirm_rule(&ui.base, inviter, now);
+        return ui.page(StatusCode::OK, "Confirm: revoke by rule", &body);
+    }
+    let before =
+        form.before.trim().parse::<i64>().ok().and_then(|ms| {
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+        });
+    let Some(before) = before.filter(|b| *b <= now) else {
+        return ui.page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Revoke by rule",
+            "<p role=\"alert\">The confirmation was not complete. Start again.</p>",
+        );
+    };
+    match ui
+        .store
+        .revoke_issued_before(Cutoff::new(before), inviter)
+        .await
+    {
+        Ok(rule) => ui.page(
+            StatusCode::OK,
+            "Rule in force",
+            &format!(
+                "<p>Revoked every invitation {}.</p><p><a href=\"{}\">Back to the list</a></p>",
+                escape(&rule.to_string()),
+                escape(&html::home(&ui.base))
+            ),
+        ),
+        Err(e) => ui.failed(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn origins_of_join_urls() {
+        assert_eq!(
+            origin_of("https://acme.test/join").as_deref(),
+            Some("https://acme.test")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:3000").as_deref(),
+            Some("http://127.0.0.1:3000")
+        );
+        for bad in [
+            "acme.test/join",
+            "javascript:alert(1)",
+            "https://",
+            "https://u@h/",
+        ] {
+            assert_eq!(origin_of(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! `admit::axum::AdminUi` nested at `/admin`, on a free loopback port, driven over HTTP: list,
+//! filters, pages, invite (link and short code once), detail, revoke, revoke by rule with its
+//! confirmation, escaping, headers, and posts from another site refused. On memory and SQLite.
+
+use admit::axum::AdminUi;
+use admit::store::{AnyStore, Store};
+use admit::{Error, Invitation, Issuer, SigningKey};
+use reqwest::StatusCode;
+
+struct Admin {
+    base: String,
+    store: AnyStore,
+    issuer: Issuer,
+    c: reqwest::Client,
+}
+
+async fn start(store: AnyStore) -> Admin {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let issuer = Issuer::new(SigningKey::from_bytes(&[5; 32]), "acme/invite").unwrap();
+    let ui = AdminUi::new(store.clone(), issuer.clone(), &format!("{base}/join"))
+        .unwrap()
+        .mounted_at("/admin");
+    let app = axum::Router::new().nest("/admin", ui.router());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    Admin {
+        base,
+        store,
+        issuer,
+        c,
+    }
+}
+
+impl Admin {
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let res = self
+            .c
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let csp = res.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("style-src 'sha512-"), "{csp}");
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        (res.status(), res.text().await.unwrap())
+    }
+
+    /// A form post from the admin's own page (its origin).
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        self.post_from(path, form, ("origin", &self.base)).await
+    }
+
+    async fn post_from(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        (name, value): (&str, &str),
+    ) -> (StatusCode, String) {
+        let res = self
+            .c
+            .post(format!("{}{path}", self.base))
+            .header(name, value)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.text().await.unwrap())
+    }
+
+    /// Mints through the form; the link, the short code and the ID the page shows.
+    async fn invite(&self, form: &[(&str, &str)]) -> (String, String, String) {
+        let (status, body) = self.post("/admin/invitations", form).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let between = |start: &str, end: &str| {
+            let from = body
+                .find(start)
+                .unwrap_or_else(|| panic!("{start}: {body}"))
+                + start.len();
+            body[from..from + body[from..].find(end).unwrap()].to_owned()
+        };
+        (
+            between("id=\"invitation-link\" href=\"", "\""),
+            between("<code id=\"invitation-code\">", "<"),
+            between("<span id=\"invitation-id\" class=\"id\">", "<"),
+        )
+    }
+
+    fn verified(&self, link: &str) -> Invitation {
+        self.issuer.verifier().verify_url(link).unwrap()
+    }
+}
+
+async fn every_page_and_action(store: AnyStore) {
+    let a = start(store).await;
+    let (status, body) = a.get("/admin").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("0 invitations"), "{body}");
+    assert!(body.contains("<html lang=\"en\">"));
+
+    // Invite: the link (from the configured join URL) and a short code, shown once.
+    let (link, code, id) = a
+        .invite(&[
+            ("email", "Ada@Example.com"),
+            ("max_uses", "2"),
+            ("days", "7"),
+            ("inviter", "grace"),
+            ("description", "<script>alert(1)</script>"),
+        ])
+        .await;
+    assert!(
+        link.starts_with(&format!("{}/join?invitation=", a.base)),
+        "{link}"
+    );
+    let inv = a.verified(&link);
+    assert_eq!(inv.id().to_string(), id);
+    assert_eq!(inv.email(), Some("ada@example.com"));
+    assert_eq!(
+        a.store.resolve_code(&code).await.unwrap(),
+        admit::find_token(&link).unwrap()
+    );
+
+    // The list: escaped, with uses, a readable expiry and the state.
+    let (_, body) = a.get("/admin").await;
+    assert!(body.contains(&id) && body.contains("0 of 2") && body.contains("grace"));
+    assert!(!body.contains("<script>alert"), "{body}");
+    assert!(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(body.contains(" UTC (in 6 days)"), "{body}");
+    assert!(body.contains("<td class=\"state\">active</td>"));
+
+    // Detail: joiners and visits appear as the store records them.
+    a.store.redeem(&inv, "alice").await.unwrap();
+    a.store.record_visit(&inv, "ua=<b>test</b>").await.unwrap();
+    let (status, body) = a.get(&format!("/admin/i/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("1 of 2") && body.contains("alice"), "{body}");
+    assert!(body.contains("ua=&lt;b&gt;test&lt;/b&gt;"), "{body}");
+    let (status, _) = a.get("/admin/i/not-an-id").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A one-time invitation used up, and another revoked from its page.
+    let (once, _, once_id) = a
+        .invite(&[("max_uses", "1"), ("inviter", "alan"), ("days", "3")])
+        .await;
+    a.store.redeem(&a.verified(&once), "bob").await.unwrap();
+    let (_, _, gone_id) = a.invite(&[("inviter", "alan")]).await;
+    let (status, body) = a.post(&format!("/admin/i/{gone_id}/revoke"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("no longer works"), "{body}");
+    let (_, body) = a.get(&format!("/admin/i/{gone_id}")).await;
+    assert!(body.contains("revoked") && !body.contains("Revoke this invitation"));
+
+    // Filters.
+    let (_, body) = a.get("/admin?state=used_up").await;
+    assert!(body.contains(&once_id) && !body.contains(&id) && !body.contains(&gone_id));
+    let (_, body) = a.get("/admin?state=revoked").await;
+    assert!(
+        body.contains(&gone_id) && !body.contains(&once_id),
+        "{body}"
+    );
+    let (_, body) = a.get("/admin?inviter=grace").await;
+    assert!(body.contains(&id) && !body.contains(&once_id));
+    let (_, body) = a.get("/admin?state=active").await;
+    assert!(body.contains(&id) && !body.contains(&once_id) && !body.contains(&gone_id));
+
+    // Revoke by rule: a confirmation step first, which changes nothing.
+    let (status, body) = a.post("/admin/rules", &[("inviter", "grace")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<strong>grace</strong>'s"), "{body}");
+    assert_eq!(a.store.check(&inv).await, Ok(()));
+    let before = {
+        let from = body.find("name=\"before\" value=\"").unwrap() + 21;
+        body[from..from + body[from..].find('"').unwrap()].to_owned()
+    };
+    let (status, body) = a
+        .post(
+            "/admin/rules",
+            &[
+                ("inviter", "grace"),
+                ("before", &before),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(a.store.check(&inv).await, Err(Error::Revoked));
+    let (_, body) = a.get("/admin/rules").await;
+    assert!(body.contains("by grace"), "{body}");
+    let (_, body) = a.get("/admin?state=revoked_by_rule").await;
+    assert!(body.contains(&id) && !body.contains(&once_id), "{body}");
+    // A confirmation with a cut-off in the future (or none) revokes nothing.
+    let future = ((time::OffsetDateTime::now_utc().unix_timestamp() + 3600) * 1000).to_string();
+    let (status, _) = a
+        .post("/admin/rules", &[("before", &future), ("confirm", "yes")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.store.revocation_rules().await.unwrap().len(), 1);
+
+    // Bad values are answered on the form, and nothing is minted.
+    for (field, value) in [
+        ("max_uses", "0"),
+        ("days", "soon"),
+        ("email", "not an address"),
+    ] {
+        let (status, body) = a.post("/admin/invitations", &[(field, value)]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
+        assert!(body.contains("role=\"alert\""), "{body}");
+    }
+    let (_, body) = a.get("/admin").await;
+    assert!(body.contains("3 invitations"), "{body}");
+}
+
+/// Forms posted from another site (or a page on another subdomain) change nothing.
+async fn cross_site_posts_change_nothing(store: AnyStore) {
+    let a = start(store).await;
+    let (_, _, id) = a.invite(&[("max_uses", "5")]).await;
+    for from in [
+        ("origin", "https://evil.example"),
+        ("origin", "null"),
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+    ] {
+        let (status, _) = a
+            .post_from("/admin/invitations", &[("max_uses", "1")], from)
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{from:?}");
+        let (status, _) = a
+            .post_from(&format!("/admin/i/{id}/revoke"), &[], from)
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{from:?}");
+        let (status, _) = a
+            .post_from("/admin/rules", &[("confirm", "yes")], from)
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{from:?}");
+    }
+    let (_, body) = a.get("/admin").await;
+    assert!(
+        body.contains("1 invitation.") && body.contains("active"),
+        "{body}"
+    );
+    assert!(a.store.revocation_rules().await.unwrap().is_empty());
+}
+
+/// More than a page: 50 a page, with links between them.
+async fn pages_of_fifty(store: AnyStore) {
+    let a = start(store).await;
+    for i in 0..120 {
+        let token = a
+            .issuer
+            .mint(Invitation::builder().ttl(time::Duration::hours(1 + i)))
+            .unwrap();
+        a.store
+            .record_issued(token.invitation(), None)
+            .await
+            .unwrap();
+    }
+    let rows = |body: &str| body.matches("<td class=\"id\">").count();
+    let (_, first) = a.get("/admin").await;
+    assert_eq!(rows(&first), 50);
+    assert!(
+        first.contains("page 1 of 3") && first.contains("page=1\">Later"),
+        "{first}"
+    );
+    let (_, last) = a.get("/admin?page=2").await;
+    assert_eq!(rows(&last), 20);
+    let (_, beyond) = a.get("/admin?page=99").await;
+    assert_eq!(rows(&beyond), 20, "a page past the end shows the last one");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_on_memory() {
+    let store = || async { AnyStore::connect("memory:").await.unwrap() };
+    every_page_and_action(store().await).await;
+    cross_site_posts_change_nothing(store().await).await;
+    pages_of_fifty(store().await).await;
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_on_sqlite() {
+    let dir = crate::support::redis_server::TempDir::new("admin-sqlite");
+    let store = |name: &str| {
+        let url = format!("sqlite://{}", dir.path().join(name).display());
+        async move {
+            AnyStore::builder()
+                .create_if_missing()
+                .connect(&url)
+                .await
+                .unwrap()
+        }
+    };
+    every_page_and_action(store("a.db").await).await;
+    cross_site_posts_change_nothing(store("b.db").await).await;
+    pages_of_fifty(store("c.db").await).await;
+}
