@@ -20,12 +20,14 @@
 //!   'none'`), `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer` (the token in the URL
 //!   never leaks to other sites), `Cache-Control: no-store`, and HSTS when served over https.
 //!   A POST whose `Origin` is not the service's own is refused with 403 (`web.rs`).
-//! - `GET /admin` lists invitations with their use counts; `POST /admin/invitations` mints one;
-//!   `POST /admin/revoke` revokes one. Admin requests need `Authorization: Bearer <ADMIN_TOKEN>`.
+//! - `/admin` is `admit::axum::AdminUi` (list, invite, detail, revoke, rules) behind a sign-in
+//!   at `/login` (`admin.rs`): the password from `ADMIN_PASSWORD`, compared in constant time,
+//!   10 attempts a minute, then a session cookie (`HttpOnly; SameSite=Strict`, `Secure` over
+//!   https).
 //!
 //! Settings from the environment: `ADDR` (default `127.0.0.1:3000`), `ADMIT_SIGNING_KEY_FILE`
-//! (a PKCS#8 PEM key; a new key is made if unset), `ADMIN_TOKEN` (admin pages are off without
-//! it; never printed), `PUBLIC_URL` (where users reach the service, default `http://ADDR`: links
+//! (a PKCS#8 PEM key; a new key is made if unset), `ADMIN_PASSWORD` (admin pages are off
+//! without it; never printed), `PUBLIC_URL` (where users reach the service, default `http://ADDR`: links
 //! are built from it and every POST must come from its origin), `ADMIT_STORE_URL` (any store
 //! URL: `memory:` by default; `ADMIT_REDIS_URL` is read too). A durable store is set up once:
 //! with `--init` on the first run (or `admit store init --store URL`); later runs refuse a store
@@ -37,12 +39,11 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
-use admit::axum::{InvitationRejection, Invited};
-use admit::store::{AnyStore, ListFilter, Store};
-use admit::{Error, Invitation, InvitationId, Issuer, SigningKey, Verifier, VerifyOptions};
+use admit::axum::{AdminUi, InvitationRejection, Invited};
+use admit::store::{AnyStore, Store};
+use admit::{Error, InvitationId, Issuer, SigningKey, Verifier, VerifyOptions};
 use axum::Router;
 use axum::extract::{Form, FromRef, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -50,6 +51,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+mod admin;
 mod web;
 use web::{escape, page, refused, truncate};
 
@@ -60,8 +62,10 @@ pub struct App {
     pub issuer: Issuer,
     pub verifier: Arc<Verifier>,
     pub store: AnyStore,
-    /// The admin secret; empty: admin pages are off.
-    pub admin_token: String,
+    /// The admin password; empty: admin pages are off.
+    pub admin_password: String,
+    /// Admin sessions: ID → end.
+    pub sessions: Mutex<HashMap<String, time::OffsetDateTime>>,
     /// Where users reach the service (`https://acme.test`): links are built from it, and a
     /// POST must come from its origin. Never taken from a request's `Host` header.
     pub public_url: String,
@@ -111,7 +115,7 @@ impl App {
     pub async fn new(
         key: SigningKey,
         store: AnyStore,
-        admin_token: String,
+        admin_password: String,
         public_url: &str,
         accounts_table: &str,
     ) -> Result<App, Error> {
@@ -146,7 +150,8 @@ impl App {
             issuer,
             verifier,
             store,
-            admin_token,
+            admin_password,
+            sessions: Mutex::new(HashMap::new()),
             public_url: public_url.trim_end_matches('/').to_owned(),
             accounts,
         })
@@ -188,14 +193,21 @@ impl App {
 }
 
 pub fn router(app: Arc<App>) -> Router {
-    let state = AppState(app);
-    Router::new()
+    let state = AppState(app.clone());
+    let mut router = Router::new()
         .route("/", get(home))
         .route("/style.css", get(web::style))
+        .route("/login", get(admin::login_form).post(admin::login))
+        .route("/logout", post(admin::logout));
+    // The admin pages from the crate, behind the sign-in. (A bad public URL leaves them off;
+    // `main` checks it first.)
+    let join_url = format!("{}/join", app.public_url);
+    if let Ok(ui) = AdminUi::new(app.store.clone(), app.issuer.clone(), &join_url) {
+        let login = axum::middleware::from_fn_with_state(state.clone(), admin::require_login);
+        router = router.nest("/admin", ui.mounted_at("/admin").router().layer(login));
+    }
+    router
         .route("/join", get(join_page).post(join))
-        .route("/admin", get(admin_page))
-        .route("/admin/invitations", post(admin_mint))
-        .route("/admin/revoke", post(admin_revoke))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             web::guard,
@@ -420,179 +432,6 @@ async fn create_account(
     Ok(user_id)
 }
 
-// ---------------------------------------------------------------------------------------------
-// Admin
-
-fn authorized(app: &App, headers: &HeaderMap) -> bool {
-    if app.admin_token.is_empty() {
-        return false;
-    }
-    let expected = format!("Bearer {}", app.admin_token);
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|given| constant_time_eq(given.as_bytes(), expected.as_bytes()))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn forbidden() -> Response {
-    page(
-        StatusCode::UNAUTHORIZED,
-        "Admins only",
-        "<p>Sign in as an admin.</p>",
-    )
-}
-
-/// `GET /admin`: the invitations that are out there, with their use counts.
-async fn admin_page(State(AppState(app)): State<AppState>, headers: HeaderMap) -> Response {
-    if !authorized(&app, &headers) {
-        return forbidden();
-    }
-    let list = match app.store.list(&ListFilter::new().limit(1000)).await {
-        Ok(list) => list,
-        Err(e) => return refused(&e),
-    };
-    let mut rows = String::new();
-    for i in &list {
-        let uses = match i.max_uses {
-            Some(max) => format!("{} of {max}", i.uses),
-            None => i.uses.to_string(),
-        };
-        let _ = write!(
-            rows,
-            "<tr><td class=\"id\">{}</td><td>{}</td><td>{}</td><td class=\"uses\">{}</td>\
-             <td>{}</td><td>{}</td></tr>",
-            i.id,
-            escape(i.email.as_deref().unwrap_or("anyone")),
-            escape(i.description.as_deref().unwrap_or("")),
-            uses,
-            i.expires_at.map_or_else(|| "never".to_owned(), web::when),
-            escape(&state_of(i)),
-        );
-    }
-    page(
-        StatusCode::OK,
-        "Invitations",
-        &format!(
-            "<table><tr><th>id</th><th>for</th><th>description</th><th>uses</th>\
-             <th>expires</th><th>state</th></tr>{rows}</table>\
-             <form method=\"post\" action=\"/admin/invitations\">\
-             <input name=\"email\" placeholder=\"email (optional)\">\
-             <input name=\"max_uses\" placeholder=\"max uses\">\
-             <input name=\"description\" placeholder=\"description\"><button>Invite</button></form>"
-        ),
-    )
-}
-
-/// "active", "used up", "revoked", or the rule that revoked it.
-fn state_of(i: &admit::store::IssuedInvitation) -> String {
-    match (&i.revoked_by_rule, i.revoked_at) {
-        (Some(rule), _) => format!("revoked: {rule}"),
-        (None, Some(_)) => "revoked".to_owned(),
-        (None, None) if i.is_used_up() => "used up".to_owned(),
-        (None, None) => "active".to_owned(),
-    }
-}
-
-#[derive(Deserialize)]
-pub struct MintForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    max_uses: String,
-    #[serde(default)]
-    description: String,
-}
-
-/// `POST /admin/invitations`: mint, record, and show the link.
-async fn admin_mint(
-    State(AppState(app)): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<MintForm>,
-) -> Response {
-    if !authorized(&app, &headers) {
-        return forbidden();
-    }
-    let mut draft = Invitation::builder();
-    if !form.email.trim().is_empty() {
-        draft = draft.email(form.email.trim());
-    }
-    if !form.max_uses.trim().is_empty() {
-        match form.max_uses.trim().parse() {
-            Ok(n) => draft = draft.max_uses(n),
-            Err(_) => {
-                return page(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "Invalid invitation",
-                    "<p>max uses must be a whole number.</p>",
-                );
-            }
-        }
-    }
-    let token = match app.issuer.mint(draft.inviter("admin")) {
-        Ok(token) => token,
-        Err(e) => {
-            return page(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Invalid invitation",
-                &format!("<p>{}</p>", escape(&e.to_string())),
-            );
-        }
-    };
-    let description = Some(form.description.trim()).filter(|d| !d.is_empty());
-    if let Err(e) = app
-        .store
-        .record_issued(token.invitation(), description)
-        .await
-    {
-        return refused(&e);
-    }
-    let link = match token.url(&format!("{}/join", app.public_url)) {
-        Ok(link) => link,
-        Err(e) => return refused(&e),
-    };
-    page(
-        StatusCode::CREATED,
-        "Invitation created",
-        &format!(
-            "<p>Send this link to the invitee:</p><p><a id=\"invitation-link\" href=\"{l}\">{l}</a>\
-             </p><p>ID <span id=\"invitation-id\">{}</span></p>",
-            token.invitation().id(),
-            l = escape(&link)
-        ),
-    )
-}
-
-#[derive(Deserialize)]
-pub struct RevokeForm {
-    id: String,
-}
-
-/// `POST /admin/revoke`: revoke one invitation by ID.
-async fn admin_revoke(
-    State(AppState(app)): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<RevokeForm>,
-) -> Response {
-    if !authorized(&app, &headers) {
-        return forbidden();
-    }
-    let Ok(id) = form.id.trim().parse::<InvitationId>() else {
-        return page(StatusCode::UNPROCESSABLE_ENTITY, "No such invitation", "");
-    };
-    match app.store.revoke(id, None).await {
-        Ok(_) => page(
-            StatusCode::OK,
-            "Invitation revoked",
-            &format!("<p>{id} no longer works.</p>"),
-        ),
-        Err(e) => refused(&e),
-    }
-}
-
 /// Serves `app` on `listener` until the process ends.
 pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     axum::serve(listener, router(app)).await
@@ -605,16 +444,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(_) => SigningKey::generate()?,
     };
     // Secrets come from the environment and are never printed.
-    let admin_token = std::env::var("ADMIN_TOKEN").unwrap_or_default();
+    let admin_password = std::env::var("ADMIN_PASSWORD").unwrap_or_default();
     let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
     let public_url = std::env::var("PUBLIC_URL").unwrap_or_else(|_| format!("http://{addr}"));
+    if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+        eprintln!("PUBLIC_URL must be an http:// or https:// URL, like https://acme.test");
+        std::process::exit(1);
+    }
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!(
         "listening on {addr}, public URL {public_url} (signing key {})",
         key.key_id()
     );
-    if admin_token.is_empty() {
-        println!("admin pages are off: set ADMIN_TOKEN to turn them on");
+    if admin_password.is_empty() {
+        println!("admin pages are off: set ADMIN_PASSWORD to turn them on");
     }
 
     // A store is set up once, deliberately: `--init` here, or `admit store init --store URL`.
@@ -640,6 +483,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         store => store?,
     };
     println!("store: {store}");
-    let app = App::new(key, store, admin_token, &public_url, "accounts").await?;
+    let app = App::new(key, store, admin_password, &public_url, "accounts").await?;
     Ok(serve(Arc::new(app), listener).await?)
 }

@@ -180,34 +180,3 @@ pub fn truncate(text: &str, max: usize) -> &str {
     }
     &text[..end]
 }
-
-/// A time as people read it, in UTC, with how far away it is: "2026-11-30 12:25 UTC (in 6
-/// days)".
-pub fn when(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    let now = time::OffsetDateTime::now_utc();
-    let (ahead, gap) = if t >= now {
-        (true, t - now)
-    } else {
-        (false, now - t)
-    };
-    let amount = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
-    let span = if gap.whole_days() >= 1 {
-        amount(gap.whole_days(), "day")
-    } else if gap.whole_hours() >= 1 {
-        amount(gap.whole_hours(), "hour")
-    } else {
-        amount(gap.whole_minutes().max(1), "minute")
-    };
-    let hint = if ahead {
-        format!("in {span}")
-    } else {
-        format!("{span} ago")
-    };
-    format!(
-        "{} {:02}:{:02} UTC ({hint})",
-        t.date(),
-        t.hour(),
-        t.minute()
-    )
-}

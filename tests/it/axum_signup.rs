@@ -37,12 +37,40 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-/// Mints through the admin page and returns (link, id).
+/// A client signed in as the admin (its session cookie, and its pages' origin, on every
+/// request).
+async fn admin_client(base: &str) -> reqwest::Client {
+    let res = client()
+        .post(format!("{base}/login"))
+        .form(&[("password", ADMIN)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/admin");
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("cookie", session.parse().unwrap());
+    headers.insert("origin", base.parse().unwrap());
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// Mints through the admin page (with an admin client) and returns (link, id).
 async fn invite(c: &reqwest::Client, base: &str, form: &[(&str, &str)]) -> (String, String) {
+    let mut form = form.to_vec();
+    form.push(("inviter", "admin"));
     let res = c
         .post(format!("{base}/admin/invitations"))
-        .bearer_auth(ADMIN)
-        .form(form)
+        .form(&form)
         .send()
         .await
         .unwrap();
@@ -54,7 +82,7 @@ async fn invite(c: &reqwest::Client, base: &str, form: &[(&str, &str)]) -> (Stri
     };
     (
         between("id=\"invitation-link\" href=\"", "\""),
-        between("<span id=\"invitation-id\">", "<"),
+        between("<span id=\"invitation-id\" class=\"id\">", "<"),
     )
 }
 
@@ -98,12 +126,33 @@ async fn sign_up_flow_over_http() {
 /// Visit, sign up, refusals, revocation and the admin list, over HTTP.
 async fn sign_up_flow(base: &str, app: &app::App) {
     let base = base.to_owned();
-    let c = client();
     let accounts_before = app.account_count().await.unwrap();
 
-    // Admin pages need the admin token.
-    let res = c.get(format!("{base}/admin")).send().await.unwrap();
+    // Admin pages need a signed-in admin: a wrong password is refused, and so is a forged
+    // session.
+    let res = client().get(format!("{base}/admin")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/login");
+    let res = client()
+        .post(format!("{base}/login"))
+        .form(&[("password", "admin-secreT")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(res.headers().get("set-cookie").is_none());
+    let res = client()
+        .post(format!("{base}/admin/invitations"))
+        .header(
+            "cookie",
+            "admit_admin=00112233445566778899aabb00112233445566778899aabb",
+        )
+        .form(&[("max_uses", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let c = admin_client(&base).await;
 
     // An email-bound one-time invitation: visiting shows the form, the address locked in.
     let (link, id) = invite(
@@ -179,9 +228,7 @@ async fn sign_up_flow(base: &str, app: &app::App) {
     // A revoked link is refused, on visit and on sign-up.
     let (revoked, revoked_id) = invite(&c, &base, &[("max_uses", "5")]).await;
     let res = c
-        .post(format!("{base}/admin/revoke"))
-        .bearer_auth(ADMIN)
-        .form(&[("id", revoked_id.as_str())])
+        .post(format!("{base}/admin/i/{revoked_id}/revoke"))
         .send()
         .await
         .unwrap();
@@ -219,12 +266,7 @@ async fn sign_up_flow(base: &str, app: &app::App) {
     assert!(res.text().await.unwrap().contains("expired"));
 
     // The admin list shows use counts.
-    let res = c
-        .get(format!("{base}/admin"))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .unwrap();
+    let res = c.get(format!("{base}/admin")).send().await.unwrap();
     let body = res.text().await.unwrap();
     assert!(body.contains(&id), "{body}");
     assert!(body.contains("1 of 1"));
@@ -241,12 +283,7 @@ async fn sign_up_flow(base: &str, app: &app::App) {
         .revoke_issued_before(time::OffsetDateTime::now_utc(), Some("admin"))
         .await
         .unwrap();
-    let res = c
-        .get(format!("{base}/admin"))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .unwrap();
+    let res = c.get(format!("{base}/admin")).send().await.unwrap();
     let body = res.text().await.unwrap();
     assert!(
         body.contains("revoked: issued before ") && body.contains("by &quot;admin&quot;"),
@@ -260,7 +297,7 @@ async fn sign_up_flow(base: &str, app: &app::App) {
 /// address, an address already taken): exactly five accounts, and the store counts five.
 async fn concurrent_sign_ups(base: &str, app: &app::App) {
     use admit::store::Store;
-    let c = client();
+    let c = admin_client(base).await;
     let (link, _) = invite(&c, base, &[("max_uses", "5")]).await;
     let before = app.account_count().await.unwrap();
     let tasks: Vec<_> = (0..600)
@@ -394,10 +431,9 @@ async fn every_response_carries_security_headers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_site_posts_are_refused() {
     let (base, app) = start().await;
-    let c = client();
-    let res = c
+    let admin = admin_client(&base).await;
+    let res = admin
         .post(format!("{base}/admin/invitations"))
-        .bearer_auth(ADMIN)
         .header("host", "evil.example")
         .form(&[("max_uses", "5")])
         .send()
@@ -408,8 +444,9 @@ async fn cross_site_posts_are_refused() {
         body.contains(&format!("href=\"{base}/join?invitation=")),
         "{body}"
     );
-    let (link, _) = invite(&c, &base, &[("max_uses", "5")]).await;
+    let (link, _) = invite(&admin, &base, &[("max_uses", "5")]).await;
     let token = admit::find_token(&link).unwrap().into_owned();
+    let c = client();
     let form = [
         ("invitation", token.as_str()),
         ("email", "mallory@example.com"),

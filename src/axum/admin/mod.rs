@@ -116,8 +116,9 @@ impl<S: Store + Clone + 'static> AdminUi<S> {
     }
 
     /// The router: `GET /`, `GET /new`, `POST /invitations`, `GET /i/{id}`,
-    /// `POST /i/{id}/revoke`, `GET /rules`, `POST /rules`.
-    pub fn router(self) -> Router {
+    /// `POST /i/{id}/revoke`, `GET /rules`, `POST /rules`. It carries its own state, so it
+    /// nests into a router of any state type.
+    pub fn router<T: Clone + Send + Sync + 'static>(self) -> Router<T> {
         Router::new()
             .route("/", get(list::<S>))
             .route("/new", get(new_form::<S>))
