@@ -44,20 +44,6 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
     (status, Html(html)).into_response()
 }
 
-/// Whether a POST came from this service's own pages: a browser names the page's origin in
-/// `Origin` (every current browser does, on every POST); without it, `Sec-Fetch-Site` must not
-/// say another site. Clients that send neither (scripts, tests) are not browsers, and a
-/// cross-site form cannot be sent without them.
-pub fn same_origin(origin: &str, headers: &HeaderMap) -> bool {
-    match headers.get(header::ORIGIN) {
-        Some(given) => given.to_str().is_ok_and(|given| given == origin),
-        None => !matches!(
-            headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
-            Some("cross-site" | "same-site")
-        ),
-    }
-}
-
 /// Every request: a POST from another site is refused (403) before any handler runs; every
 /// response carries the headers a page holding a token needs.
 pub async fn guard(
@@ -66,7 +52,7 @@ pub async fn guard(
     next: Next,
 ) -> Response {
     let mut response = if request.method() == Method::POST
-        && !same_origin(&app.public_origin(), request.headers())
+        && !admit::axum::is_same_origin(request.headers(), &app.public_origin())
     {
         page(
             StatusCode::FORBIDDEN,
@@ -77,8 +63,11 @@ pub async fn guard(
         next.run(request).await
     };
     let headers = response.headers_mut();
+    // A handler's own policy stands (the admin pages allow their inline stylesheet by hash).
     let set = |headers: &mut HeaderMap, name, value| {
-        headers.insert(name, HeaderValue::from_static(value));
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
     };
     set(
         headers,

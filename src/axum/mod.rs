@@ -41,12 +41,46 @@ pub use admin::{AdminUi, PAGE_SIZE};
 
 use ::axum::extract::{FromRef, FromRequestParts};
 use ::axum::http::request::Parts;
-use ::axum::http::{HeaderValue, StatusCode, header};
+use ::axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use ::axum::response::{IntoResponse, Response};
 
 use crate::error::Error;
 use crate::invitation::Invitation;
 use crate::verifier::Verifier;
+
+/// Whether a request (a form `POST`) came from a page of `origin` (`https://acme.test`): the
+/// check that stops cross-site request forgery without a token.
+///
+/// - `Sec-Fetch-Site`, which every current browser sends, must be `same-origin` (or `none`: the
+///   user typed the address).
+/// - Without it, `Origin` must be `origin` exactly; `Origin: null` (a sandboxed frame, a data
+///   URL, or an older browser on a `no-referrer` page) is refused.
+/// - A request with neither header did not come from a browser, so no other site can have sent
+///   it through one: it is allowed (scripts, tests, `curl`).
+///
+/// # Examples
+///
+/// ```
+/// use admit::axum::is_same_origin;
+/// use axum::http::HeaderMap;
+///
+/// let mut from_evil = HeaderMap::new();
+/// from_evil.insert("origin", "https://evil.example".parse().unwrap());
+/// assert!(!is_same_origin(&from_evil, "https://acme.test"));
+///
+/// let mut ours = HeaderMap::new();
+/// ours.insert("sec-fetch-site", "same-origin".parse().unwrap());
+/// assert!(is_same_origin(&ours, "https://acme.test"));
+/// ```
+pub fn is_same_origin(headers: &HeaderMap, origin: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return matches!(site.to_str(), Ok("same-origin" | "none"));
+    }
+    match headers.get(header::ORIGIN) {
+        Some(given) => given.to_str().is_ok_and(|given| given == origin),
+        None => true,
+    }
+}
 
 /// A verified invitation taken from the request's `invitation` query parameter.
 ///

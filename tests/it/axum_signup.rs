@@ -8,16 +8,16 @@ use admit::{Invitation, SigningKey};
 use reqwest::StatusCode;
 
 #[path = "../../examples/axum_signup/main.rs"]
-mod app;
+pub mod app;
 
-const ADMIN: &str = "admin-secret";
+pub const ADMIN: &str = "admin-secret";
 
 async fn start() -> (String, Arc<app::App>) {
     start_on(AnyStore::connect("memory:").await.unwrap(), "accounts").await
 }
 
 /// The app on `store` (accounts in `table` when it is SQL), served on a free loopback port.
-async fn start_on(store: AnyStore, table: &str) -> (String, Arc<app::App>) {
+pub async fn start_on(store: AnyStore, table: &str) -> (String, Arc<app::App>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let key = SigningKey::from_bytes(&[3; 32]);

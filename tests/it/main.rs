@@ -6,6 +6,8 @@ mod admin_ui;
 #[cfg(all(feature = "axum", feature = "rand"))]
 mod axum_signup;
 mod batch;
+#[cfg(all(feature = "axum", feature = "rand"))]
+mod browser;
 mod canonical;
 mod claims;
 #[cfg(feature = "cli")]

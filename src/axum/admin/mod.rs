@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ::axum::Router;
 use ::axum::extract::{Form, Path, Query, State};
-use ::axum::http::{HeaderMap, StatusCode, header};
+use ::axum::http::{HeaderMap, StatusCode};
 use ::axum::response::Response;
 use ::axum::routing::{get, post};
 use serde::Deserialize;
@@ -33,7 +33,7 @@ pub const PAGE_SIZE: usize = 50;
 /// The router has **no authentication of its own**: nest it under your application's (a
 /// session check, a reverse proxy's). Its pages work without JavaScript and load nothing from
 /// anywhere; every value is escaped; every response forbids framing and caching. Every `POST`
-/// must come from the origin of the join URL (browsers send `Origin` on every form post), so
+/// must come from the origin of the join URL ([`is_same_origin`](super::is_same_origin)), so
 /// another site cannot make an admin's browser revoke or mint: a strict origin check, the
 /// CSRF defence that needs no token. Give your session cookie `SameSite=Strict` as well.
 ///
@@ -143,13 +143,7 @@ fn origin_of(url: &str) -> Option<String> {
 impl<S> Inner<S> {
     /// Whether a POST came from this application's own pages (see [`AdminUi`]).
     fn same_origin(&self, headers: &HeaderMap) -> bool {
-        match headers.get(header::ORIGIN) {
-            Some(given) => given.to_str().is_ok_and(|given| given == self.origin),
-            None => !matches!(
-                headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
-                Some("cross-site" | "same-site")
-            ),
-        }
+        super::is_same_origin(headers, &self.origin)
     }
 
     fn page(&self, status: StatusCode, title: &str, body: &str) -> Response {
