@@ -481,6 +481,59 @@ async fn cross_site_posts_are_refused() {
     assert_eq!(app.account_count().await.unwrap(), 1);
 }
 
+/// Signing out ends the session; guessing the password is limited to 10 tries a minute, after
+/// which even the right one waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_end_and_guessing_is_limited() {
+    let (base, _app) = start().await;
+    let admin = admin_client(&base).await;
+    let res = admin.get(format!("{base}/admin")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = admin.post(format!("{base}/logout")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        res.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let res = admin.get(format!("{base}/admin")).send().await.unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "the old cookie no longer works"
+    );
+
+    // 10 tries a minute: within 21 wrong guesses the limit is reached even if a new minute
+    // began in between; then the right password waits too.
+    let mut refused_at = None;
+    for i in 0..21 {
+        let res = client()
+            .post(format!("{base}/login"))
+            .form(&[("password", format!("guess-{i}").as_str())])
+            .send()
+            .await
+            .unwrap();
+        match res.status() {
+            StatusCode::UNAUTHORIZED => {}
+            StatusCode::TOO_MANY_REQUESTS => {
+                refused_at = Some(i);
+                break;
+            }
+            other => panic!("try {i}: {other}"),
+        }
+    }
+    assert!(refused_at.is_some_and(|i| i <= 20), "{refused_at:?}");
+    let res = client()
+        .post(format!("{base}/login"))
+        .form(&[("password", ADMIN)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().get("set-cookie").is_none());
+}
+
 /// The extractor alone: verified invitations reach the handler, everything else gets a status.
 #[tokio::test]
 async fn invited_extractor_statuses() {
