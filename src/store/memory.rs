@@ -525,9 +525,9 @@ impl Store for MemoryStore {
             .filter(|e| e.is_live(now))
             .filter_map(|e| {
                 let issued = e.issued.as_ref()?;
-                let active = issued.expires_at.is_none_or(|t| now < t);
+                let listed = filter.admits(issued.expires_at, issued.id, now);
                 let matches = filter.inviter.is_none() || issued.inviter == filter.inviter;
-                (active && matches).then(|| IssuedInvitation {
+                (listed && matches).then(|| IssuedInvitation {
                     uses: e.uses,
                     revoked_at: e.revoked_at,
                     revoked_by_rule: inner.entry_rule(e),
@@ -535,7 +535,7 @@ impl Store for MemoryStore {
                 })
             })
             .collect();
-        found.sort_by_key(|i| (i.expires_at.is_none(), i.expires_at, i.id));
+        found.sort_by_key(IssuedInvitation::cursor);
         found.truncate(filter.limit);
         Ok(found)
     }

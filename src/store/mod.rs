@@ -50,6 +50,7 @@ use crate::verifier::{Verifier, VerifyOptions};
 mod any;
 mod code;
 mod health;
+mod list;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -67,6 +68,7 @@ mod status;
 pub use any::{AnyStore, AnyStoreBuilder};
 pub use code::{CodeSpec, DEFAULT_CODE_LEN, RateLimit, VANITY_LEN};
 pub use health::{Health, HealthCheck, Verdict};
+pub use list::{ListCursor, ListFilter};
 pub use memory::{MemoryStore, MemoryStoreBuilder};
 #[cfg(feature = "postgres")]
 pub use postgres::{DEFAULT_PG_DEADLINE, PgStore, PgStoreBuilder};
@@ -79,7 +81,7 @@ pub use rules::{Cutoff, RevocationRule};
 pub use sql::{DEFAULT_TABLE_PREFIX, SCHEMA_VERSION};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{DEFAULT_SQLITE_DEADLINE, SqliteStore, SqliteStoreBuilder};
-pub use status::{IssuedInvitation, Joiner, ListFilter, Redemption, Status, Visit};
+pub use status::{IssuedInvitation, Joiner, Redemption, Status, Visit};
 
 /// How long state is kept after an invitation expires, unless configured otherwise.
 pub const DEFAULT_MARGIN: Duration = Duration::hours(1);
@@ -223,8 +225,12 @@ pub trait Store: Send + Sync {
         description: Option<&str>,
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
-    /// Recorded invitations that have not expired, soonest expiry first (never-expiring last),
-    /// each with its uses and revocation (by ID or by rule).
+    /// Recorded invitations that have not expired (or, with
+    /// [`ListFilter::include_expired`], that the store still remembers), soonest expiry first
+    /// (never-expiring last, ties by ID), each with its uses and revocation (by ID or by rule).
+    /// A page holds up to [`ListFilter::limit`] of them; the next starts
+    /// [`after`](ListFilter::after) the last one's [`cursor`](IssuedInvitation::cursor), and a
+    /// shorter page is the last.
     ///
     /// # Errors
     ///

@@ -3,8 +3,8 @@
 
 use time::OffsetDateTime;
 
-use super::{MAX_LIST_LIMIT, RevocationRule, check_inviter};
-use crate::error::Error;
+use super::RevocationRule;
+use super::list::ListCursor;
 use crate::invitation::InvitationId;
 
 /// The outcome of a successful [`Store::redeem`](super::Store::redeem).
@@ -115,6 +115,17 @@ impl IssuedInvitation {
     pub fn is_used_up(&self) -> bool {
         self.max_uses.is_some_and(|max| self.uses >= max)
     }
+
+    /// Whether it has expired by `now`.
+    pub fn is_expired(&self, now: OffsetDateTime) -> bool {
+        self.expires_at.is_some_and(|t| t <= now)
+    }
+
+    /// Where the next page of [`Store::list`](super::Store::list) starts when this invitation
+    /// is the last one of a page ([`ListFilter::after`](super::ListFilter::after)).
+    pub fn cursor(&self) -> ListCursor {
+        ListCursor::new(self.expires_at, self.id)
+    }
 }
 
 /// One visit to an invitation link ([`Store::record_visit`](super::Store::record_visit)).
@@ -125,59 +136,4 @@ pub struct Visit {
     pub at: OffsetDateTime,
     /// What the application recorded.
     pub metadata: String,
-}
-
-/// Which recorded invitations [`Store::list`](super::Store::list) returns.
-///
-/// # Examples
-///
-/// ```
-/// let filter = admit::store::ListFilter::new().inviter("grace").limit(20);
-/// # let _ = filter;
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ListFilter {
-    pub(crate) inviter: Option<String>,
-    pub(crate) limit: usize,
-}
-
-impl Default for ListFilter {
-    fn default() -> ListFilter {
-        ListFilter {
-            inviter: None,
-            limit: 100,
-        }
-    }
-}
-
-impl ListFilter {
-    /// All active recorded invitations, at most 100.
-    pub fn new() -> ListFilter {
-        ListFilter::default()
-    }
-
-    /// Only those of this inviter.
-    pub fn inviter(mut self, inviter: impl Into<String>) -> ListFilter {
-        self.inviter = Some(inviter.into());
-        self
-    }
-
-    /// At most this many (1 to 1000).
-    pub fn limit(mut self, limit: usize) -> ListFilter {
-        self.limit = limit;
-        self
-    }
-
-    pub(crate) fn validate(&self) -> Result<(), Error> {
-        if !(1..=MAX_LIST_LIMIT).contains(&self.limit) {
-            return Err(Error::InvalidArgument {
-                name: "limit",
-                reason: "must be between 1 and 1000",
-            });
-        }
-        if let Some(inviter) = &self.inviter {
-            check_inviter(inviter)?;
-        }
-        Ok(())
-    }
 }

@@ -245,10 +245,21 @@ async fn cross_site_posts_change_nothing(store: AnyStore) {
     assert!(a.store.revocation_rules().await.unwrap().is_empty());
 }
 
-/// More than a page: 50 a page, with links between them.
-async fn pages_of_fifty(store: AnyStore) {
-    let a = start(store).await;
-    for i in 0..120 {
+fn rows(body: &str) -> usize {
+    body.matches("<td class=\"id\">").count()
+}
+
+/// The path of the page's "Next page" link, if it has one.
+fn next_link(body: &str) -> Option<String> {
+    let end = body.find("\">Next page")?;
+    let start = body[..end].rfind("href=\"")? + "href=\"".len();
+    Some(body[start..end].replace("&amp;", "&"))
+}
+
+/// Records `n` invitations expiring an hour apart, the first in an hour.
+async fn record_many(a: &Admin, n: i64) -> Vec<Invitation> {
+    let mut all = Vec::new();
+    for i in 0..n {
         let token = a
             .issuer
             .mint(Invitation::builder().ttl(time::Duration::hours(1 + i)))
@@ -257,18 +268,93 @@ async fn pages_of_fifty(store: AnyStore) {
             .record_issued(token.invitation(), None)
             .await
             .unwrap();
+        all.push(token.invitation().clone());
     }
-    let rows = |body: &str| body.matches("<td class=\"id\">").count();
+    all
+}
+
+/// More than a page: 50 a page, each linking to the next, every invitation once.
+async fn pages_of_fifty(store: AnyStore) {
+    let a = start(store).await;
+    let all = record_many(&a, 120).await;
     let (_, first) = a.get("/admin").await;
     assert_eq!(rows(&first), 50);
-    assert!(
-        first.contains("page 1 of 3") && first.contains("page=1\">Later"),
-        "{first}"
-    );
-    let (_, last) = a.get("/admin?page=2").await;
+    assert!(first.contains("50 invitations."), "{first}");
+    assert!(!first.contains("First page"), "{first}");
+    let (_, second) = a.get(&next_link(&first).expect("a next page")).await;
+    assert_eq!(rows(&second), 50);
+    assert!(second.contains("First page"), "{second}");
+    let (_, last) = a.get(&next_link(&second).expect("a third page")).await;
     assert_eq!(rows(&last), 20);
-    let (_, beyond) = a.get("/admin?page=99").await;
-    assert_eq!(rows(&beyond), 20, "a page past the end shows the last one");
+    assert_eq!(next_link(&last), None, "{last}");
+    // Each invitation on exactly one page, soonest expiry first.
+    let listed: String = [first, second, last].concat();
+    let mut at = 0;
+    for i in &all {
+        let found = listed[at..].find(&format!(">{}</a>", i.id())).unwrap();
+        at += found + 1;
+    }
+    let (status, body) = a.get("/admin?after=not-a-cursor").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("not valid"), "{body}");
+}
+
+/// A state filter finds what lies past the first 1,000, and the expired filter lists what
+/// expired while the store remembers it.
+async fn filters_past_a_thousand(store: AnyStore) {
+    let a = start(store).await;
+    let all = record_many(&a, 1030).await;
+    for i in &all[1025..] {
+        a.store.revoke(i.id(), i.expires_at()).await.unwrap();
+    }
+    let (_, revoked) = a.get("/admin?state=revoked").await;
+    assert_eq!(rows(&revoked), 5, "{revoked}");
+    assert_eq!(next_link(&revoked), None);
+    let (_, active) = a.get("/admin?state=active").await;
+    assert_eq!(rows(&active), 50);
+    assert!(active.contains(&all[0].id().to_string()));
+
+    // Issued 40 minutes ago for 30: expired 10 minutes ago.
+    let now = time::OffsetDateTime::now_utc();
+    let builder = Invitation::builder()
+        .inviter("grace")
+        .ttl(time::Duration::minutes(30));
+    let expired = a
+        .issuer
+        .mint_with_id(
+            builder,
+            admit::InvitationId::from_bytes([7; 12]),
+            now - time::Duration::minutes(40),
+        )
+        .unwrap();
+    a.store
+        .record_issued(expired.invitation(), Some("old"))
+        .await
+        .unwrap();
+    let id = expired.invitation().id().to_string();
+    let (_, listed) = a.get("/admin?state=expired").await;
+    assert_eq!(rows(&listed), 1, "{listed}");
+    assert!(
+        listed.contains(&id) && listed.contains(">expired<"),
+        "{listed}"
+    );
+    let (_, default) = a.get("/admin").await;
+    assert!(!default.contains(&id), "expired ones only on request");
+}
+
+/// More than 10,000 to look through for a filter: the page says so and links on.
+async fn a_search_that_runs_out(store: AnyStore) {
+    let a = start(store).await;
+    let all = record_many(&a, 10_050).await;
+    let last = all.last().unwrap();
+    a.store.revoke(last.id(), last.expires_at()).await.unwrap();
+    let (_, first) = a.get("/admin?state=revoked").await;
+    assert_eq!(rows(&first), 0);
+    assert!(first.contains("Looked through 10,000"), "{first}");
+    let (_, next) = a.get(&next_link(&first).expect("a next page")).await;
+    assert_eq!(rows(&next), 1, "{next}");
+    assert!(next.contains(&last.id().to_string()));
+    assert_eq!(next_link(&next), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -277,6 +363,8 @@ async fn admin_on_memory() {
     every_page_and_action(store().await).await;
     cross_site_posts_change_nothing(store().await).await;
     pages_of_fifty(store().await).await;
+    filters_past_a_thousand(store().await).await;
+    a_search_that_runs_out(store().await).await;
 }
 
 #[cfg(feature = "sqlite")]
@@ -296,4 +384,5 @@ async fn admin_on_sqlite() {
     every_page_and_action(store("a.db").await).await;
     cross_site_posts_change_nothing(store("b.db").await).await;
     pages_of_fifty(store("c.db").await).await;
+    filters_past_a_thousand(store("d.db").await).await;
 }

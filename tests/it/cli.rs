@@ -729,6 +729,29 @@ mod with_store {
         let listed: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
         assert_eq!(listed["id"], id.as_str());
         assert_eq!(listed["description"], "launch");
+        assert_eq!(listed["expired"], false);
+
+        // A page at a time: a full page names the next on stderr; --all reads every page.
+        let out = run(d, &with(&["list"], &["--limit", "1"]));
+        assert_eq!(stdout(&out).lines().count(), 1, "{}", stdout(&out));
+        let hint = stderr(&out);
+        let after = hint
+            .split_whitespace()
+            .skip_while(|w| *w != "--after")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{hint}"))
+            .to_owned();
+        let out = run(d, &with(&["list"], &["--limit", "1", "--after", &after]));
+        assert_eq!(stdout(&out).lines().count(), 1, "{}", stdout(&out));
+        let both = run(d, &with(&["list"], &["--limit", "1", "--all"]));
+        let one_page = run(d, &with(&["list"], &[]));
+        assert_eq!(stdout(&both), stdout(&one_page));
+        assert_eq!(stdout(&both).lines().count(), 2);
+        let out = run(d, &with(&["list"], &["--after", "tomorrow"]));
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert!(stderr(&out).contains("--after"), "{}", stderr(&out));
+        let out = run(d, &with(&["list"], &["--expired"]));
+        assert_eq!(stdout(&out).lines().count(), 2, "{}", stdout(&out));
 
         // Redeem: once, a retry, then used up (exit 6).
         let redeem = |joiner: &str| {

@@ -15,7 +15,9 @@ use time::{Duration, OffsetDateTime};
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
 use crate::issuer::Issuer;
-use crate::store::{CodeSpec, Cutoff, IssuedInvitation, ListFilter, MAX_LIST_LIMIT, Store};
+use crate::store::{
+    CodeSpec, Cutoff, IssuedInvitation, ListCursor, ListFilter, MAX_LIST_LIMIT, Store,
+};
 
 mod html;
 mod pages;
@@ -38,7 +40,10 @@ pub const PAGE_SIZE: usize = 50;
 /// CSRF defence that needs no token. Give your session cookie `SameSite=Strict` as well.
 ///
 /// It works on every [`Store`]: what it lists is what [`Store::record_issued`] recorded (it
-/// records what it mints), at most the 1,000 that expire soonest.
+/// records what it mints), soonest expiry first, 50 to a page, as far as the list goes. A
+/// state filter reads up to 10,000 invitations per page it shows and links on from where it
+/// stopped. Expired invitations are listed under their own filter while the store still
+/// remembers them (an hour after expiry by default).
 ///
 /// # Examples
 ///
@@ -182,6 +187,7 @@ enum StateFilter {
     UsedUp,
     Revoked,
     RevokedByRule,
+    Expired,
 }
 
 impl StateFilter {
@@ -191,18 +197,104 @@ impl StateFilter {
             "used_up" => StateFilter::UsedUp,
             "revoked" => StateFilter::Revoked,
             "revoked_by_rule" => StateFilter::RevokedByRule,
+            "expired" => StateFilter::Expired,
             _ => StateFilter::All,
         }
     }
 
-    fn admits(self, i: &IssuedInvitation) -> bool {
+    fn admits(self, i: &IssuedInvitation, now: OffsetDateTime) -> bool {
         match self {
             StateFilter::All => true,
             StateFilter::Active => !i.is_revoked() && !i.is_used_up(),
             StateFilter::UsedUp => !i.is_revoked() && i.is_used_up(),
             StateFilter::Revoked => i.revoked_at.is_some(),
             StateFilter::RevokedByRule => i.revoked_by_rule.is_some(),
+            StateFilter::Expired => i.is_expired(now),
         }
+    }
+}
+
+/// How many invitations one request of the list reads at most, looking for a page of those
+/// in one state; the page then links on from where it stopped.
+pub(super) const SCAN_BUDGET: usize = 10 * MAX_LIST_LIMIT;
+
+/// One page of the list: what it shows, where the next starts, and whether it stopped
+/// searching before filling the page.
+pub(super) struct ListPage {
+    pub(super) shown: Vec<IssuedInvitation>,
+    pub(super) next: Option<ListCursor>,
+    pub(super) searched_out: bool,
+}
+
+/// Reads the store from `after` on, up to [`SCAN_BUDGET`] invitations, for a page of those
+/// in `state`. Expired invitations come first in the store's order, so their filter stops at
+/// the first live one.
+async fn find_page<S: Store>(
+    store: &S,
+    inviter: Option<&str>,
+    state: StateFilter,
+    after: Option<ListCursor>,
+    now: OffsetDateTime,
+) -> Result<ListPage, Error> {
+    let batch = if state == StateFilter::All {
+        PAGE_SIZE + 1
+    } else {
+        MAX_LIST_LIMIT
+    };
+    let mut filter = ListFilter::new().limit(batch);
+    if let Some(inviter) = inviter {
+        filter = filter.inviter(inviter);
+    }
+    if state == StateFilter::Expired {
+        filter = filter.include_expired();
+    }
+    let mut cursor = after;
+    let mut found: Vec<IssuedInvitation> = Vec::new();
+    let mut scanned = 0;
+    loop {
+        if let Some(c) = cursor {
+            filter = filter.after(c);
+        }
+        let got = store.list(&filter).await?;
+        let ended = got.len() < batch;
+        scanned += got.len();
+        cursor = got.last().map(IssuedInvitation::cursor).or(cursor);
+        for i in got {
+            if state == StateFilter::Expired && !i.is_expired(now) {
+                return Ok(finish(found, None));
+            }
+            if state.admits(&i, now) {
+                found.push(i);
+                if found.len() > PAGE_SIZE {
+                    return Ok(finish(found, None));
+                }
+            }
+        }
+        if ended {
+            return Ok(finish(found, None));
+        }
+        if scanned >= SCAN_BUDGET {
+            return Ok(finish(found, cursor));
+        }
+    }
+}
+
+/// A page from what was found: the next page starts after the last shown when more were
+/// found, or at `stopped` when the search ran out of budget.
+fn finish(mut found: Vec<IssuedInvitation>, stopped: Option<ListCursor>) -> ListPage {
+    if found.len() > PAGE_SIZE {
+        found.truncate(PAGE_SIZE);
+        let next = found.last().map(IssuedInvitation::cursor);
+        return ListPage {
+            shown: found,
+            next,
+            searched_out: false,
+        };
+    }
+    ListPage {
+        shown: found,
+        next: stopped,
+        searched_out: stopped.is_some(),
     }
 }
 
@@ -213,7 +305,7 @@ struct ListQuery {
     #[serde(default)]
     state: String,
     #[serde(default)]
-    page: usize,
+    after: String,
 }
 
 async fn list<S: Store + Clone + 'static>(
@@ -222,26 +314,33 @@ async fn list<S: Store + Clone + 'static>(
 ) -> Response {
     let ui = &ui.inner;
     let inviter = q.inviter.trim();
-    let mut filter = ListFilter::new().limit(MAX_LIST_LIMIT);
-    if !inviter.is_empty() {
-        filter = filter.inviter(inviter);
-    }
-    let all = match ui.store.list(&filter).await {
-        Ok(all) => all,
+    let after = match q.after.trim() {
+        "" => None,
+        text => match text.parse::<ListCursor>() {
+            Ok(cursor) => Some(cursor),
+            Err(_) => {
+                let body = format!(
+                    "<p>This page link is not valid. <a href=\"{}\">Start again</a>.</p>",
+                    escape(&html::home(&ui.base))
+                );
+                return ui.page(StatusCode::BAD_REQUEST, "Invitations", &body);
+            }
+        },
+    };
+    let now = OffsetDateTime::now_utc();
+    let state = StateFilter::parse(&q.state);
+    let inviter_filter = (!inviter.is_empty()).then_some(inviter);
+    let found = match find_page(&ui.store, inviter_filter, state, after, now).await {
+        Ok(found) => found,
         Err(e) => return ui.failed(&e),
     };
-    let truncated = all.len() == MAX_LIST_LIMIT;
-    let state = StateFilter::parse(&q.state);
-    let shown: Vec<&IssuedInvitation> = all.iter().filter(|i| state.admits(i)).collect();
-    let body = pages::list(
-        &ui.base,
+    let view = pages::ListView {
         inviter,
-        &q.state,
-        &shown,
-        q.page,
-        truncated,
-        OffsetDateTime::now_utc(),
-    );
+        state: &q.state,
+        first: after.is_none(),
+        page: &found,
+    };
+    let body = pages::list(&ui.base, &view, now);
     ui.page(StatusCode::OK, "Invitations", &body)
 }
 

@@ -4,16 +4,17 @@ use core::fmt::Write as _;
 
 use time::OffsetDateTime;
 
-use super::PAGE_SIZE;
 use super::html::{escape, home, when};
+use super::{ListPage, SCAN_BUDGET};
 use crate::invitation::Invitation;
 use crate::store::{IssuedInvitation, RevocationRule, Status, Visit};
 
-/// "active", "used up", "revoked", or the rule that revoked it.
-fn state_of(i: &IssuedInvitation) -> String {
+/// "active", "used up", "expired", "revoked", or the rule that revoked it.
+fn state_of(i: &IssuedInvitation, now: OffsetDateTime) -> String {
     match (&i.revoked_by_rule, i.revoked_at) {
         (Some(rule), _) => format!("revoked: {rule}"),
         (None, Some(_)) => "revoked".to_owned(),
+        (None, None) if i.is_expired(now) => "expired".to_owned(),
         (None, None) if i.is_used_up() => "used up".to_owned(),
         (None, None) => "active".to_owned(),
     }
@@ -30,64 +31,77 @@ fn expiry(t: Option<OffsetDateTime>, now: OffsetDateTime) -> String {
     t.map_or_else(|| "never".to_owned(), |t| when(t, now))
 }
 
-const STATES: [(&str, &str); 5] = [
+const STATES: [(&str, &str); 6] = [
     ("", "any state"),
     ("active", "active"),
     ("used_up", "used up"),
     ("revoked", "revoked"),
     ("revoked_by_rule", "revoked by a rule"),
+    ("expired", "expired recently"),
 ];
 
-/// The list: a filter form, one page of rows, links to the other pages.
-pub(super) fn list(
-    base: &str,
-    inviter: &str,
-    state: &str,
-    shown: &[&IssuedInvitation],
-    page: usize,
-    truncated: bool,
-    now: OffsetDateTime,
-) -> String {
+/// What one page of the list shows, and the filters it was asked for.
+pub(super) struct ListView<'a> {
+    pub(super) inviter: &'a str,
+    pub(super) state: &'a str,
+    /// Whether this is the first page (no cursor).
+    pub(super) first: bool,
+    pub(super) page: &'a ListPage,
+}
+
+/// The list: a filter form, one page of rows, links to the first and the next page.
+pub(super) fn list(base: &str, view: &ListView<'_>, now: OffsetDateTime) -> String {
     let b = escape(base);
     let h = escape(&home(base));
+    let shown = &view.page.shown;
     let mut out = String::new();
     let _ = write!(
         out,
         "<form method=\"get\" action=\"{h}\" class=\"filters\">\
          <label>Inviter <input name=\"inviter\" value=\"{}\"></label>\
          <label>State <select name=\"state\">",
-        escape(inviter)
+        escape(view.inviter)
     );
     for (value, label) in STATES {
-        let selected = if value == state { " selected" } else { "" };
+        let selected = if value == view.state { " selected" } else { "" };
         let _ = write!(out, "<option value=\"{value}\"{selected}>{label}</option>");
     }
     out.push_str("</select></label><button>Filter</button></form>");
-    let pages = shown.len().div_ceil(PAGE_SIZE).max(1);
-    let page = page.min(pages - 1);
-    let rows = shown.iter().skip(page * PAGE_SIZE).take(PAGE_SIZE);
     let _ = write!(
         out,
-        "<p class=\"muted\">{} invitation{}{}.</p>",
+        "<p class=\"muted\">{} invitation{}{}.{}</p>",
         shown.len(),
         if shown.len() == 1 { "" } else { "s" },
-        if truncated {
-            " (the 1,000 that expire soonest; narrow by inviter to see others)"
+        if view.first { "" } else { " on this page" },
+        if view.page.searched_out {
+            format!(
+                " Looked through {} invitations for this filter; the next page goes on \
+                 from there.",
+                group(SCAN_BUDGET)
+            )
         } else {
-            ""
+            String::new()
         }
     );
-    if shown.is_empty() {
+    if view.state == "expired" {
+        out.push_str(
+            "<p class=\"muted\">A store forgets an invitation a while after it expires (an \
+             hour by default), so only those that expired since are listed here.</p>",
+        );
+    }
+    if shown.is_empty() && view.first && !view.page.searched_out {
         let _ = write!(out, "<p><a href=\"{b}/new\">Invite someone</a></p>");
         return out;
     }
-    out.push_str(
-        "<table><thead><tr><th scope=\"col\">ID</th><th scope=\"col\">For</th>\
-         <th scope=\"col\">Inviter</th><th scope=\"col\">Description</th>\
-         <th scope=\"col\">Uses</th><th scope=\"col\">Expires</th><th scope=\"col\">State</th>\
-         </tr></thead><tbody>",
-    );
-    for i in rows {
+    if !shown.is_empty() {
+        out.push_str(
+            "<table><thead><tr><th scope=\"col\">ID</th><th scope=\"col\">For</th>\
+             <th scope=\"col\">Inviter</th><th scope=\"col\">Description</th>\
+             <th scope=\"col\">Uses</th><th scope=\"col\">Expires</th>\
+             <th scope=\"col\">State</th></tr></thead><tbody>",
+        );
+    }
+    for i in shown {
         let _ = write!(
             out,
             "<tr><td class=\"id\"><a href=\"{b}/i/{id}\">{id}</a></td><td>{}</td><td>{}</td>\
@@ -97,28 +111,43 @@ pub(super) fn list(
             escape(i.description.as_deref().unwrap_or("")),
             uses(i.uses, i.max_uses),
             expiry(i.expires_at, now),
-            escape(&state_of(i)),
+            escape(&state_of(i, now)),
             id = i.id,
         );
     }
-    out.push_str("</tbody></table>");
-    if pages > 1 {
-        let link = |p: usize, label: &str| {
+    if !shown.is_empty() {
+        out.push_str("</tbody></table>");
+    }
+    if !view.first || view.page.next.is_some() {
+        let link = |after: &str, label: &str| {
             format!(
-                "<a href=\"{h}?inviter={}&amp;state={}&amp;page={p}\">{label}</a>",
-                escape(&query_escape(inviter)),
-                escape(&query_escape(state)),
+                "<a href=\"{h}?inviter={}&amp;state={}{after}\">{label}</a>",
+                escape(&query_escape(view.inviter)),
+                escape(&query_escape(view.state)),
             )
         };
-        let _ = write!(out, "<nav aria-label=\"Pages\">");
-        if page > 0 {
-            out.push_str(&link(page - 1, "← Newer"));
+        out.push_str("<nav aria-label=\"Pages\">");
+        if !view.first {
+            out.push_str(&link("", "← First page"));
         }
-        let _ = write!(out, " page {} of {pages} ", page + 1);
-        if page + 1 < pages {
-            out.push_str(&link(page + 1, "Later →"));
+        if let Some(next) = view.page.next {
+            out.push(' ');
+            out.push_str(&link(&format!("&amp;after={next}"), "Next page →"));
         }
         out.push_str("</nav>");
+    }
+    out
+}
+
+/// 10000 as "10,000".
+fn group(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (k, c) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
     }
     out
 }

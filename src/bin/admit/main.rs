@@ -12,6 +12,7 @@ mod keys;
 mod mint;
 mod store;
 mod store_admin;
+mod store_list;
 mod util;
 
 use std::path::PathBuf;
@@ -125,9 +126,17 @@ enum Command {
     #[command(subcommand)]
     Code(store::CodeCommand),
 
-    /// List recorded invitations that have not expired.
-    #[command(after_help = "Example:\n  admit list --store redis://127.0.0.1/ --inviter grace")]
-    List(store::ListArgs),
+    /// List recorded invitations that have not expired, soonest expiry first, a page at a
+    /// time (or --all).
+    #[command(after_help = "Examples:\n  \
+        ADMIT_STORE_URL=redis://127.0.0.1/ admit list --inviter grace\n  \
+        admit list --limit 1000 --after 1767225600.0123456789abcdef01234567\n  \
+        admit list --all --format json > invitations.jsonl\n  \
+        admit list --expired\n\n\
+        A full page ends with a line on stderr naming the --after value of the next page. \
+        --expired adds invitations that expired but the store still remembers (for an hour \
+        after expiry by default).")]
+    List(store_list::ListArgs),
 
     /// Set up and check the store: init, health.
     #[command(subcommand)]
@@ -170,7 +179,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Revoke(args) => store::revoke(args),
         Command::Status(args) => store::status(args),
         Command::Redeem(args) => store::redeem(args),
-        Command::List(args) => store::list(args),
+        Command::List(args) => store_list::list(args),
         Command::Code(command) => store::code(command),
         Command::Store(command) => store_admin::run(command),
     }

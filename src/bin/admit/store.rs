@@ -1,11 +1,9 @@
-//! Store commands (`--store URL`): revoke, status, redeem, list, codes, and recording minted
+//! Store commands (`--store URL`): revoke, status, redeem, codes, and recording minted
 //! invitations, on any store the build has (`memory:`, Redis, PostgreSQL, SQLite).
 
 use std::path::PathBuf;
 
-use admit::store::{
-    AnyStore, AnyStoreBuilder, CodeSpec, Cutoff, ListFilter, RevocationRule, Store,
-};
+use admit::store::{AnyStore, AnyStoreBuilder, CodeSpec, Cutoff, RevocationRule, Store};
 use admit::{Error, Invitation, InvitationId, Verifier, VerifyOptions, find_token};
 use clap::{Args, Subcommand};
 
@@ -436,78 +434,6 @@ pub(crate) fn redeem(args: RedeemArgs) -> Result<u8, CliError> {
             invitation.id(),
             r.uses
         );
-    }
-    Ok(0)
-}
-
-#[derive(Args)]
-pub(crate) struct ListArgs {
-    #[command(flatten)]
-    store: StoreArgs,
-    /// Only invitations of this inviter.
-    #[arg(long, value_name = "NAME")]
-    inviter: Option<String>,
-    /// At most this many (1 to 1000).
-    #[arg(long, default_value_t = 100)]
-    limit: usize,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
-}
-
-pub(crate) fn list(args: ListArgs) -> Result<u8, CliError> {
-    let conn = Connected::required(&args.store)?;
-    let mut filter = ListFilter::new().limit(args.limit);
-    if let Some(i) = &args.inviter {
-        filter = filter.inviter(i.clone());
-    }
-    let found = conn
-        .runtime
-        .block_on(conn.store.list(&filter))
-        .map_err(|e| CliError::admit("list", &e))?;
-    for i in &found {
-        let expires = i.expires_at.map_or_else(|| "never".to_owned(), fmt_time);
-        let uses = match i.max_uses {
-            Some(m) => format!("{}/{m}", i.uses),
-            None => i.uses.to_string(),
-        };
-        match args.format {
-            Format::Json => println!(
-                "{}",
-                serde_json::json!({
-                    "id": i.id.to_string(),
-                    "issued_at": fmt_time(i.issued_at),
-                    "expires_at": i.expires_at.map(fmt_time),
-                    "email": i.email,
-                    "inviter": i.inviter,
-                    "description": i.description,
-                    "uses": i.uses,
-                    "max_uses": i.max_uses,
-                    "revoked_at": i.revoked_at.map(fmt_time),
-                    "revoked_by_rule": i.revoked_by_rule.as_ref().map(rule_json),
-                })
-            ),
-            _ => println!(
-                "{}  expires {expires}  uses {uses}{}  {}{}{}",
-                i.id,
-                match (&i.revoked_by_rule, i.revoked_at) {
-                    (Some(rule), _) => format!("  REVOKED ({rule})"),
-                    (None, Some(_)) => "  REVOKED".to_owned(),
-                    (None, None) => String::new(),
-                },
-                i.inviter
-                    .as_deref()
-                    .map(|v| format!("by {v}  "))
-                    .unwrap_or_default(),
-                i.email
-                    .as_deref()
-                    .map(|v| format!("for {v}  "))
-                    .unwrap_or_default(),
-                i.description.as_deref().unwrap_or_default(),
-            ),
-        }
-    }
-    if found.is_empty() && args.format == Format::Text {
-        eprintln!("no active recorded invitations");
     }
     Ok(0)
 }

@@ -22,13 +22,14 @@ mod builder;
 mod conn;
 mod init;
 mod keys;
+mod list;
 mod scripts;
 mod server;
 
 pub use builder::RedisStoreBuilder;
 pub use init::Init;
 
-use conn::{Call, Conn, bad_reply, each, fan_out, within};
+use conn::{Call, Conn, bad_reply, fan_out, within};
 use keys::Keys;
 use scripts::Scripts;
 use server::Watch;
@@ -295,11 +296,6 @@ fn cutoff(value: Option<Value>) -> Result<Option<i64>, Error> {
         .transpose()
 }
 
-/// The fields `list` reads of each state hash, in this order.
-const LISTED: [&str; 9] = [
-    "reg", "iat", "exp", "max", "inv", "email", "desc", "n", "rev",
-];
-
 impl Store for RedisStore {
     async fn redeem(&self, invitation: &Invitation, joiner: &str) -> Result<Redemption, Error> {
         check_joiner(joiner)?;
@@ -533,49 +529,7 @@ impl Store for RedisStore {
 
     async fn list(&self, filter: &ListFilter) -> Result<Vec<IssuedInvitation>, Error> {
         filter.validate()?;
-        let now = self.now();
-        let index = self.keys.index(filter.inviter.as_deref());
-        let control = self.keys.control_near(&index);
-        let call = Call::new(&self.scripts.list, [&control, &index])
-            .arg(unix_ms(now))
-            .arg(filter.limit);
-        let (ids, control): (Vec<String>, Value) = self.call_as(call).await?;
-        let (_, merged) = init::parse_control(control)?;
-        let ids = ids
-            .iter()
-            .map(|s| s.parse::<InvitationId>().map_err(|_| bad_reply()))
-            .collect::<Result<Vec<_>, Error>>()?;
-        let cmds = ids
-            .iter()
-            .map(|id| {
-                let mut cmd = redis::cmd("HMGET");
-                cmd.arg(self.keys.state(*id)).arg(&LISTED[..]);
-                cmd
-            })
-            .collect();
-        let states = within(self.deadline, each(&self.conn, cmds)).await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for (id, values) in ids.into_iter().zip(states) {
-            let values: Vec<Option<String>> =
-                redis::from_redis_value(values.map_err(conn::unavailable)?)
-                    .map_err(|_| bad_reply())?;
-            let state = State::from_pairs(
-                LISTED
-                    .iter()
-                    .zip(values)
-                    .filter_map(|(name, value)| Some(((*name).to_owned(), value?))),
-            );
-            let of_inviter = state
-                .text("inv")
-                .and_then(|i| merged.get(&format!("i:{i}")))
-                .copied();
-            let rule = state.rule(merged.get("*").copied(), of_inviter)?;
-            // State can expire before its index entry is dropped: skip it.
-            if let Some(issued) = state.issued(id, rule)? {
-                out.push(issued);
-            }
-        }
-        Ok(out)
+        self.list_pages(filter).await
     }
 
     async fn record_visit(&self, invitation: &Invitation, metadata: &str) -> Result<(), Error> {

@@ -16,7 +16,9 @@ macro_rules! shared_ops {
             use $crate::store::sql::{
                 Answer, Record, Sql, count, id_of, issued_from, key, limit, rule_of, time_of,
             };
-            use $crate::store::{IssuedInvitation, Joiner, RevocationRule, Status, Visit, unix_ms};
+            use $crate::store::{
+                IssuedInvitation, Joiner, ListFilter, RevocationRule, Status, Visit, unix_ms,
+            };
 
             type Conn = $conn;
             type Row = $row;
@@ -201,17 +203,21 @@ macro_rules! shared_ops {
                 conn: &mut Conn,
                 q: &Queries,
                 now: OffsetDateTime,
-                inviter: Option<String>,
-                max: i64,
+                filter: ListFilter,
             ) -> Sql<Answer<Vec<IssuedInvitation>>> {
                 if !initialized(conn, q).await? {
                     return Ok(Answer::NotInitialized);
                 }
+                let max = i64::try_from(filter.limit).unwrap_or(i64::MAX);
                 let rows = sqlx::query(&q.list)
                     .bind(unix_ms(now))
                     .bind(now.unix_timestamp())
-                    .bind(inviter)
+                    .bind(filter.inviter)
                     .bind(max)
+                    .bind(filter.expired)
+                    .bind(filter.after.is_some())
+                    .bind(filter.after.and_then(|c| c.expires_s()))
+                    .bind(filter.after.map(|c| key(c.id())).unwrap_or_default())
                     .fetch_all(&mut *conn)
                     .await?;
                 let mut found = Vec::with_capacity(rows.len());

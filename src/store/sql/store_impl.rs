@@ -130,16 +130,10 @@ macro_rules! sql_store {
 
                 async fn list(&self, filter: &ListFilter) -> Result<Vec<IssuedInvitation>, Error> {
                     filter.validate()?;
-                    let max = i64::try_from(filter.limit).unwrap_or(i64::MAX);
                     $read!(
                         self,
                         "listing",
-                        list_in(
-                            &self.shared.queries,
-                            self.now(),
-                            filter.inviter.clone(),
-                            max
-                        )
+                        list_in(&self.shared.queries, self.now(), filter.clone())
                     )?
                     .into_result(None)
                 }

@@ -134,13 +134,18 @@ impl Queries {
                  rec_description = $7 WHERE id = $1"
             ),
             // $1 now (ms), $2 now (s), $3 inviter or NULL, $4 limit.
+            // $5 expired too, $6 after a cursor: expiry $7 (NULL: never), ID $8.
             list: format!(
                 "SELECT id, uses, revoked_at, issued_s, inviter, seen, rec_issued_s, \
                  rec_expires_s, rec_email, rec_max_uses, rec_inviter, rec_description \
                  FROM {p}invitations \
                  WHERE recorded AND (forget_at IS NULL OR forget_at > $1) \
-                   AND (rec_expires_s IS NULL OR rec_expires_s > $2) \
+                   AND ($5 OR rec_expires_s IS NULL OR rec_expires_s > $2) \
                    AND ($3 IS NULL OR rec_inviter = $3) \
+                   AND (NOT $6 OR CASE WHEN $7 IS NULL \
+                     THEN rec_expires_s IS NULL AND id > $8 \
+                     ELSE rec_expires_s IS NULL OR rec_expires_s > $7 \
+                       OR (rec_expires_s = $7 AND id > $8) END) \
                  ORDER BY rec_expires_s ASC NULLS LAST, id LIMIT $4"
             ),
             visit: format!("INSERT INTO {p}visits (id, at_ms, metadata) VALUES ($1, $2, $3)"),

@@ -56,6 +56,8 @@ macro_rules! conformance {
                 health_reports_a_verdict,
                 status_reports_joiners_and_registry,
                 registry_lists_active_invitations,
+                list_pages_past_a_thousand,
+                expired_invitations_on_request,
                 visits_are_capped_newest_first,
                 state_expires_with_the_invitation,
                 never_expiring_state_stays,

@@ -11,9 +11,11 @@ use time::{Duration, OffsetDateTime};
 use super::harness::Harness;
 
 mod codes;
+mod listing;
 mod revocation;
 
 pub use codes::*;
+pub use listing::*;
 pub use revocation::*;
 
 /// A fresh invitation minted at the harness's current time, with an ID no other test uses.

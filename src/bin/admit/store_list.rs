@@ -1,0 +1,125 @@
+//! `admit list`: recorded invitations, a page at a time or all of them.
+
+use admit::store::{IssuedInvitation, ListCursor, ListFilter, Store};
+use clap::Args;
+use time::OffsetDateTime;
+
+use crate::Format;
+use crate::store::{Connected, StoreArgs, rule_json};
+use crate::util::{CliError, fmt_time};
+
+#[derive(Args)]
+pub(crate) struct ListArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Only invitations of this inviter.
+    #[arg(long, value_name = "NAME")]
+    inviter: Option<String>,
+    /// At most this many (1 to 1000); with --all, how many each call to the store reads.
+    #[arg(long, default_value_t = 100)]
+    limit: usize,
+    /// Start after this place in the list: the value a full page printed on stderr.
+    #[arg(long, value_name = "CURSOR")]
+    after: Option<String>,
+    /// Every page, to the end of the list.
+    #[arg(long)]
+    all: bool,
+    /// Expired invitations too, first, while the store remembers them.
+    #[arg(long)]
+    expired: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+pub(crate) fn list(args: ListArgs) -> Result<u8, CliError> {
+    let mut filter = ListFilter::new().limit(args.limit);
+    if let Some(i) = &args.inviter {
+        filter = filter.inviter(i.clone());
+    }
+    if let Some(after) = &args.after {
+        let cursor = after.parse::<ListCursor>().map_err(|_| {
+            CliError::usage(format!(
+                "--after {after:?}: expected <unix seconds>.<invitation ID> or \
+                 never.<invitation ID>, as a full page prints on stderr"
+            ))
+        })?;
+        filter = filter.after(cursor);
+    }
+    if args.expired {
+        filter = filter.include_expired();
+    }
+    let conn = Connected::required(&args.store)?;
+    let now = OffsetDateTime::now_utc();
+    let mut listed = 0usize;
+    loop {
+        let page = conn
+            .runtime
+            .block_on(conn.store.list(&filter))
+            .map_err(|e| CliError::admit("list", &e))?;
+        for i in &page {
+            print(i, args.format, now);
+        }
+        listed += page.len();
+        let next = (page.len() == args.limit)
+            .then(|| page.last().map(IssuedInvitation::cursor))
+            .flatten();
+        match next {
+            Some(next) if args.all => filter = filter.after(next),
+            Some(next) => {
+                eprintln!("more: admit list --after {next} (or --all)");
+                break;
+            }
+            None => break,
+        }
+    }
+    if listed == 0 && args.format == Format::Text {
+        eprintln!("no recorded invitations");
+    }
+    Ok(0)
+}
+
+fn print(i: &IssuedInvitation, format: Format, now: OffsetDateTime) {
+    let expires = i.expires_at.map_or_else(|| "never".to_owned(), fmt_time);
+    let uses = match i.max_uses {
+        Some(m) => format!("{}/{m}", i.uses),
+        None => i.uses.to_string(),
+    };
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({
+                "id": i.id.to_string(),
+                "issued_at": fmt_time(i.issued_at),
+                "expires_at": i.expires_at.map(fmt_time),
+                "expired": i.is_expired(now),
+                "email": i.email,
+                "inviter": i.inviter,
+                "description": i.description,
+                "uses": i.uses,
+                "max_uses": i.max_uses,
+                "revoked_at": i.revoked_at.map(fmt_time),
+                "revoked_by_rule": i.revoked_by_rule.as_ref().map(rule_json),
+                "cursor": i.cursor().to_string(),
+            })
+        ),
+        _ => println!(
+            "{}  expires {expires}  uses {uses}{}  {}{}{}",
+            i.id,
+            match (&i.revoked_by_rule, i.revoked_at) {
+                (Some(rule), _) => format!("  REVOKED ({rule})"),
+                (None, Some(_)) => "  REVOKED".to_owned(),
+                (None, None) if i.is_expired(now) => "  EXPIRED".to_owned(),
+                (None, None) => String::new(),
+            },
+            i.inviter
+                .as_deref()
+                .map(|v| format!("by {v}  "))
+                .unwrap_or_default(),
+            i.email
+                .as_deref()
+                .map(|v| format!("for {v}  "))
+                .unwrap_or_default(),
+            i.description.as_deref().unwrap_or_default(),
+        ),
+    }
+}

@@ -1,0 +1,258 @@
+//! Which recorded invitations [`Store::list`](super::Store::list) returns, and where a page
+//! starts: [`ListFilter`] and [`ListCursor`].
+
+use core::cmp::Ordering;
+use core::fmt;
+use core::str::FromStr;
+
+use time::OffsetDateTime;
+
+use super::{MAX_LIST_LIMIT, check_inviter};
+use crate::error::Error;
+use crate::invitation::InvitationId;
+
+/// Which recorded invitations [`Store::list`](super::Store::list) returns, and how many.
+///
+/// Every store lists in the same order: soonest expiry first, never-expiring last, and by
+/// invitation ID among those that expire in the same second. A page ends with the invitation
+/// whose [`cursor`](super::IssuedInvitation::cursor) starts the next one
+/// ([`after`](ListFilter::after)); a page shorter than the limit is the last.
+///
+/// # Examples
+///
+/// Every invitation of one inviter, a thousand at a time:
+///
+/// ```
+/// # let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # runtime.block_on(async {
+/// use admit::store::{ListFilter, MemoryStore, Store};
+///
+/// let store = MemoryStore::new();
+/// let mut filter = ListFilter::new().inviter("grace").limit(1000);
+/// let mut all = Vec::new();
+/// loop {
+///     let page = store.list(&filter).await?;
+///     let full = page.len() == 1000;
+///     if let Some(last) = page.last() {
+///         filter = filter.after(last.cursor());
+///     }
+///     all.extend(page);
+///     if !full {
+///         break;
+///     }
+/// }
+/// # assert!(all.is_empty());
+/// # Ok::<(), admit::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListFilter {
+    pub(crate) inviter: Option<String>,
+    pub(crate) limit: usize,
+    pub(crate) after: Option<ListCursor>,
+    pub(crate) expired: bool,
+}
+
+impl Default for ListFilter {
+    fn default() -> ListFilter {
+        ListFilter {
+            inviter: None,
+            limit: 100,
+            after: None,
+            expired: false,
+        }
+    }
+}
+
+impl ListFilter {
+    /// The first 100 recorded invitations that have not expired.
+    pub fn new() -> ListFilter {
+        ListFilter::default()
+    }
+
+    /// Only those of this inviter.
+    ///
+    /// ```
+    /// let filter = admit::store::ListFilter::new().inviter("grace");
+    /// # let _ = filter;
+    /// ```
+    pub fn inviter(mut self, inviter: impl Into<String>) -> ListFilter {
+        self.inviter = Some(inviter.into());
+        self
+    }
+
+    /// At most this many (1 to 1000; 100 by default).
+    ///
+    /// ```
+    /// let filter = admit::store::ListFilter::new().limit(1000);
+    /// # let _ = filter;
+    /// ```
+    pub fn limit(mut self, limit: usize) -> ListFilter {
+        self.limit = limit;
+        self
+    }
+
+    /// Only those after this one in the list's order: the next page, when `cursor` is the
+    /// [`cursor`](super::IssuedInvitation::cursor) of the last invitation of this one. The
+    /// invitation need not exist any more: a page starts where it would be.
+    ///
+    /// ```
+    /// use admit::store::{ListCursor, ListFilter};
+    ///
+    /// let cursor: ListCursor = "1767225600.0123456789abcdef01234567".parse()?;
+    /// let next = ListFilter::new().after(cursor);
+    /// # let _ = next;
+    /// # Ok::<(), admit::Error>(())
+    /// ```
+    pub fn after(mut self, cursor: ListCursor) -> ListFilter {
+        self.after = Some(cursor);
+        self
+    }
+
+    /// Expired invitations too, first (they expire soonest), as long as the store remembers
+    /// them: stores forget an invitation a margin after it expires (one hour by default, see
+    /// [`MemoryStoreBuilder::margin`](super::MemoryStoreBuilder::margin)), so
+    /// this shows what expired within that margin, not the whole history.
+    ///
+    /// ```
+    /// let filter = admit::store::ListFilter::new().include_expired();
+    /// # let _ = filter;
+    /// ```
+    pub fn include_expired(mut self) -> ListFilter {
+        self.expired = true;
+        self
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        if !(1..=MAX_LIST_LIMIT).contains(&self.limit) {
+            return Err(Error::InvalidArgument {
+                name: "limit",
+                reason: "must be between 1 and 1000",
+            });
+        }
+        if let Some(inviter) = &self.inviter {
+            check_inviter(inviter)?;
+        }
+        Ok(())
+    }
+
+    /// Whether an invitation expiring at `expires_at` with this ID belongs in the list at
+    /// `now`, by expiry and cursor (not by inviter).
+    pub(crate) fn admits(
+        &self,
+        expires_at: Option<OffsetDateTime>,
+        id: InvitationId,
+        now: OffsetDateTime,
+    ) -> bool {
+        let live = self.expired || expires_at.is_none_or(|t| now < t);
+        let after = self
+            .after
+            .as_ref()
+            .is_none_or(|c| ListCursor::new(expires_at, id) > *c);
+        live && after
+    }
+}
+
+/// A place in the order of [`Store::list`](super::Store::list): an expiry (to the second, or
+/// never) and an invitation ID. Its text form, `1767225600.<id>` or `never.<id>`, fits in a
+/// URL query, so a page of an admin list can link to the next.
+///
+/// # Examples
+///
+/// ```
+/// use admit::store::ListCursor;
+///
+/// let cursor: ListCursor = "never.0123456789abcdef01234567".parse()?;
+/// assert_eq!(cursor.expires_at(), None);
+/// assert_eq!(cursor.to_string(), "never.0123456789abcdef01234567");
+/// assert!("soon.0123".parse::<ListCursor>().is_err());
+/// # Ok::<(), admit::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ListCursor {
+    expires_s: Option<i64>,
+    id: InvitationId,
+}
+
+impl ListCursor {
+    /// The place of an invitation with this expiry and ID.
+    ///
+    /// ```
+    /// use admit::store::ListCursor;
+    /// use time::macros::datetime;
+    ///
+    /// let id = "0123456789abcdef01234567".parse()?;
+    /// let cursor = ListCursor::new(Some(datetime!(2026-01-01 0:00 UTC)), id);
+    /// assert_eq!(cursor.to_string(), "1767225600.0123456789abcdef01234567");
+    /// # Ok::<(), admit::Error>(())
+    /// ```
+    pub fn new(expires_at: Option<OffsetDateTime>, id: InvitationId) -> ListCursor {
+        ListCursor {
+            expires_s: expires_at.map(OffsetDateTime::unix_timestamp),
+            id,
+        }
+    }
+
+    /// The expiry, to the second; `None` for never.
+    pub fn expires_at(&self) -> Option<OffsetDateTime> {
+        self.expires_s
+            .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+    }
+
+    /// The expiry in Unix seconds; `None` for never.
+    pub(crate) fn expires_s(&self) -> Option<i64> {
+        self.expires_s
+    }
+
+    /// The invitation ID.
+    pub fn id(&self) -> InvitationId {
+        self.id
+    }
+}
+
+impl Ord for ListCursor {
+    /// Soonest expiry first, never last, then by ID.
+    fn cmp(&self, other: &ListCursor) -> Ordering {
+        let key = |c: &ListCursor| (c.expires_s().is_none(), c.expires_s(), c.id);
+        key(self).cmp(&key(other))
+    }
+}
+
+impl PartialOrd for ListCursor {
+    fn partial_cmp(&self, other: &ListCursor) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for ListCursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.expires_s {
+            Some(s) => write!(f, "{s}.{}", self.id),
+            None => write!(f, "never.{}", self.id),
+        }
+    }
+}
+
+impl FromStr for ListCursor {
+    type Err = Error;
+
+    /// Parses `<unix seconds>.<id>` or `never.<id>`.
+    fn from_str(s: &str) -> Result<ListCursor, Error> {
+        const BAD: Error = Error::InvalidArgument {
+            name: "list cursor",
+            reason: "expected <unix seconds>.<invitation ID> or never.<invitation ID>",
+        };
+        let (expiry, id) = s.split_once('.').ok_or(BAD)?;
+        let expires_s = match expiry {
+            "never" => None,
+            digits => {
+                let s = digits.parse::<i64>().map_err(|_| BAD)?;
+                // Only instants `time` can represent, so `expires_at` is exact.
+                OffsetDateTime::from_unix_timestamp(s).map_err(|_| BAD)?;
+                Some(s)
+            }
+        };
+        let id = id.parse().map_err(|_| BAD)?;
+        Ok(ListCursor { expires_s, id })
+    }
+}

@@ -1,0 +1,120 @@
+//! [`Store::list`](super::Store::list) on Redis: pages of a registry index (a sorted set
+//! scored by expiry), then each invitation's state.
+
+use redis::Value;
+
+use super::conn::{self, Call, bad_reply, each, within};
+use super::{RedisStore, State, init};
+use crate::error::Error;
+use crate::invitation::InvitationId;
+use crate::store::{IssuedInvitation, ListFilter, unix_ms};
+
+/// The fields `list` reads of each state hash, in this order.
+const LISTED: [&str; 9] = [
+    "reg", "iat", "exp", "max", "inv", "email", "desc", "n", "rev",
+];
+
+/// A place in an index: a score (`inf` for never) and an ID.
+type Place = (String, String);
+
+impl RedisStore {
+    /// Up to `filter.limit` invitations. An index entry can outlive its state by a little
+    /// (state expires on Redis's clock); such entries are skipped and the page is filled
+    /// from further on, so a short page still means the end.
+    pub(super) async fn list_pages(
+        &self,
+        filter: &ListFilter,
+    ) -> Result<Vec<IssuedInvitation>, Error> {
+        let now = self.now();
+        // Expired entries are kept in the index as long as their state: the margin.
+        let above = if filter.expired {
+            now.saturating_sub(self.margin)
+        } else {
+            now
+        };
+        let mut place: Option<Place> = filter.after.map(|c| {
+            let score = c
+                .expires_s()
+                .map_or_else(|| "inf".to_owned(), |s| s.saturating_mul(1000).to_string());
+            (score, c.id().to_string())
+        });
+        let mut out = Vec::with_capacity(filter.limit);
+        loop {
+            let wanted = filter.limit - out.len();
+            let (page, last) = self
+                .list_page(filter, unix_ms(above), wanted, place.take())
+                .await?;
+            out.extend(page);
+            match last {
+                Some(last) if out.len() < filter.limit => place = Some(last),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// One script call and one round of reads: the invitations whose state is there, and the
+    /// place of the last index entry when the index gave all `wanted` (there may be more).
+    async fn list_page(
+        &self,
+        filter: &ListFilter,
+        above_ms: i64,
+        wanted: usize,
+        after: Option<Place>,
+    ) -> Result<(Vec<IssuedInvitation>, Option<Place>), Error> {
+        let index = self.keys.index(filter.inviter.as_deref());
+        let control = self.keys.control_near(&index);
+        let (score, id) = after.unwrap_or_default();
+        let call = Call::new(&self.scripts.list, [&control, &index])
+            .arg(above_ms)
+            .arg(wanted)
+            .arg(score)
+            .arg(id);
+        let (flat, control): (Vec<String>, Value) = self.call_as(call).await?;
+        let (_, merged) = init::parse_control(control)?;
+        let entries: Vec<Place> = flat
+            .chunks(2)
+            .map(|pair| match pair {
+                [id, score] => Ok((score.clone(), id.clone())),
+                _ => Err(bad_reply()),
+            })
+            .collect::<Result<_, Error>>()?;
+        let last = (entries.len() == wanted)
+            .then(|| entries.last().cloned())
+            .flatten();
+        let ids = entries
+            .iter()
+            .map(|(_, id)| id.parse::<InvitationId>().map_err(|_| bad_reply()))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let cmds = ids
+            .iter()
+            .map(|id| {
+                let mut cmd = redis::cmd("HMGET");
+                cmd.arg(self.keys.state(*id)).arg(&LISTED[..]);
+                cmd
+            })
+            .collect();
+        let states = within(self.deadline, each(&self.conn, cmds)).await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (id, values) in ids.into_iter().zip(states) {
+            let values: Vec<Option<String>> =
+                redis::from_redis_value(values.map_err(conn::unavailable)?)
+                    .map_err(|_| bad_reply())?;
+            let state = State::from_pairs(
+                LISTED
+                    .iter()
+                    .zip(values)
+                    .filter_map(|(name, value)| Some(((*name).to_owned(), value?))),
+            );
+            let of_inviter = state
+                .text("inv")
+                .and_then(|i| merged.get(&format!("i:{i}")))
+                .copied();
+            let rule = state.rule(merged.get("*").copied(), of_inviter)?;
+            // State can expire before its index entry is dropped: skip it.
+            if let Some(issued) = state.issued(id, rule)? {
+                out.push(issued);
+            }
+        }
+        Ok((out, last))
+    }
+}

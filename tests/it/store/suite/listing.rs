@@ -1,0 +1,188 @@
+//! Paging through the registry past the 1,000 a call returns, and expired invitations on
+//! request.
+
+use admit::store::{IssuedInvitation, ListCursor, ListFilter, Store};
+use admit::{Invitation, InvitationBuilder, InvitationId};
+use time::{Duration, OffsetDateTime};
+
+use super::super::harness::Harness;
+
+/// Twelve bytes from a counter and a seed, scrambled so IDs are not in insertion order; the last
+/// byte is even, so the ID one above is never minted.
+fn scrambled_id(seed: u32, n: u32) -> InvitationId {
+    let mut x = u64::from(seed) << 32 | u64::from(n);
+    let mut bytes = [0u8; 12];
+    for chunk in bytes.chunks_mut(8) {
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 29;
+        let b = x.to_le_bytes();
+        chunk.copy_from_slice(&b[..chunk.len()]);
+    }
+    // Keep the counter in the ID so no two collide.
+    bytes[4..8].copy_from_slice(&n.to_be_bytes());
+    bytes[11] &= 0xfe;
+    InvitationId::from_bytes(bytes)
+}
+
+fn one_above(id: InvitationId) -> InvitationId {
+    let mut bytes = id.to_bytes();
+    bytes[11] |= 1;
+    InvitationId::from_bytes(bytes)
+}
+
+fn minted(builder: InvitationBuilder, id: InvitationId, now: OffsetDateTime) -> Invitation {
+    crate::issuer()
+        .mint_with_id(builder, id, now)
+        .expect("valid claims")
+        .invitation()
+        .clone()
+}
+
+/// Every page of a filter, `limit` at a time, checking each page is full but the last.
+async fn every_page<S: Store>(s: &S, filter: ListFilter, limit: usize) -> Vec<IssuedInvitation> {
+    let mut filter = filter.limit(limit);
+    let mut all = Vec::new();
+    loop {
+        let page = s.list(&filter).await.unwrap();
+        assert!(page.len() <= limit);
+        let full = page.len() == limit;
+        if let Some(last) = page.last() {
+            filter = filter.after(last.cursor());
+        }
+        all.extend(page);
+        assert!(all.len() <= 10_000, "paging does not end");
+        if !full {
+            return all;
+        }
+    }
+}
+
+/// 2,600 recorded invitations, 1,000 of them never expiring and 1,000 expiring in the same
+/// second, listed a thousand (and 333) at a time: each exactly once, in the order every store
+/// shares. A cursor whose invitation does not exist starts where it would be.
+pub async fn list_pages_past_a_thousand<H: Harness>(h: H) {
+    let s = h.with(admit::store::DEFAULT_MARGIN, 100).await;
+    let now = h.now();
+    let same_second = now + Duration::days(3);
+    let seed = std::process::id();
+    let invitations: Vec<Invitation> = (0..2600u32)
+        .map(|n| {
+            let b = Invitation::builder().inviter(if n % 3 == 0 { "grace" } else { "alan" });
+            let b = match n % 5 {
+                0 | 1 => b.never_expires(),
+                2 | 3 => b.expires_at(same_second),
+                _ => b.ttl(Duration::hours(i64::from(n % 97) + 1)),
+            };
+            minted(b, scrambled_id(seed, n), now)
+        })
+        .collect();
+    // Recorded by 16 tasks at once.
+    let mut tasks = tokio::task::JoinSet::new();
+    for chunk in invitations.chunks(invitations.len().div_ceil(16)) {
+        let (s, chunk) = (s.clone(), chunk.to_vec());
+        tasks.spawn(async move {
+            for i in &chunk {
+                s.record_issued(i, None).await.unwrap();
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+
+    let mut expected: Vec<ListCursor> = invitations
+        .iter()
+        .map(|i| ListCursor::new(i.expires_at(), i.id()))
+        .collect();
+    expected.sort();
+    let got: Vec<ListCursor> = every_page(&s, ListFilter::new(), 1000)
+        .await
+        .iter()
+        .map(IssuedInvitation::cursor)
+        .collect();
+    assert_eq!(got.len(), 2600);
+    assert!(got == expected, "every invitation once, in order");
+
+    let grace: Vec<ListCursor> = expected
+        .iter()
+        .copied()
+        .filter(|c| {
+            invitations
+                .iter()
+                .any(|i| i.id() == c.id() && i.inviter() == Some("grace"))
+        })
+        .collect();
+    let got: Vec<ListCursor> = every_page(&s, ListFilter::new().inviter("grace"), 333)
+        .await
+        .iter()
+        .map(IssuedInvitation::cursor)
+        .collect();
+    assert_eq!(got.len(), 867);
+    assert!(got == grace, "one inviter's, in order");
+
+    // A cursor between two invitations of one second, and between two that never expire.
+    for k in [1200, 2300] {
+        let absent = ListCursor::new(expected[k].expires_at(), one_above(expected[k].id()));
+        let page = s
+            .list(&ListFilter::new().after(absent).limit(5))
+            .await
+            .unwrap();
+        let got: Vec<ListCursor> = page.iter().map(IssuedInvitation::cursor).collect();
+        assert_eq!(
+            got,
+            expected[k + 1..k + 6],
+            "after a cursor of no invitation"
+        );
+    }
+    // After the last, nothing; the text form of a cursor round-trips.
+    let last = *expected.last().unwrap();
+    let after_last = ListFilter::new().after(last.to_string().parse().unwrap());
+    assert!(s.list(&after_last).await.unwrap().is_empty());
+}
+
+/// Expired invitations are listed only on request, first, while the store remembers them.
+pub async fn expired_invitations_on_request<H: Harness>(h: H) {
+    let s = h.with(admit::store::DEFAULT_MARGIN, 100).await;
+    let forgetful = h.with(Duration::ZERO, 100).await;
+    let seed = std::process::id() ^ 0x5eed;
+    let now = h.now();
+    let soon = minted(
+        Invitation::builder()
+            .inviter("grace")
+            .ttl(Duration::seconds(2)),
+        scrambled_id(seed, 1),
+        now,
+    );
+    let later = minted(
+        Invitation::builder().ttl(Duration::hours(2)),
+        scrambled_id(seed, 2),
+        now,
+    );
+    for store in [&s, &forgetful] {
+        store.record_issued(&soon, None).await.unwrap();
+        store.record_issued(&later, None).await.unwrap();
+    }
+    h.advance(Duration::milliseconds(3100)).await;
+    let ids = |list: Vec<IssuedInvitation>| list.iter().map(|i| i.id).collect::<Vec<_>>();
+
+    assert_eq!(ids(s.list(&ListFilter::new()).await.unwrap()), [later.id()]);
+    let with_expired = s.list(&ListFilter::new().include_expired()).await.unwrap();
+    assert_eq!(ids(with_expired.clone()), [soon.id(), later.id()]);
+    assert!(with_expired[0].is_expired(h.now()));
+    assert!(!with_expired[1].is_expired(h.now()));
+    let of_grace = ListFilter::new().inviter("grace").include_expired();
+    assert_eq!(ids(s.list(&of_grace).await.unwrap()), [soon.id()]);
+    // Paging goes on from an expired one to the live ones.
+    let next = ListFilter::new()
+        .include_expired()
+        .after(with_expired[0].cursor());
+    assert_eq!(ids(s.list(&next).await.unwrap()), [later.id()]);
+
+    // A store that keeps nothing past expiry has nothing expired to show.
+    let listed = forgetful
+        .list(&ListFilter::new().include_expired())
+        .await
+        .unwrap();
+    assert_eq!(ids(listed), [later.id()]);
+}
