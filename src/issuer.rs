@@ -173,7 +173,7 @@ impl Issuer {
             let n = (count - tokens.len()).min(MINT_BATCH);
             let mut bytes = [0u8; MINT_BATCH * crate::invitation::ID_LEN];
             let bytes = &mut bytes[..n * crate::invitation::ID_LEN];
-            crate::random::fill(bytes)?;
+            crate::random::fill_fast(bytes)?;
             ids.clear();
             for chunk in bytes.chunks_exact(crate::invitation::ID_LEN) {
                 let mut id = [0u8; crate::invitation::ID_LEN];

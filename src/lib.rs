@@ -39,6 +39,8 @@
 //! - `test-util`: `testing`, fixtures and a test clock for applications' own tests.
 
 #![forbid(unsafe_code)]
+// docs.rs builds with `--cfg docsrs` on nightly: every item gated on a feature gets a badge.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// Recipes: waitlists, referral codes, team invitations, one-time links, a sign-up in one
 /// PostgreSQL transaction, resending, key rotation, leaked keys, verifying elsewhere (the text

@@ -163,7 +163,7 @@ pub(crate) fn random(len: usize) -> Result<String, Error> {
         });
     }
     let mut bytes = [0u8; 10];
-    crate::random::fill(&mut bytes[..len])?;
+    crate::random::fill_fast(&mut bytes[..len])?;
     let mut data: Vec<u8> = bytes[..len]
         .iter()
         .map(|b| ALPHABET[usize::from(b & 31)])

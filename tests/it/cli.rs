@@ -8,9 +8,9 @@ use std::process::{Command, Output, Stdio};
 use crate::keys::{TempDir, tempdir};
 use crate::require_tool;
 
-const CTX: &str = "acme/invite";
+pub(crate) const CTX: &str = "acme/invite";
 
-fn admit(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn admit(dir: &Path, args: &[&str]) -> Output {
     admit_stdin(dir, args, None)
 }
 
@@ -47,20 +47,20 @@ fn admit_stdin(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     out
 }
 
-fn code(out: &Output) -> i32 {
+pub(crate) fn code(out: &Output) -> i32 {
     out.status.code().expect("exit code")
 }
 
-fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
 }
 
-fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8(out.stderr.clone()).unwrap()
 }
 
 /// A directory with key.pem and pub.pem made by `admit keygen` / `admit pubkey`.
-fn keyed() -> TempDir {
+pub(crate) fn keyed() -> TempDir {
     let dir = tempdir();
     let d = dir.path();
     assert_eq!(code(&admit(d, &["keygen", "--out", "key.pem"])), 0);

@@ -12,6 +12,10 @@ mod canonical;
 mod claims;
 #[cfg(feature = "cli")]
 mod cli;
+#[cfg(feature = "cli")]
+mod cli_csv;
+#[cfg(feature = "cli")]
+mod cli_manual;
 mod context;
 #[cfg(feature = "test-util")]
 mod fixtures;

@@ -8,7 +8,9 @@
 #![forbid(unsafe_code)]
 
 mod check;
+mod email_rows;
 mod keys;
+mod manual;
 mod mint;
 mod store;
 mod store_admin;
@@ -141,6 +143,18 @@ enum Command {
     /// Set up and check the store: init, health.
     #[command(subcommand)]
     Store(store_admin::StoreCommand),
+
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:\n  \
+        admit completions bash > ~/.local/share/bash-completion/completions/admit\n  \
+        admit completions zsh > ~/.zfunc/_admit\n  \
+        admit completions fish > ~/.config/fish/completions/admit.fish")]
+    Completions(manual::CompletionsArgs),
+
+    /// Print the man page (roff), or write one per command into a directory.
+    #[command(after_help = "Examples:\n  admit man | man -l -\n  \
+        admit man --dir /usr/local/share/man/man1")]
+    Man(manual::ManArgs),
 }
 
 /// Output format.
@@ -182,5 +196,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::List(args) => store_list::list(args),
         Command::Code(command) => store::code(command),
         Command::Store(command) => store_admin::run(command),
+        Command::Completions(args) => manual::completions(&args),
+        Command::Man(args) => manual::man(&args),
     }
 }

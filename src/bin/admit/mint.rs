@@ -1,16 +1,15 @@
 //! `mint`: one invitation, `--count` of them, or one per address in `--emails`.
 
-use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use admit::{Invitation, InvitationBuilder, Issuer, Token};
 use clap::Args;
 
 use crate::Format;
-use crate::util::{
-    CliError, FAILED, Line, Lines, csv_field, csv_split, fmt_time, parse_time, parse_ttl,
-};
+use crate::email_rows::{EmailRows, parse_delimiter};
+use crate::util::{CliError, FAILED, fmt_time, parse_time, parse_ttl};
 
 #[derive(Args)]
 pub(crate) struct MintArgs {
@@ -51,9 +50,12 @@ pub(crate) struct MintArgs {
     #[arg(long, value_name = "N", conflicts_with = "emails")]
     count: Option<u64>,
     /// Mint one invitation per address: a file with one per line, or CSV with an `email`
-    /// column; `-` reads stdin.
+    /// column (and optional `inviter` and `max_uses` columns); `-` reads stdin.
     #[arg(long, value_name = "FILE")]
     emails: Option<PathBuf>,
+    /// The field separator of --emails: , ; tab or | [default: detected from the first line].
+    #[arg(long, value_name = "CHAR", requires = "emails", value_parser = parse_delimiter)]
+    delimiter: Option<u8>,
     /// Output: text (one token or link per line), json (one object per line), or csv.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -66,6 +68,11 @@ pub(crate) struct MintArgs {
 }
 
 pub(crate) fn mint(args: MintArgs) -> Result<u8, CliError> {
+    if args.count == Some(0) {
+        return Err(CliError::usage(
+            "--count 0: nothing to mint (give 1 or more)",
+        ));
+    }
     let key = crate::keys::load_signing(&args.key)?;
     let issuer =
         Issuer::new(key, &args.context).map_err(|e| CliError::usage(format!("--context: {e}")))?;
@@ -88,7 +95,7 @@ pub(crate) fn mint(args: MintArgs) -> Result<u8, CliError> {
     };
 
     if let Some(path) = &args.emails {
-        failures = mint_emails(path, &base, &mut out, &mut mint_one)?;
+        failures = mint_emails(path, args.delimiter, &base, &mut out, &mut mint_one)?;
     } else {
         // Batches share the cost of their signatures' field inversions (`Issuer::mint_many`).
         let count = args.count.unwrap_or(1);
@@ -190,114 +197,43 @@ fn parse_hex(text: &str) -> Result<Vec<u8>, CliError> {
         .collect()
 }
 
-/// Mints one invitation per address; returns how many lines failed.
+/// Mints one invitation per address; returns how many rows failed.
 fn mint_emails(
-    path: &PathBuf,
+    path: &Path,
+    delimiter: Option<u8>,
     base: &InvitationBuilder,
     out: &mut Output,
     mint_one: &mut impl FnMut(&InvitationBuilder, &mut Output) -> Result<(), CliError>,
 ) -> Result<u64, CliError> {
-    let name = path.display().to_string();
-    let reader: Box<dyn BufRead> = if name == "-" {
-        Box::new(BufReader::new(std::io::stdin()))
-    } else {
-        Box::new(BufReader::new(
-            std::fs::File::open(path).map_err(|e| CliError::io(path, &e))?,
-        ))
-    };
-    let mut lines = Lines::new(reader, 64 * 1024);
-    let mut columns: Option<Columns> = None;
-    let mut first = true;
+    let mut rows = EmailRows::open(path, delimiter)?;
     let mut failures = 0;
-    while let Some(line) = lines.next_line().map_err(|e| CliError::io(path, &e))? {
-        let at = lines.number;
-        let line = match line {
-            Line::Text(t) => t,
-            Line::NotUtf8 => {
-                eprintln!("{name}:{at}: not UTF-8");
-                failures += 1;
-                continue;
+    let mut minted_or_failed = 0u64;
+    while let Some(row) = rows.next_row()? {
+        minted_or_failed += 1;
+        let result = row.fields.and_then(|f| {
+            let mut b = base.clone().email(f.email);
+            if let Some(inviter) = f.inviter {
+                b = b.inviter(inviter);
             }
-            Line::TooLong => {
-                eprintln!("{name}:{at}: line longer than 64 KiB");
-                failures += 1;
-                continue;
+            if let Some(n) = f.max_uses {
+                b = b.max_uses(n);
             }
-        };
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        if first {
-            first = false;
-            if let Some(c) = Columns::from_header(trimmed) {
-                columns = Some(c);
-                continue;
-            }
-        }
-        let result = invitation_for(trimmed, columns.as_ref(), base)
-            .and_then(|b| mint_one(&b, out).map_err(|e| e.message));
+            mint_one(&b, out).map_err(|e| e.message)
+        });
         if let Err(message) = result {
-            eprintln!("{name}:{at}: {message}");
+            eprintln!("{}:{}: {message}", rows.name(), row.line);
             failures += 1;
         }
     }
-    if first {
-        eprintln!("{name}: no addresses found");
+    if minted_or_failed == 0 {
+        let what = if rows.has_header() {
+            "a header but no rows"
+        } else {
+            "no addresses"
+        };
+        return Err(CliError::usage(format!("{}: {what}", rows.name())));
     }
     Ok(failures)
-}
-
-/// Column positions of a CSV header.
-struct Columns {
-    email: usize,
-    inviter: Option<usize>,
-    max_uses: Option<usize>,
-}
-
-impl Columns {
-    fn from_header(line: &str) -> Option<Columns> {
-        let fields = csv_split(line).ok()?;
-        let find = |name: &str| {
-            fields
-                .iter()
-                .position(|f| f.trim().eq_ignore_ascii_case(name))
-        };
-        let email = find("email")?;
-        Some(Columns {
-            email,
-            inviter: find("inviter"),
-            max_uses: find("max_uses"),
-        })
-    }
-}
-
-fn invitation_for(
-    line: &str,
-    columns: Option<&Columns>,
-    base: &InvitationBuilder,
-) -> Result<InvitationBuilder, String> {
-    let Some(columns) = columns else {
-        return Ok(base.clone().email(line));
-    };
-    let fields = csv_split(line).map_err(|e| format!("bad CSV: {e}"))?;
-    let get = |i: Option<usize>| {
-        i.and_then(|i| fields.get(i))
-            .map(|f| f.trim())
-            .filter(|f| !f.is_empty())
-    };
-    let email = get(Some(columns.email)).ok_or("no email in this row")?;
-    let mut b = base.clone().email(email);
-    if let Some(inviter) = get(columns.inviter) {
-        b = b.inviter(inviter);
-    }
-    if let Some(max) = get(columns.max_uses) {
-        let n: u32 = max
-            .parse()
-            .map_err(|_| format!("max_uses {max:?} is not a whole number"))?;
-        b = b.max_uses(n);
-    }
-    Ok(b)
 }
 
 /// Writes minted tokens in the chosen format.
@@ -344,23 +280,30 @@ impl Output {
                 writeln!(self.out, "{obj}")
             }
             Format::Csv => {
+                let mut row = csv::Writer::from_writer(Vec::new());
                 if !self.wrote_header {
                     self.wrote_header = true;
-                    let url = if link.is_some() { ",url" } else { "" };
-                    writeln!(self.out, "email,id,expires_at,token{url}")
-                        .map_err(|e| CliError::usage(format!("stdout: {e}")))?;
+                    let mut header = vec!["email", "id", "expires_at", "token"];
+                    if link.is_some() {
+                        header.push("url");
+                    }
+                    row.write_record(&header).map_err(csv_error)?;
                 }
-                let url = link
-                    .map(|l| format!(",{}", csv_field(&l)))
-                    .unwrap_or_default();
-                writeln!(
-                    self.out,
-                    "{},{},{},{}{url}",
-                    csv_field(inv.email().unwrap_or_default()),
-                    inv.id(),
-                    expires.unwrap_or_default(),
-                    token.as_str()
-                )
+                let id = inv.id().to_string();
+                let mut fields = vec![
+                    inv.email().unwrap_or_default(),
+                    &id,
+                    expires.as_deref().unwrap_or_default(),
+                    token.as_str(),
+                ];
+                if let Some(link) = &link {
+                    fields.push(link);
+                }
+                row.write_record(&fields).map_err(csv_error)?;
+                let bytes = row
+                    .into_inner()
+                    .map_err(|e| CliError::usage(format!("CSV: {}", e.error())))?;
+                self.out.write_all(&bytes)
             }
         };
         result.map_err(|e| CliError::usage(format!("stdout: {e}")))
@@ -404,4 +347,8 @@ impl Progress {
             eprintln!("\rminted {}/{}", self.total, self.total);
         }
     }
+}
+
+fn csv_error(e: csv::Error) -> CliError {
+    CliError::usage(format!("CSV: {e}"))
 }
