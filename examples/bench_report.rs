@@ -99,7 +99,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (
             "mint ÷ ed25519-dalek sign",
             mint / mean("mint", "dalek_sign"),
-            "≤ 1.05",
+            "≤ 1.02",
         ),
         (
             "mint ÷ jsonwebtoken encode",
