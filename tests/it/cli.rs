@@ -14,7 +14,7 @@ pub(crate) fn admit(dir: &Path, args: &[&str]) -> Output {
     admit_stdin(dir, args, None)
 }
 
-fn admit_stdin(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+pub(crate) fn admit_stdin(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_admit"))
         .args(args)
         .current_dir(dir)
@@ -70,7 +70,7 @@ pub(crate) fn keyed() -> TempDir {
     dir
 }
 
-fn mint_one(d: &Path, extra: &[&str]) -> String {
+pub(crate) fn mint_one(d: &Path, extra: &[&str]) -> String {
     let mut args = vec!["mint", "--key", "key.pem", "--context", CTX];
     args.extend_from_slice(extra);
     let out = admit(d, &args);
@@ -302,15 +302,15 @@ fn verify_reads_stdin_one_result_per_line() {
     );
     assert_eq!(code(&out), 1, "a batch with failures exits 1");
     let lines: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
-    assert_eq!(lines.len(), 6, "{lines:?}");
+    // The blank line is skipped, not reported.
+    assert_eq!(lines.len(), 5, "{lines:?}");
     assert!(lines[0].starts_with("valid "));
-    assert!(lines[1].starts_with("invalid missing_token"));
-    assert!(lines[2].starts_with("invalid "));
-    assert!(lines[3].starts_with("valid "));
-    assert!(lines[4].contains("not UTF-8"));
-    assert!(lines[5].starts_with("valid "));
-    // All valid: exit 0. JSON lines carry the line number.
-    let input = format!("{good}\n{good2}\n");
+    assert!(lines[1].starts_with("invalid "));
+    assert!(lines[2].starts_with("valid "));
+    assert!(lines[3].contains("not UTF-8"));
+    assert!(lines[4].starts_with("valid "));
+    // All valid: exit 0. JSON lines carry the input's line number.
+    let input = format!("{good}\n   \n{good2}\n");
     let out = admit_stdin(
         d,
         &[
@@ -327,7 +327,7 @@ fn verify_reads_stdin_one_result_per_line() {
     assert_eq!(code(&out), 0);
     let second: serde_json::Value =
         serde_json::from_str(stdout(&out).lines().nth(1).unwrap()).unwrap();
-    assert_eq!(second["line"], 2);
+    assert_eq!(second["line"], 3);
     // Nothing at all: a usage error.
     let out = admit_stdin(
         d,

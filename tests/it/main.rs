@@ -15,6 +15,8 @@ mod cli;
 #[cfg(feature = "cli")]
 mod cli_csv;
 #[cfg(feature = "cli")]
+mod cli_hints;
+#[cfg(feature = "cli")]
 mod cli_manual;
 mod context;
 #[cfg(feature = "test-util")]

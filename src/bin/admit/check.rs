@@ -116,7 +116,8 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let mut all_valid = true;
     let mut seen = 0usize;
     loop {
-        let mut chunk: Vec<Result<String, Error>> = Vec::with_capacity(512);
+        // (input line number, the token on it)
+        let mut chunk: Vec<(usize, Result<String, Error>)> = Vec::with_capacity(512);
         while chunk.len() < 512 {
             let Some(line) = lines
                 .next_line()
@@ -124,27 +125,34 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
             else {
                 break;
             };
-            chunk.push(match line {
-                Line::Text(t) => find_token(&t).map(|t| t.into_owned()),
-                Line::NotUtf8 => Err(Error::Malformed {
-                    reason: "line is not UTF-8",
-                }),
-                Line::TooLong => Err(Error::TooLarge {
-                    len: 64 * 1024 + 1,
-                    max: 64 * 1024,
-                }),
-            });
+            // Blank lines (a trailing one, a spacer) are not tokens: skipped, not failed.
+            if matches!(&line, Line::Text(t) if t.trim().is_empty()) {
+                continue;
+            }
+            chunk.push((
+                lines.number,
+                match line {
+                    Line::Text(t) => find_token(&t).map(|t| t.into_owned()),
+                    Line::NotUtf8 => Err(Error::Malformed {
+                        reason: "line is not UTF-8",
+                    }),
+                    Line::TooLong => Err(Error::TooLarge {
+                        len: 64 * 1024 + 1,
+                        max: 64 * 1024,
+                    }),
+                },
+            ));
         }
         if chunk.is_empty() {
             break;
         }
         let found: Vec<&str> = chunk
             .iter()
-            .filter_map(|r| r.as_ref().ok().map(String::as_str))
+            .filter_map(|(_, r)| r.as_ref().ok().map(String::as_str))
             .collect();
         let now = check.at.unwrap_or_else(OffsetDateTime::now_utc);
         let mut verified = check.verifier.verify_batch_at(&found, now).into_iter();
-        for entry in &chunk {
+        for (line, entry) in &chunk {
             seen += 1;
             let result = match entry {
                 Err(e) => Err(e.clone()),
@@ -158,13 +166,13 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
             };
             let result = check.after(result);
             all_valid &= result.is_ok();
-            write(&mut out, Some(seen), &result)?;
+            write(&mut out, Some(*line), &result)?;
         }
     }
     out.flush()
         .map_err(|e| CliError::usage(format!("stdout: {e}")))?;
     if seen == 0 {
-        return Err(CliError::usage("no token given and nothing on stdin"));
+        return Err(CliError::usage("no token given and no token on stdin"));
     }
     Ok(if all_valid { 0 } else { FAILED })
 }
@@ -191,7 +199,24 @@ fn summary(c: &Claims) -> String {
 fn text_result(r: &Result<Invitation, Error>) -> String {
     match r {
         Ok(inv) => format!("valid key={} {}", inv.key_id(), summary(inv)),
-        Err(e) => format!("invalid {}: {e}", e.code()),
+        Err(e) => match hint(e) {
+            Some(hint) => format!("invalid {}: {e} ({hint})", e.code()),
+            None => format!("invalid {}: {e}", e.code()),
+        },
+    }
+}
+
+/// What to check when a token fails in a way a wrong flag usually explains.
+fn hint(e: &Error) -> Option<&'static str> {
+    match e {
+        Error::BadSignature => Some(
+            "check that --pub is the public key of the key that minted it and --context is \
+             the context it was minted with",
+        ),
+        Error::UnknownKey { .. } => {
+            Some("give the public key of the key that minted it with --pub (several are allowed)")
+        }
+        _ => None,
     }
 }
 
@@ -215,11 +240,17 @@ fn json_result(line: Option<usize>, r: &Result<Invitation, Error>) -> serde_json
             v["key_id"] = inv.key_id().to_string().into();
             v
         }
-        Err(e) => serde_json::json!({
-            "valid": false,
-            "error": e.code(),
-            "message": e.to_string(),
-        }),
+        Err(e) => {
+            let mut v = serde_json::json!({
+                "valid": false,
+                "error": e.code(),
+                "message": e.to_string(),
+            });
+            if let Some(hint) = hint(e) {
+                v["hint"] = hint.into();
+            }
+            v
+        }
     };
     if let Some(line) = line {
         v["line"] = line.into();

@@ -73,6 +73,7 @@ pub(crate) fn pubkey(key: &Path) -> Result<u8, CliError> {
 }
 
 pub(crate) fn load_signing(path: &Path) -> Result<SigningKey, CliError> {
+    warn_if_shared(path);
     let text = read_small(path)?;
     if text.contains("BEGIN PUBLIC KEY") {
         return Err(CliError::usage(format!(
@@ -105,3 +106,24 @@ pub(crate) fn load_public(paths: &[PathBuf]) -> Result<KeySet, CliError> {
     }
     Ok(keys)
 }
+
+/// Warns (on stderr, and goes on) when a private key file can be read by its group or by
+/// others: anyone who can read it can mint invitations.
+#[cfg(unix)]
+fn warn_if_shared(path: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            eprintln!(
+                "admit: warning: {} can be read by others (mode {mode:04o}): anyone who can read \
+                 it can mint invitations; run chmod 600 {}",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_shared(_path: &Path) {}
