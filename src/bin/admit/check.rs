@@ -21,8 +21,9 @@ pub(crate) struct VerifyArgs {
     /// The email address presented: invitations bound to another address fail.
     #[arg(long, value_name = "EMAIL")]
     email: Option<String>,
-    /// Verify as of this time instead of now (RFC 3339).
-    #[arg(long, value_name = "RFC3339")]
+    /// Verify as of this time instead of now: 2026-12-01T09:00:00Z, 2026-12-01, 2026-12-01 09:00
+    /// (UTC), Unix seconds, or +7d / -1h from now.
+    #[arg(long, value_name = "TIME")]
     at: Option<String>,
     /// Clock leeway [default: 60s].
     #[arg(long, value_name = "DURATION")]

@@ -22,8 +22,8 @@ pub(crate) struct MintArgs {
     /// Time to live: 7d, 12h, 30m, 1d12h, or seconds [default: 7d].
     #[arg(long, value_name = "DURATION", conflicts_with_all = ["expires", "no_expiry"])]
     ttl: Option<String>,
-    /// Expiry as an RFC 3339 time.
-    #[arg(long, value_name = "RFC3339", conflicts_with = "no_expiry")]
+    /// Expiry: 2026-12-01T09:00:00Z, 2026-12-01, 2026-12-01 09:00 (UTC), Unix seconds, or +30d.
+    #[arg(long, value_name = "TIME", conflicts_with = "no_expiry")]
     expires: Option<String>,
     /// Invitations that never expire (valid until revoked or the key is retired).
     #[arg(long)]
@@ -43,7 +43,7 @@ pub(crate) struct MintArgs {
     /// App data: raw bytes in hex.
     #[arg(long, value_name = "HEX")]
     data_hex: Option<String>,
-    /// Print links: BASE with ?invitation=<token> added.
+    /// Print links: BASE (http:// or https:// with a host) with ?invitation=<token> added.
     #[arg(long, value_name = "BASE")]
     url: Option<String>,
     /// Mint this many invitations with the same claims.
@@ -68,6 +68,9 @@ pub(crate) struct MintArgs {
 }
 
 pub(crate) fn mint(args: MintArgs) -> Result<u8, CliError> {
+    if let Some(url) = &args.url {
+        crate::util::check_base_url(url)?;
+    }
     if args.count == Some(0) {
         return Err(CliError::usage(
             "--count 0: nothing to mint (give 1 or more)",
@@ -183,6 +186,12 @@ fn flag_error(e: &admit::Error) -> String {
 }
 
 fn parse_hex(text: &str) -> Result<Vec<u8>, CliError> {
+    if let Some((at, c)) = text.char_indices().find(|(_, c)| !c.is_ascii_hexdigit()) {
+        return Err(CliError::usage(format!(
+            "--data-hex: {c:?} at position {} is not a hex digit (0-9, a-f)",
+            at + 1
+        )));
+    }
     let bad = || CliError::usage("--data-hex: expected an even number of hex digits");
     if !text.len().is_multiple_of(2) {
         return Err(bad());

@@ -212,8 +212,9 @@ fn target_id(text: &str) -> Result<InvitationId, CliError> {
 pub(crate) struct RevokeArgs {
     #[command(flatten)]
     store: StoreArgs,
-    /// Revoke every invitation issued before this time (RFC 3339, or `now`).
-    #[arg(long, value_name = "RFC3339", conflicts_with = "invitation")]
+    /// Revoke every invitation issued before this time: now, 2026-12-01T09:00:00Z,
+    /// 2026-12-01 (UTC), Unix seconds, or -2h.
+    #[arg(long, value_name = "TIME", conflicts_with = "invitation")]
     issued_before: Option<String>,
     /// With --issued-before: only this inviter's invitations.
     #[arg(long, value_name = "NAME", requires = "issued_before")]

@@ -39,9 +39,10 @@ pub(crate) enum StoreCommand {
 pub(crate) struct InitArgs {
     #[command(flatten)]
     store: StoreArgs,
-    /// After data loss: also revoke every invitation issued before this time (RFC 3339, or
-    /// `now`), in the same step as the setup (on Redis Cluster, on every slot).
-    #[arg(long, value_name = "RFC3339")]
+    /// After data loss: also revoke every invitation issued before this time (`now`, RFC
+    /// 3339, a date, Unix seconds, or `=-2h`), in the same step as the setup (on Redis
+    /// Cluster, on every slot).
+    #[arg(long, value_name = "TIME")]
     revoke_issued_before: Option<String>,
 }
 

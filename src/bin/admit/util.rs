@@ -131,20 +131,67 @@ pub(crate) fn parse_ttl(text: &str) -> Result<Duration, CliError> {
     Ok(total)
 }
 
+/// A time as people type it: RFC 3339 (`2026-12-01T09:00:00Z`, any offset), a date
+/// (`2026-12-01`, midnight UTC), a date and time without an offset (`2026-12-01 09:00`, UTC),
+/// Unix seconds (`1767225600`), `now`, or a duration from now (`+2h`, `-7d`).
 pub(crate) fn parse_time(flag: &str, text: &str) -> Result<OffsetDateTime, CliError> {
-    OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+    let bad = || {
         CliError::usage(format!(
-            "{flag} {text:?}: expected an RFC 3339 time like 2026-12-01T09:00:00Z"
+            "{flag} {text:?}: expected a time like 2026-12-01T09:00:00Z, 2026-12-01, \
+             2026-12-01 09:00 (UTC), Unix seconds, now, or +2h / -7d from now"
         ))
-    })
-}
-
-/// An RFC 3339 time, or `now`.
-pub(crate) fn parse_time_or_now(flag: &str, text: &str) -> Result<OffsetDateTime, CliError> {
+    };
+    let text = text.trim();
     if text.eq_ignore_ascii_case("now") {
         return Ok(OffsetDateTime::now_utc());
     }
+    if let Some(ahead) = text.strip_prefix('+') {
+        let by = parse_ttl(ahead).map_err(|_| bad())?;
+        return OffsetDateTime::now_utc().checked_add(by).ok_or_else(bad);
+    }
+    if let Some(back) = text.strip_prefix('-') {
+        let by = parse_ttl(back).map_err(|_| bad())?;
+        return OffsetDateTime::now_utc().checked_sub(by).ok_or_else(bad);
+    }
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        let seconds: i64 = text.parse().map_err(|_| bad())?;
+        return OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| bad());
+    }
+    let rfc3339 = match (text.get(..10), text.get(10..11), text.get(11..)) {
+        (Some(date), None, None) => format!("{date}T00:00:00Z"),
+        (Some(date), Some("T" | "t" | " "), Some(clock))
+            if !clock.contains(['Z', 'z', '+', '-']) =>
+        {
+            let seconds = if clock.len() == 5 { ":00" } else { "" };
+            format!("{date}T{clock}{seconds}Z")
+        }
+        _ => text.to_owned(),
+    };
+    OffsetDateTime::parse(&rfc3339, &Rfc3339).map_err(|_| bad())
+}
+
+/// The same as [`parse_time`] (which takes `now` as well).
+pub(crate) fn parse_time_or_now(flag: &str, text: &str) -> Result<OffsetDateTime, CliError> {
     parse_time(flag, text)
+}
+
+/// A base URL for links: `http` or `https`, with a host.
+pub(crate) fn check_base_url(text: &str) -> Result<(), CliError> {
+    let bad = |why: &str| CliError::usage(format!("--url {text:?}: {why}"));
+    let (scheme, rest) = text.split_once("://").ok_or_else(|| {
+        bad("expected http:// or https:// and a host, like https://acme.test/join")
+    })?;
+    if !(scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http")) {
+        return Err(bad("links must be http:// or https://"));
+    }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || host.starts_with(':') {
+        return Err(bad("no host"));
+    }
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("spaces and control characters are not allowed"));
+    }
+    Ok(())
 }
 
 pub(crate) fn fmt_time(t: OffsetDateTime) -> String {
