@@ -61,6 +61,14 @@ pub const SOMEONE_ELSE: &str = "someone-else@example.test";
 
 /// A deterministic signing key for tests: its seed is 32 copies of `n`. Public knowledge —
 /// never use it outside tests.
+///
+/// # Examples
+///
+/// ```
+/// let key = admit::testing::signing_key(1);
+/// assert_eq!(*key.to_bytes(), [1; 32]);
+/// assert_eq!(key.key_id(), admit::testing::signing_key(1).key_id());
+/// ```
 pub fn signing_key(n: u8) -> SigningKey {
     SigningKey::from_bytes(&[n; 32])
 }
@@ -77,6 +85,16 @@ pub struct TestClock {
 
 impl TestClock {
     /// A clock showing `start` (to the nanosecond, within ±292 years of 1970).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use time::macros::datetime;
+    ///
+    /// let clock = admit::testing::TestClock::at(datetime!(2026-01-01 0:00 UTC));
+    /// assert_eq!(clock.now(), datetime!(2026-01-01 0:00 UTC));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn at(start: OffsetDateTime) -> TestClock {
         let nanos = i64::try_from(start.unix_timestamp_nanos()).unwrap_or(0);
         TestClock {
@@ -85,29 +103,81 @@ impl TestClock {
     }
 
     /// A clock showing the current time, then standing still.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let clock = admit::testing::TestClock::starting_now();
+    /// let then = clock.now();
+    /// std::thread::sleep(std::time::Duration::from_millis(5));
+    /// assert_eq!(clock.now(), then, "it stands still");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn starting_now() -> TestClock {
         TestClock::at(OffsetDateTime::now_utc())
     }
 
     /// The time it shows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let clock = admit::testing::TestClock::starting_now();
+    /// assert!(clock.now() <= time::OffsetDateTime::now_utc());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn now(&self) -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.nanos.load(Ordering::SeqCst)))
             .unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 
     /// Moves the clock (backwards, with a negative duration).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let clock = admit::testing::TestClock::starting_now();
+    /// let start = clock.now();
+    /// clock.advance(time::Duration::days(8));
+    /// assert_eq!(clock.now() - start, time::Duration::days(8));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn advance(&self, by: Duration) {
         let by = i64::try_from(by.whole_nanoseconds()).unwrap_or(0);
         self.nanos.fetch_add(by, Ordering::SeqCst);
     }
 
     /// Sets the clock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use time::macros::datetime;
+    ///
+    /// let clock = admit::testing::TestClock::starting_now();
+    /// clock.set(datetime!(2030-06-01 12:00 UTC));
+    /// assert_eq!(clock.now().year(), 2030);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set(&self, to: OffsetDateTime) {
         let nanos = i64::try_from(to.unix_timestamp_nanos()).unwrap_or(0);
         self.nanos.store(nanos, Ordering::SeqCst);
     }
 
     /// The clock as a function, for the `clock` settings of issuers, verifiers and stores.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use admit::store::MemoryStore;
+    /// use admit::testing::{TestClock, signing_key};
+    ///
+    /// let clock = TestClock::starting_now();
+    /// let issuer = admit::Issuer::new(signing_key(1), "acme/invite")?.clock(clock.source());
+    /// let store = MemoryStore::builder().clock(clock.source()).build();
+    /// # let _ = (issuer, store);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn source(&self) -> impl Fn() -> OffsetDateTime + Send + Sync + 'static {
         let clock = self.clone();
         move || clock.now()
@@ -135,6 +205,15 @@ impl Fixture {
     /// # Errors
     ///
     /// [`Error::InvalidContext`] for a bad context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let f = admit::testing::Fixture::new("acme/invite")?;
+    /// let token = f.valid()?;
+    /// assert!(f.verifier.verify(token.as_str()).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(context: &str) -> Result<Fixture, Error> {
         let clock = TestClock::starting_now();
         let issuer = Issuer::new(signing_key(1), context)?.clock(clock.source());
@@ -154,6 +233,17 @@ impl Fixture {
     /// # Errors
     ///
     /// [`Error::InvalidClaim`] for a claim that breaks a rule.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use admit::Invitation;
+    ///
+    /// let f = admit::testing::Fixture::new("acme/invite")?;
+    /// let token = f.mint(Invitation::builder().inviter("grace").max_uses(3))?;
+    /// assert_eq!(f.verifier.verify(token.as_str())?.inviter(), Some("grace"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn mint(&self, invitation: impl AsRef<InvitationBuilder>) -> Result<Token, Error> {
         self.mint_at(invitation, self.clock.now())
     }
@@ -175,6 +265,15 @@ impl Fixture {
     /// # Errors
     ///
     /// None in practice; the signature is kept for uniformity.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let f = admit::testing::Fixture::new("acme/invite")?;
+    /// let invitation = f.verifier.verify(f.valid()?.as_str())?;
+    /// assert_eq!(invitation.email(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn valid(&self) -> Result<Token, Error> {
         self.mint(Invitation::builder())
     }
@@ -184,6 +283,16 @@ impl Fixture {
     /// # Errors
     ///
     /// [`Error::InvalidClaim`] for an invalid email.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let f = admit::testing::Fixture::new("acme/invite")?;
+    /// let token = f.valid_for("ada@example.com")?;
+    /// let ada = admit::VerifyOptions::new().email("ada@example.com");
+    /// assert!(f.verifier.verify_with(token.as_str(), ada).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn valid_for(&self, email: &str) -> Result<Token, Error> {
         self.mint(Invitation::builder().email(email).one_time())
     }
@@ -193,6 +302,15 @@ impl Fixture {
     /// # Errors
     ///
     /// None in practice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let f = admit::testing::Fixture::new("acme/invite")?;
+    /// let refused = f.verifier.verify(f.expired()?.as_str()).unwrap_err();
+    /// assert_eq!(refused.code(), "expired");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn expired(&self) -> Result<Token, Error> {
         self.mint_at(
             Invitation::builder().ttl(Duration::DAY),
@@ -205,6 +323,21 @@ impl Fixture {
     /// # Errors
     ///
     /// None in practice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// use admit::store::Store;
+    ///
+    /// let f = admit::testing::Fixture::new("acme/invite")?;
+    /// let invitation = f.verifier.verify(f.revoked()?.as_str())?; // the signature is fine
+    /// assert_eq!(f.store.check(&invitation).await, Err(admit::Error::Revoked));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn revoked(&self) -> Result<Token, Error> {
         let token = self.valid()?;
         let invitation = token.invitation();
@@ -217,6 +350,22 @@ impl Fixture {
     /// # Errors
     ///
     /// None in practice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// use admit::store::Store;
+    ///
+    /// let f = admit::testing::Fixture::new("acme/invite")?;
+    /// let invitation = f.verifier.verify(f.used_up()?.as_str())?;
+    /// let refused = f.store.check(&invitation).await;
+    /// assert_eq!(refused, Err(admit::Error::UsedUp { max_uses: 1 }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn used_up(&self) -> Result<Token, Error> {
         let token = self.mint(Invitation::builder().one_time())?;
         ready(self.store.redeem(token.invitation(), "someone-else"))?;
@@ -228,6 +377,16 @@ impl Fixture {
     /// # Errors
     ///
     /// None in practice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let f = admit::testing::Fixture::new("acme/invite")?;
+    /// let ada = admit::VerifyOptions::new().email("ada@example.com");
+    /// let refused = f.verifier.verify_with(f.wrong_email()?.as_str(), ada);
+    /// assert_eq!(refused.unwrap_err(), admit::Error::EmailMismatch);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn wrong_email(&self) -> Result<Token, Error> {
         self.valid_for(SOMEONE_ELSE)
     }

@@ -106,6 +106,29 @@ pub trait Store: Send + Sync {
     /// [`Error::Revoked`]; [`Error::UsedUp`] when `max_uses` joiners already redeemed it;
     /// [`Error::Expired`] when the invitation is past its expiry plus the store's margin;
     /// [`Error::InvalidArgument`] for a bad joiner ID; store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// let invitation = issuer.mint(Invitation::builder().max_uses(2))?.invitation().clone();
+    /// assert_eq!(store.redeem(&invitation, "user-1").await?.uses, 1);
+    /// // A retry by the same joiner is accepted and not counted again.
+    /// assert!(store.redeem(&invitation, "user-1").await?.repeated);
+    /// store.redeem(&invitation, "user-2").await?;
+    /// let third = store.redeem(&invitation, "user-3").await;
+    /// assert_eq!(third, Err(admit::Error::UsedUp { max_uses: 2 }));
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn redeem(
         &self,
         invitation: &Invitation,
@@ -120,6 +143,27 @@ pub trait Store: Send + Sync {
     ///
     /// [`Error::Revoked`]; [`Error::UsedUp`] when `max_uses` joiners already redeemed it;
     /// store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// let invitation = issuer.mint(Invitation::builder().one_time())?.invitation().clone();
+    /// store.check(&invitation).await?; // showing the sign-up page counts nothing
+    /// store.redeem(&invitation, "user-1").await?;
+    /// let later = store.check(&invitation).await;
+    /// assert_eq!(later, Err(admit::Error::UsedUp { max_uses: 1 }));
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn check(&self, invitation: &Invitation) -> impl Future<Output = Result<(), Error>> + Send;
 
     /// Whether this ID was revoked with [`revoke`](Store::revoke). (Rules from
@@ -129,6 +173,26 @@ pub trait Store: Send + Sync {
     /// # Errors
     ///
     /// Store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// let invitation = issuer.mint(Invitation::builder())?.invitation().clone();
+    /// assert!(!store.is_revoked(invitation.id()).await?);
+    /// store.revoke_invitation(&invitation).await?;
+    /// assert!(store.is_revoked(invitation.id()).await?);
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn is_revoked(&self, id: InvitationId) -> impl Future<Output = Result<bool, Error>> + Send;
 
     /// Revokes one invitation by ID. Returns `true` if it was not revoked before.
@@ -150,6 +214,29 @@ pub trait Store: Send + Sync {
     /// [`Error::InvalidArgument`] when `expires_at` plus the margin has already passed (such an
     /// invitation can no longer be redeemed; the mark would be dropped at once, so nothing is
     /// written — pass `None` if the expiry is not known for sure); store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// let invitation = issuer.mint(Invitation::builder())?.invitation().clone();
+    /// // The ID and expiry an admin page kept from when it minted.
+    /// let (id, expires_at) = (invitation.id(), invitation.expires_at());
+    /// assert!(store.revoke(id, expires_at).await?, "newly revoked");
+    /// assert!(!store.revoke(id, expires_at).await?, "already revoked");
+    /// let refused = store.redeem(&invitation, "user-1").await.unwrap_err();
+    /// assert_eq!(refused.code(), "revoked");
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn revoke(
         &self,
         id: InvitationId,
@@ -162,6 +249,25 @@ pub trait Store: Send + Sync {
     /// # Errors
     ///
     /// Those of [`revoke`](Store::revoke).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// let invitation = issuer.mint(Invitation::builder())?.invitation().clone();
+    /// store.revoke_invitation(&invitation).await?;
+    /// assert_eq!(store.check(&invitation).await.unwrap_err().code(), "revoked");
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn revoke_invitation(
         &self,
         invitation: &Invitation,
@@ -185,6 +291,31 @@ pub trait Store: Send + Sync {
     /// [`Error::InvalidArgument`] for a bad inviter or a cut-off in the future; store errors.
     /// On Redis Cluster the rule is written to every slot: after an error, part of them may
     /// have it, so retry (rules are idempotent).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// let grace = issuer.mint(Invitation::builder().inviter("grace"))?.invitation().clone();
+    /// let alan = issuer.mint(Invitation::builder().inviter("alan"))?.invitation().clone();
+    /// // Everything grace invited until now (an abusive inviter).
+    /// let rule = store
+    ///     .revoke_issued_before(time::OffsetDateTime::now_utc(), Some("grace"))
+    ///     .await?;
+    /// assert!(rule.covers(grace.issued_at(), grace.inviter()));
+    /// assert_eq!(store.redeem(&grace, "user-1").await.unwrap_err().code(), "revoked");
+    /// store.redeem(&alan, "user-2").await?;
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn revoke_issued_before(
         &self,
         before: impl Into<Cutoff> + Send,
@@ -196,6 +327,26 @@ pub trait Store: Send + Sync {
     /// # Errors
     ///
     /// Store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// store.revoke_issued_before(time::OffsetDateTime::now_utc(), None).await?;
+    /// let rules = store.revocation_rules().await?;
+    /// assert_eq!(rules.len(), 1);
+    /// assert_eq!(rules[0].inviter, None, "everyone's invitations");
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn revocation_rules(&self) -> impl Future<Output = Result<Vec<RevocationRule>, Error>> + Send;
 
     /// The settings the store's promises depend on, each with a verdict (see [`Health`]).
@@ -203,6 +354,27 @@ pub trait Store: Send + Sync {
     /// # Errors
     ///
     /// Store errors when the server cannot be reached.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// let health = store.health().await?;
+    /// for check in health.problems() {
+    ///     eprintln!("{check:?}"); // an in-memory store is not durable, for one
+    /// }
+    /// # let _ = health.verdict();
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn health(&self) -> impl Future<Output = Result<Health, Error>> + Send;
 
     /// Everything the store knows about one invitation, including the rule that revokes it
@@ -211,6 +383,28 @@ pub trait Store: Send + Sync {
     /// # Errors
     ///
     /// Store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// let invitation = issuer.mint(Invitation::builder().max_uses(5))?.invitation().clone();
+    /// store.redeem(&invitation, "user-1").await?;
+    /// let status = store.status(invitation.id()).await?;
+    /// assert_eq!((status.uses, status.max_uses), (1, Some(5)));
+    /// assert_eq!(status.joiners[0].joiner, "user-1");
+    /// assert!(!status.is_revoked());
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn status(&self, id: InvitationId) -> impl Future<Output = Result<Status, Error>> + Send;
 
     /// Adds a minted invitation to the registry behind [`list`](Store::list), with an optional
@@ -219,6 +413,27 @@ pub trait Store: Send + Sync {
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] for a bad description; store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// let token = issuer.mint(Invitation::builder().inviter("grace"))?;
+    /// store.record_issued(token.invitation(), Some("launch-day batch")).await?;
+    /// let status = store.status(token.invitation().id()).await?;
+    /// let issued = status.issued.expect("recorded");
+    /// assert_eq!(issued.description.as_deref(), Some("launch-day batch"));
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn record_issued(
         &self,
         invitation: &Invitation,
@@ -235,6 +450,32 @@ pub trait Store: Send + Sync {
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] for a bad filter; store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// use admit::store::ListFilter;
+    ///
+    /// for _ in 0..3 {
+    ///     let token = issuer.mint(Invitation::builder().inviter("grace"))?;
+    ///     store.record_issued(token.invitation(), None).await?;
+    /// }
+    /// let page = store.list(&ListFilter::new().inviter("grace").limit(2)).await?;
+    /// assert_eq!(page.len(), 2);
+    /// let rest = ListFilter::new().inviter("grace").after(page[1].cursor());
+    /// assert_eq!(store.list(&rest).await?.len(), 1);
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn list(
         &self,
         filter: &ListFilter,
@@ -246,6 +487,25 @@ pub trait Store: Send + Sync {
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] for metadata over 1024 bytes; store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// let invitation = issuer.mint(Invitation::builder())?.invitation().clone();
+    /// store.record_visit(&invitation, "ua=Mozilla/5.0; country=NL").await?;
+    /// assert_eq!(store.visits(invitation.id()).await?.len(), 1);
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn record_visit(
         &self,
         invitation: &Invitation,
@@ -257,6 +517,27 @@ pub trait Store: Send + Sync {
     /// # Errors
     ///
     /// Store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// let invitation = issuer.mint(Invitation::builder())?.invitation().clone();
+    /// store.record_visit(&invitation, "first").await?;
+    /// store.record_visit(&invitation, "second").await?;
+    /// let visits = store.visits(invitation.id()).await?;
+    /// assert_eq!(visits[0].metadata, "second", "newest first");
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn visits(&self, id: InvitationId) -> impl Future<Output = Result<Vec<Visit>, Error>> + Send;
 
     /// Registers a short code for an already minted token and returns the code as people
@@ -269,6 +550,31 @@ pub trait Store: Send + Sync {
     /// attempts at one vanity code, exactly one wins); [`Error::InvalidArgument`] for a bad
     /// vanity code; the decoding errors of the token; [`Error::Expired`] if the invitation is
     /// already past its expiry plus the store's margin; store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// use admit::store::CodeSpec;
+    ///
+    /// let token = issuer.mint(Invitation::builder())?;
+    /// let code = store.create_code(token.as_str(), &CodeSpec::random()).await?;
+    /// assert_eq!(store.resolve_code(&code).await?, token.as_str());
+    /// // A vanity code is taken once.
+    /// store.create_code(token.as_str(), &CodeSpec::vanity("LAUNCH24")).await?;
+    /// let again = store.create_code(token.as_str(), &CodeSpec::vanity("LAUNCH24")).await;
+    /// assert_eq!(again, Err(admit::Error::CodeTaken));
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn create_code(
         &self,
         token: &str,
@@ -283,6 +589,29 @@ pub trait Store: Send + Sync {
     /// [`Error::MistypedCode`] when a random code's check character is wrong (no lookup is
     /// made); [`Error::UnknownCode`]; [`Error::InvalidArgument`] for text that cannot be a
     /// code; store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// use admit::store::CodeSpec;
+    ///
+    /// let token = issuer.mint(Invitation::builder())?;
+    /// let code = store.create_code(token.as_str(), &CodeSpec::random()).await?;
+    /// // What a person typed: lower case, with spaces or dashes.
+    /// let typed = code.to_lowercase();
+    /// assert_eq!(store.resolve_code(&typed).await?, token.as_str());
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn resolve_code(&self, code: &str) -> impl Future<Output = Result<String, Error>> + Send;
 
     /// Counts one attempt by `client` (an IP address, a session ID) against `limit` in the
@@ -293,6 +622,29 @@ pub trait Store: Send + Sync {
     ///
     /// [`Error::RateLimited`] once the limit is reached (the attempt is still counted);
     /// [`Error::InvalidArgument`] for a bad client or limit; store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// use admit::store::RateLimit;
+    ///
+    /// let limit = RateLimit::per_minute(2);
+    /// assert_eq!(store.count_attempt("203.0.113.7", &limit).await?, 1);
+    /// store.count_attempt("203.0.113.7", &limit).await?;
+    /// let third = store.count_attempt("203.0.113.7", &limit).await;
+    /// assert_eq!(third.unwrap_err().code(), "rate_limited");
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn count_attempt(
         &self,
         client: &str,
@@ -305,6 +657,29 @@ pub trait Store: Send + Sync {
     /// # Errors
     ///
     /// Those of the two calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Store};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// use admit::store::{CodeSpec, RateLimit};
+    ///
+    /// let token = issuer.mint(Invitation::builder())?;
+    /// let code = store.create_code(token.as_str(), &CodeSpec::random()).await?;
+    /// let limit = RateLimit::per_minute(10);
+    /// let found = store.resolve_code_for("203.0.113.7", &code, &limit).await?;
+    /// assert_eq!(found, token.as_str());
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn resolve_code_for(
         &self,
         client: &str,
