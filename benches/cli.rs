@@ -1,5 +1,7 @@
 //! `admit mint --count 100000` as a process, next to a raw ed25519-dalek loop signing 100000
-//! messages of the same length: what the CLI adds on top of the signatures themselves.
+//! messages of the same length: what the CLI adds on top of the signatures themselves. And
+//! `admit verify` on a million tokens from stdin, on one thread and on every core: the ratio
+//! is what batching per thread buys.
 //!
 //! ```text
 //! cargo bench --features cli --bench cli
@@ -58,6 +60,49 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    g.finish();
+
+    // A million tokens in a file, verified from stdin.
+    let tokens = dir.join("tokens.txt");
+    let pubkey = dir.join("pub.pem");
+    let file = std::fs::File::create(&tokens).expect("tokens file");
+    let status = Command::new(env!("CARGO_BIN_EXE_admit"))
+        .args([
+            "mint",
+            "--context",
+            "bench/invite",
+            "--count",
+            "1000000",
+            "--key",
+        ])
+        .arg(&key)
+        .stdout(file)
+        .status()
+        .expect("run admit mint");
+    assert!(status.success());
+    let public = Command::new(env!("CARGO_BIN_EXE_admit"))
+        .args(["pubkey", "--key"])
+        .arg(&key)
+        .stderr(Stdio::null())
+        .output()
+        .expect("run admit pubkey");
+    std::fs::write(&pubkey, public.stdout).expect("pub.pem");
+    let verify = |threads: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_admit"));
+        cmd.args(["verify", "--context", "bench/invite", "--pub"])
+            .arg(&pubkey)
+            .stdin(std::fs::File::open(&tokens).expect("tokens file"))
+            .stdout(Stdio::null());
+        if let Some(n) = threads {
+            cmd.args(["--threads", n]);
+        }
+        assert!(cmd.status().expect("run admit verify").success());
+    };
+    let mut g = c.benchmark_group("verify_1m");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(60));
+    g.bench_function("one_thread", |b| b.iter(|| verify(Some("1"))));
+    g.bench_function("every_core", |b| b.iter(|| verify(None)));
     g.finish();
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -13,6 +13,8 @@ mod claims;
 #[cfg(feature = "cli")]
 mod cli;
 #[cfg(feature = "cli")]
+mod cli_batch;
+#[cfg(feature = "cli")]
 mod cli_csv;
 #[cfg(feature = "cli")]
 mod cli_hints;

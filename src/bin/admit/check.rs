@@ -31,6 +31,9 @@ pub(crate) struct VerifyArgs {
     /// Output: text or json (one line per token).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Threads that verify a stdin batch [default: one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
     /// Also check revocation in the store.
     #[command(flatten)]
     store: crate::store::StoreArgs,
@@ -112,14 +115,20 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         return Ok(result.as_ref().map_or_else(exit_code, |_| 0));
     }
 
-    // Batch: one result per input line, verified in chunks with batch verification.
+    // Batch: one result per input line, verified in chunks with batch verification, the
+    // chunks of a round on as many threads as there are cores; results keep input order.
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        usize::from,
+    );
     let mut lines = Lines::new(BufReader::new(std::io::stdin().lock()), 64 * 1024);
     let mut all_valid = true;
     let mut seen = 0usize;
     loop {
         // (input line number, the token on it)
-        let mut chunk: Vec<(usize, Result<String, Error>)> = Vec::with_capacity(512);
-        while chunk.len() < 512 {
+        let round = CHUNK * threads;
+        let mut chunk: Vec<(usize, Result<String, Error>)> = Vec::with_capacity(round);
+        while chunk.len() < round {
             let Some(line) = lines
                 .next_line()
                 .map_err(|e| CliError::usage(format!("stdin: {e}")))?
@@ -152,7 +161,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
             .filter_map(|(_, r)| r.as_ref().ok().map(String::as_str))
             .collect();
         let now = check.at.unwrap_or_else(OffsetDateTime::now_utc);
-        let mut verified = check.verifier.verify_batch_at(&found, now).into_iter();
+        let mut verified = verify_parallel(&check.verifier, &found, now, threads).into_iter();
         for (line, entry) in &chunk {
             seen += 1;
             let result = match entry {
@@ -176,6 +185,51 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         return Err(CliError::usage("no token given and no token on stdin"));
     }
     Ok(if all_valid { 0 } else { FAILED })
+}
+
+/// Tokens per batch verification.
+const CHUNK: usize = 512;
+
+/// Verifies `tokens` as of `now` in chunks of [`CHUNK`], on up to `threads` threads; the
+/// results in the order of `tokens`.
+fn verify_parallel(
+    verifier: &Verifier,
+    tokens: &[&str],
+    now: OffsetDateTime,
+    threads: usize,
+) -> Vec<Result<Invitation, Error>> {
+    if threads <= 1 || tokens.len() <= CHUNK {
+        return verifier.verify_batch_at(tokens, now);
+    }
+    let per_thread = tokens.len().div_ceil(threads).max(CHUNK);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = tokens
+            .chunks(per_thread)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.chunks(CHUNK)
+                        .flat_map(|c| verifier.verify_batch_at(c, now))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .zip(tokens.chunks(per_thread))
+            .flat_map(|(handle, part)| {
+                // A verifier that panicked is a bug; its tokens are reported, not lost.
+                handle.join().unwrap_or_else(|_| {
+                    part.iter()
+                        .map(|_| {
+                            Err(Error::Malformed {
+                                reason: "internal error verifying",
+                            })
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    })
 }
 
 fn summary(c: &Claims) -> String {
