@@ -115,18 +115,21 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         return Ok(result.as_ref().map_or_else(exit_code, |_| 0));
     }
 
-    // Batch: one result per input line, verified in chunks with batch verification, the
-    // chunks of a round on as many threads as there are cores; results keep input order.
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, usize::from),
-        usize::from,
-    );
+    // Batch: one result per input line, verified in chunks with batch verification. Each
+    // round of input is split between threads (one per core), which verify, check and format
+    // their share; the results are written in input order.
+    let threads = match (&check.store, args.threads) {
+        // Store calls go through one runtime: one thread.
+        (Some(_), _) => 1,
+        (None, Some(n)) => usize::from(n),
+        (None, None) => std::thread::available_parallelism().map_or(1, usize::from),
+    };
     let mut lines = Lines::new(BufReader::new(std::io::stdin().lock()), 64 * 1024);
     let mut all_valid = true;
     let mut seen = 0usize;
     loop {
-        // (input line number, the token on it)
         let round = CHUNK * threads;
+        // (input line number, the token on it)
         let mut chunk: Vec<(usize, Result<String, Error>)> = Vec::with_capacity(round);
         while chunk.len() < round {
             let Some(line) = lines
@@ -156,27 +159,34 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         if chunk.is_empty() {
             break;
         }
-        let found: Vec<&str> = chunk
-            .iter()
-            .filter_map(|(_, r)| r.as_ref().ok().map(String::as_str))
-            .collect();
+        seen += chunk.len();
         let now = check.at.unwrap_or_else(OffsetDateTime::now_utc);
-        let mut verified = verify_parallel(&check.verifier, &found, now, threads).into_iter();
-        for (line, entry) in &chunk {
-            seen += 1;
-            let result = match entry {
-                Err(e) => Err(e.clone()),
-                Ok(_) => match verified.next() {
-                    Some(r) => r.and_then(|inv| match &check.email {
-                        Some(email) => inv.check_email(email).map(|()| inv),
-                        None => Ok(inv),
-                    }),
-                    None => Err(Error::MissingToken),
-                },
-            };
-            let result = check.after(result);
-            all_valid &= result.is_ok();
-            write(&mut out, Some(*line), &result)?;
+        let per_thread = chunk.len().div_ceil(threads).max(CHUNK);
+        let done: Vec<Result<Done, CliError>> = if threads <= 1 || chunk.len() <= CHUNK {
+            vec![settle(&check, args.format, &chunk, now)]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = chunk
+                    .chunks(per_thread)
+                    .map(|part| {
+                        let check = &check;
+                        scope.spawn(move || settle(check, args.format, part, now))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err(CliError::usage("a verifying thread failed")))
+                    })
+                    .collect()
+            })
+        };
+        for part in done {
+            let part = part?;
+            all_valid &= part.all_valid;
+            out.write_all(part.text.as_bytes())
+                .map_err(|e| CliError::usage(format!("stdout: {e}")))?;
         }
     }
     out.flush()
@@ -190,46 +200,55 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
 /// Tokens per batch verification.
 const CHUNK: usize = 512;
 
-/// Verifies `tokens` as of `now` in chunks of [`CHUNK`], on up to `threads` threads; the
-/// results in the order of `tokens`.
-fn verify_parallel(
-    verifier: &Verifier,
-    tokens: &[&str],
+/// One share of a round: its output lines, and whether every token in it was valid.
+struct Done {
+    text: String,
+    all_valid: bool,
+}
+
+/// Verifies a share of a round (batch verification, [`CHUNK`] at a time), checks the email
+/// and the store, and formats one result line per entry.
+fn settle(
+    check: &Check,
+    format: Format,
+    part: &[(usize, Result<String, Error>)],
     now: OffsetDateTime,
-    threads: usize,
-) -> Vec<Result<Invitation, Error>> {
-    if threads <= 1 || tokens.len() <= CHUNK {
-        return verifier.verify_batch_at(tokens, now);
+) -> Result<Done, CliError> {
+    let found: Vec<&str> = part
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok().map(String::as_str))
+        .collect();
+    let mut verified = found
+        .chunks(CHUNK)
+        .flat_map(|c| check.verifier.verify_batch_at(c, now))
+        .collect::<Vec<_>>()
+        .into_iter();
+    let mut done = Done {
+        text: String::with_capacity(part.len() * 96),
+        all_valid: true,
+    };
+    for (line, entry) in part {
+        let result = match entry {
+            Err(e) => Err(e.clone()),
+            Ok(_) => match verified.next() {
+                Some(r) => r.and_then(|inv| match &check.email {
+                    Some(email) => inv.check_email(email).map(|()| inv),
+                    None => Ok(inv),
+                }),
+                None => Err(Error::MissingToken),
+            },
+        };
+        let result = check.after(result);
+        done.all_valid &= result.is_ok();
+        match format {
+            Format::Json => done
+                .text
+                .push_str(&json_result(Some(*line), &result).to_string()),
+            _ => done.text.push_str(&text_result(&result)),
+        }
+        done.text.push('\n');
     }
-    let per_thread = tokens.len().div_ceil(threads).max(CHUNK);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = tokens
-            .chunks(per_thread)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.chunks(CHUNK)
-                        .flat_map(|c| verifier.verify_batch_at(c, now))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .zip(tokens.chunks(per_thread))
-            .flat_map(|(handle, part)| {
-                // A verifier that panicked is a bug; its tokens are reported, not lost.
-                handle.join().unwrap_or_else(|_| {
-                    part.iter()
-                        .map(|_| {
-                            Err(Error::Malformed {
-                                reason: "internal error verifying",
-                            })
-                        })
-                        .collect()
-                })
-            })
-            .collect()
-    })
+    Ok(done)
 }
 
 fn summary(c: &Claims) -> String {
