@@ -1,0 +1,151 @@
+//! What every store shares beneath the trait: how long it keeps state (expiry plus the
+//! margin), the checks on caller-given arguments (joiner IDs, inviters, notes), short-code
+//! shapes, and times as Unix milliseconds.
+
+use time::{Duration, OffsetDateTime};
+
+use super::{CodeSpec, MAX_JOINER_LEN, MAX_NOTE_LEN, code};
+use crate::error::Error;
+use crate::invitation::Claims;
+
+/// The canonical code and the form shown to people, for a new code.
+pub(crate) fn new_code(spec: &CodeSpec) -> Result<(String, String), Error> {
+    match &spec.kind {
+        code::CodeKind::Vanity(given) => {
+            let canonical = code::vanity(given)?;
+            Ok((canonical, given.trim().to_ascii_uppercase()))
+        }
+        #[cfg(feature = "rand")]
+        code::CodeKind::Random(len) => {
+            let canonical = code::random(*len)?;
+            let shown = code::display(&canonical);
+            Ok((canonical, shown))
+        }
+        #[cfg(not(feature = "rand"))]
+        code::CodeKind::Random(_) => Err(Error::InvalidArgument {
+            name: "code",
+            reason: "random codes need the `rand` feature",
+        }),
+    }
+}
+
+/// The canonical form of a code to resolve; random-shaped codes must pass their check.
+pub(crate) fn lookup_code(code: &str) -> Result<String, Error> {
+    let canonical = code::canonical(code)?;
+    if code::random_shaped(&canonical) && !code::check_ok(&canonical) {
+        return Err(Error::MistypedCode);
+    }
+    Ok(canonical)
+}
+
+/// When the store may forget a code for `token`: its expiry plus the margin. A code for an
+/// invitation the store would already have forgotten is refused as expired.
+pub(crate) fn code_forget_at(
+    token: &str,
+    margin: Duration,
+    now: OffsetDateTime,
+) -> Result<Option<OffsetDateTime>, Error> {
+    let seen = crate::verifier::inspect_unverified(token)?;
+    refuse_if_forgotten(&seen, margin, now)?;
+    Ok(forget_at(&seen, margin))
+}
+
+pub(crate) fn check_joiner(joiner: &str) -> Result<(), Error> {
+    const NAME: &str = "joiner";
+    if joiner.is_empty() {
+        return Err(Error::InvalidArgument {
+            name: NAME,
+            reason: "must not be empty",
+        });
+    }
+    if joiner.len() > MAX_JOINER_LEN {
+        return Err(Error::InvalidArgument {
+            name: NAME,
+            reason: "must be at most 128 bytes",
+        });
+    }
+    if joiner.chars().any(char::is_control) {
+        return Err(Error::InvalidArgument {
+            name: NAME,
+            reason: "must not contain control characters",
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn check_inviter(inviter: &str) -> Result<(), Error> {
+    match crate::invitation::inviter_problem(inviter) {
+        Some(reason) => Err(Error::InvalidArgument {
+            name: "inviter",
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+pub(crate) fn check_note(name: &'static str, note: &str) -> Result<(), Error> {
+    if note.len() > MAX_NOTE_LEN {
+        return Err(Error::InvalidArgument {
+            name,
+            reason: "must be at most 1024 bytes",
+        });
+    }
+    if note
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(Error::InvalidArgument {
+            name,
+            reason: "must not contain control characters other than newline and tab",
+        });
+    }
+    Ok(())
+}
+
+/// When the store may forget an invitation: its expiry plus the margin (`None`: never).
+pub(crate) fn forget_at(claims: &Claims, margin: Duration) -> Option<OffsetDateTime> {
+    claims.expires_at().map(|e| e.saturating_add(margin))
+}
+
+/// A redemption after the store would have forgotten the invitation must not start a new
+/// count, so it is refused as expired.
+pub(crate) fn refuse_if_forgotten(
+    claims: &Claims,
+    margin: Duration,
+    now: OffsetDateTime,
+) -> Result<(), Error> {
+    match (claims.expires_at(), forget_at(claims, margin)) {
+        (Some(expired_at), Some(forget)) if now >= forget => {
+            Err(Error::Expired { expired_at, now })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// How long to keep a revocation of an invitation expiring at `expires_at` (`None`: as long as
+/// its state, or forever). A mark that would be dropped at once is refused, not reported done.
+pub(crate) fn revocation_forget_at(
+    expires_at: Option<OffsetDateTime>,
+    margin: Duration,
+    now: OffsetDateTime,
+) -> Result<Option<OffsetDateTime>, Error> {
+    match expires_at.map(|e| e.saturating_add(margin)) {
+        Some(forget) if forget <= now => Err(Error::InvalidArgument {
+            name: "expires_at",
+            reason: "has passed, margin included: that invitation can no longer be redeemed, \
+                     and the mark would be dropped at once (pass None if the expiry is not known \
+                     for sure)",
+        }),
+        forget => Ok(forget),
+    }
+}
+
+/// A time as Unix milliseconds, as Redis keeps times.
+pub(crate) fn unix_ms(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// A time from Unix milliseconds (`None` outside the range `OffsetDateTime` covers).
+pub(crate) fn from_unix_ms(ms: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+}
