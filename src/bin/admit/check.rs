@@ -98,10 +98,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let check = Check::new(&args)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     let write = |out: &mut BufWriter<_>, line: Option<usize>, r: &Result<Invitation, Error>| {
-        let text = match args.format {
-            Format::Json => json_result(line, r).to_string(),
-            _ => text_result(r),
-        };
+        let text = result_line(args.format, line, r);
         writeln!(out, "{text}").map_err(|e| CliError::usage(format!("stdout: {e}")))
     };
 
@@ -163,14 +160,14 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         let now = check.at.unwrap_or_else(OffsetDateTime::now_utc);
         let per_thread = chunk.len().div_ceil(threads).max(CHUNK);
         let done: Vec<Result<Done, CliError>> = if threads <= 1 || chunk.len() <= CHUNK {
-            vec![settle(&check, args.format, &chunk, now)]
+            vec![Ok(settle(&check, args.format, &chunk, now))]
         } else {
             std::thread::scope(|scope| {
                 let handles: Vec<_> = chunk
                     .chunks(per_thread)
                     .map(|part| {
                         let check = &check;
-                        scope.spawn(move || settle(check, args.format, part, now))
+                        scope.spawn(move || Ok(settle(check, args.format, part, now)))
                     })
                     .collect();
                 handles
@@ -213,7 +210,7 @@ fn settle(
     format: Format,
     part: &[(usize, Result<String, Error>)],
     now: OffsetDateTime,
-) -> Result<Done, CliError> {
+) -> Done {
     let found: Vec<&str> = part
         .iter()
         .filter_map(|(_, r)| r.as_ref().ok().map(String::as_str))
@@ -240,15 +237,19 @@ fn settle(
         };
         let result = check.after(result);
         done.all_valid &= result.is_ok();
-        match format {
-            Format::Json => done
-                .text
-                .push_str(&json_result(Some(*line), &result).to_string()),
-            _ => done.text.push_str(&text_result(&result)),
-        }
+        done.text
+            .push_str(&result_line(format, Some(*line), &result));
         done.text.push('\n');
     }
-    Ok(done)
+    done
+}
+
+/// One result as `verify` prints it: a JSON object (with the input line, in a batch) or text.
+fn result_line(format: Format, line: Option<usize>, r: &Result<Invitation, Error>) -> String {
+    match format {
+        Format::Json => json_result(line, r).to_string(),
+        _ => text_result(r),
+    }
 }
 
 fn summary(c: &Claims) -> String {
