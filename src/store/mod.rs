@@ -38,6 +38,10 @@
 //!   ([`Error::StoreNotInitialized`]), a revocation that would be forgotten before its
 //!   invitation expires, a cut-off in the future. [`Store::health`] reports each setting the
 //!   promises depend on, with a verdict.
+//!
+//! With the `tracing` feature, every call runs in a `store` span (backend, operation, outcome,
+//! latency) and failures, lost connections and refused configurations are WARN events; the
+//! guide's recipe "Watching the store in production" lists them. Nothing secret is recorded.
 
 use core::future::Future;
 
@@ -64,6 +68,7 @@ mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod status;
+mod trace;
 mod verify;
 
 pub use any::{AnyStore, AnyStoreBuilder};

@@ -27,6 +27,8 @@ mod hostile;
 mod keys;
 mod limits;
 mod mint_many;
+#[cfg(all(feature = "tracing", feature = "redis", feature = "sqlite"))]
+mod observability;
 mod reference;
 mod rotation;
 mod roundtrip;

@@ -79,6 +79,8 @@ struct Shared {
     visit_cap: usize,
     deadline: StdDuration,
     clock: Box<ClockFn>,
+    /// Whether the database is reachable, as calls have seen it (reported with `tracing`).
+    link: super::trace::Link,
 }
 
 /// Settings of a [`PgStore`]; see [`PgStore::builder`].
@@ -163,19 +165,22 @@ impl PgStoreBuilder {
     /// [`Error::InvalidArgument`] for a bad prefix; [`Error::StoreUnavailable`] if the
     /// database cannot be reached; [`Error::StoreTimeout`] past the deadline.
     pub async fn connect(self, url: &str) -> Result<PgStore, Error> {
-        check_prefix(&self.prefix)?;
-        let deadline = self.deadline;
-        // A pool with no free connection answers before the call's deadline, so that it is
-        // reported as such ("every connection of the pool is busy"), not as a slow database.
-        let pool = PgPoolOptions::new()
-            .max_connections(self.max_connections)
-            .acquire_timeout(deadline.mul_f64(0.9))
-            .connect(url);
-        let pool = tokio::time::timeout(deadline, pool)
-            .await
-            .map_err(|_| Error::StoreTimeout { after: deadline })?
-            .map_err(|e| unavailable("connecting", &e))?;
-        Ok(self.with_pool(pool))
+        super::trace::connecting("postgres", "connect", async {
+            check_prefix(&self.prefix)?;
+            let deadline = self.deadline;
+            // A pool with no free connection answers before the call's deadline, so that it is
+            // reported as such ("every connection of the pool is busy"), not as a slow database.
+            let pool = PgPoolOptions::new()
+                .max_connections(self.max_connections)
+                .acquire_timeout(deadline.mul_f64(0.9))
+                .connect(url);
+            let pool = tokio::time::timeout(deadline, pool)
+                .await
+                .map_err(|_| Error::StoreTimeout { after: deadline })?
+                .map_err(|e| unavailable("connecting", &e))?;
+            Ok(self.with_pool(pool))
+        })
+        .await
     }
 
     /// Uses the application's own pool.
@@ -198,6 +203,7 @@ impl PgStoreBuilder {
                 visit_cap: self.visit_cap,
                 deadline: self.deadline,
                 clock: self.clock,
+                link: Default::default(),
             }),
         }
     }
@@ -252,14 +258,17 @@ impl PgStore {
     /// [`Error::StoreMisconfigured`] if the database holds a newer schema than this library
     /// knows; store errors.
     pub async fn migrate(&self) -> Result<(), Error> {
-        let sql = SCHEMA.replace("{p}", &self.shared.prefix);
-        let now = super::unix_ms(self.now());
-        let found = run!(
-            self,
-            "migrating",
-            migrate_in(&self.shared.prefix, &sql, now)
-        )?;
-        super::sql::migrated(found)
+        super::trace::connecting("postgres", "migrate", async {
+            let sql = SCHEMA.replace("{p}", &self.shared.prefix);
+            let now = super::unix_ms(self.now());
+            let found = run!(
+                self,
+                "migrating",
+                migrate_in(&self.shared.prefix, &sql, now)
+            )?;
+            super::sql::migrated(found)
+        })
+        .await
     }
 
     /// Deletes state past its forget-at time, at most `batch` rows per table per call, and
@@ -271,9 +280,17 @@ impl PgStore {
     ///
     /// Store errors.
     pub async fn purge_expired(&self, batch: u32) -> Result<u64, Error> {
-        let now = super::unix_ms(self.now());
-        let batch = i64::from(batch.max(1));
-        run!(self, "purging", purge_in(&self.shared.queries, now, batch))
+        super::trace::call(
+            "postgres",
+            "purge_expired",
+            Some(&self.shared.link),
+            async {
+                let now = super::unix_ms(self.now());
+                let batch = i64::from(batch.max(1));
+                run!(self, "purging", purge_in(&self.shared.queries, now, batch))
+            },
+        )
+        .await
     }
 
     /// The clock, to the millisecond.

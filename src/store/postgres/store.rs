@@ -111,4 +111,4 @@ macro_rules! run_single {
     ($($t:tt)*) => { run!(single $($t)*) };
 }
 
-sql_store!(PgStore, redeem: run_single, check: run_single, read: run, write: run);
+sql_store!(PgStore, backend: "postgres", redeem: run_single, check: run_single, read: run, write: run);

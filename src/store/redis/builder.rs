@@ -14,6 +14,7 @@ use super::server::{self, Guard, Watch};
 use super::{DEFAULT_DEADLINE, DEFAULT_PREFIX, DEFAULT_RECHECK, RedisStore};
 use crate::clock::Clock;
 use crate::error::Error;
+use crate::store::trace::{self, Link};
 use crate::store::{DEFAULT_MARGIN, DEFAULT_VISIT_CAP, Health, Store};
 use crate::verifier::DEFAULT_LEEWAY;
 
@@ -152,8 +153,11 @@ impl RedisStoreBuilder {
     /// [`Error::StoreMisconfigured`] for eviction or clock offset; [`Error::StoreNotInitialized`]
     /// under [`Init::Require`] when the marker is missing.
     pub async fn connect(self, url: &str) -> Result<RedisStore, Error> {
-        let conn = self.open(url).await?;
-        self.finish(conn, false).await
+        trace::connecting("redis", "connect", async {
+            let conn = self.open(url).await?;
+            self.finish(conn, false).await
+        })
+        .await
     }
 
     /// Reads the health of one Redis server without using it as a store: nothing is refused
@@ -208,8 +212,11 @@ impl RedisStoreBuilder {
     /// As for [`RedisStoreBuilder::connect`].
     #[cfg(feature = "cluster")]
     pub async fn connect_cluster<S: AsRef<str>>(self, urls: &[S]) -> Result<RedisStore, Error> {
-        let conn = self.open_cluster(urls).await?;
-        self.finish(conn, true).await
+        trace::connecting("redis", "connect", async {
+            let conn = self.open_cluster(urls).await?;
+            self.finish(conn, true).await
+        })
+        .await
     }
 
     #[cfg(feature = "cluster")]
@@ -321,6 +328,7 @@ impl RedisStoreBuilder {
         let watch = Watch {
             guard,
             _recheck: recheck,
+            link: Link::default(),
         };
         Ok(self.build(conn, cluster, watch))
     }

@@ -13,6 +13,7 @@ use time::{Duration, OffsetDateTime};
 use super::conn::{Conn, bad_reply, every_primary, unavailable, within};
 use crate::clock::Clock;
 use crate::error::Error;
+use crate::store::trace::{self, Link};
 use crate::store::{HealthCheck, Verdict};
 
 /// The fields of an `INFO` reply.
@@ -182,7 +183,14 @@ impl Guard {
 
     fn set(&self, problem: Option<Error>) {
         let tripped = problem.is_some();
-        *self.why.lock().unwrap_or_else(|p| p.into_inner()) = problem;
+        let mut why = self.why.lock().unwrap_or_else(|p| p.into_inner());
+        // Reported when it changes, not on every re-check.
+        match (&problem, &*why) {
+            (Some(new), old) if old.as_ref() != Some(new) => trace::refused("redis", new),
+            (None, Some(_)) => trace::accepted_again("redis"),
+            _ => {}
+        }
+        *why = problem;
         self.tripped.store(tripped, Ordering::Release);
     }
 }
@@ -442,4 +450,6 @@ pub(super) fn clock_check(o: &Offset, allowance: Duration) -> HealthCheck {
 pub(super) struct Watch {
     pub(super) guard: Arc<Guard>,
     pub(super) _recheck: Option<Recheck>,
+    /// Whether the connection is up, as calls have seen it (reported with `tracing`).
+    pub(super) link: Link,
 }

@@ -109,6 +109,8 @@ struct Shared {
     visit_cap: usize,
     deadline: StdDuration,
     clock: Box<ClockFn>,
+    /// Whether the database is reachable, as calls have seen it (reported with `tracing`).
+    link: super::trace::Link,
 }
 
 /// Settings of a [`SqliteStore`]; see [`SqliteStore::builder`].
@@ -232,50 +234,54 @@ impl SqliteStoreBuilder {
     }
 
     async fn with_options(self, options: SqliteConnectOptions) -> Result<SqliteStore, Error> {
-        check_prefix(&self.prefix)?;
-        if !self.create && !options.get_filename().exists() {
-            return Err(Error::StoreNotInitialized);
-        }
-        let deadline = self.deadline;
-        let options = options
-            .create_if_missing(self.create)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            // Another process holding the write lock: wait for it, up to the deadline.
-            .busy_timeout(deadline);
-        // The writer first: it creates the file and switches it to the write-ahead log.
-        let pools = async {
-            // A local file: no connection goes stale, so no ping before each call.
-            let writer = SqlitePoolOptions::new()
-                .max_connections(1)
-                .test_before_acquire(false)
-                .acquire_timeout(deadline.mul_f64(0.9))
-                .connect_with(options.clone())
-                .await?;
-            let reader = SqlitePoolOptions::new()
-                .max_connections(self.readers)
-                .test_before_acquire(false)
-                .acquire_timeout(deadline.mul_f64(0.9))
-                .connect_with(options)
-                .await?;
-            Ok::<_, sqlx::Error>((writer, reader))
-        };
-        let (writer, reader) = tokio::time::timeout(deadline, pools)
-            .await
-            .map_err(|_| Error::StoreTimeout { after: deadline })?
-            .map_err(|e| unavailable("opening", &e))?;
-        Ok(SqliteStore {
-            shared: Arc::new(Shared {
-                writer,
-                reader,
-                queries: queries::Queries::new(&self.prefix),
-                prefix: self.prefix,
-                margin: self.margin,
-                visit_cap: self.visit_cap,
-                deadline: self.deadline,
-                clock: self.clock,
-            }),
+        super::trace::connecting("sqlite", "connect", async {
+            check_prefix(&self.prefix)?;
+            if !self.create && !options.get_filename().exists() {
+                return Err(Error::StoreNotInitialized);
+            }
+            let deadline = self.deadline;
+            let options = options
+                .create_if_missing(self.create)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                // Another process holding the write lock: wait for it, up to the deadline.
+                .busy_timeout(deadline);
+            // The writer first: it creates the file and switches it to the write-ahead log.
+            let pools = async {
+                // A local file: no connection goes stale, so no ping before each call.
+                let writer = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .test_before_acquire(false)
+                    .acquire_timeout(deadline.mul_f64(0.9))
+                    .connect_with(options.clone())
+                    .await?;
+                let reader = SqlitePoolOptions::new()
+                    .max_connections(self.readers)
+                    .test_before_acquire(false)
+                    .acquire_timeout(deadline.mul_f64(0.9))
+                    .connect_with(options)
+                    .await?;
+                Ok::<_, sqlx::Error>((writer, reader))
+            };
+            let (writer, reader) = tokio::time::timeout(deadline, pools)
+                .await
+                .map_err(|_| Error::StoreTimeout { after: deadline })?
+                .map_err(|e| unavailable("opening", &e))?;
+            Ok(SqliteStore {
+                shared: Arc::new(Shared {
+                    writer,
+                    reader,
+                    queries: queries::Queries::new(&self.prefix),
+                    prefix: self.prefix,
+                    margin: self.margin,
+                    visit_cap: self.visit_cap,
+                    deadline: self.deadline,
+                    clock: self.clock,
+                    link: Default::default(),
+                }),
+            })
         })
+        .await
     }
 }
 
@@ -349,14 +355,17 @@ impl SqliteStore {
     /// [`Error::StoreMisconfigured`] if the file holds a newer schema than this library
     /// knows; store errors.
     pub async fn migrate(&self) -> Result<(), Error> {
-        let sql = SCHEMA.replace("{p}", &self.shared.prefix);
-        let now = super::unix_ms(self.now());
-        let found = write!(
-            self,
-            "migrating",
-            migrate_in(&self.shared.prefix, &sql, now)
-        )?;
-        super::sql::migrated(found)
+        super::trace::connecting("sqlite", "migrate", async {
+            let sql = SCHEMA.replace("{p}", &self.shared.prefix);
+            let now = super::unix_ms(self.now());
+            let found = write!(
+                self,
+                "migrating",
+                migrate_in(&self.shared.prefix, &sql, now)
+            )?;
+            super::sql::migrated(found)
+        })
+        .await
     }
 
     /// Deletes state past its forget-at time, at most `batch` rows per table per call, and
@@ -368,9 +377,12 @@ impl SqliteStore {
     ///
     /// Store errors.
     pub async fn purge_expired(&self, batch: u32) -> Result<u64, Error> {
-        let now = super::unix_ms(self.now());
-        let batch = i64::from(batch.max(1));
-        write!(self, "purging", purge(&self.shared.queries, now, batch))
+        super::trace::call("sqlite", "purge_expired", Some(&self.shared.link), async {
+            let now = super::unix_ms(self.now());
+            let batch = i64::from(batch.max(1));
+            write!(self, "purging", purge(&self.shared.queries, now, batch))
+        })
+        .await
     }
 
     /// The clock, to the millisecond.

@@ -127,4 +127,4 @@ macro_rules! read_single {
     ($($t:tt)*) => { read!(single $($t)*) };
 }
 
-sql_store!(SqliteStore, redeem: write, check: read_single, read: read, write: write);
+sql_store!(SqliteStore, backend: "sqlite", redeem: write, check: read_single, read: read, write: write);
