@@ -402,7 +402,8 @@ fn mint_options_and_formats() {
     assert_eq!(seen.inviter(), Some("grace"));
     assert_eq!(
         seen.data::<String>().unwrap().as_deref(),
-        Some(r#"{"role":"editor"}"#)
+        Some(r#"{ "role": "editor" }"#),
+        "stored exactly as given"
     );
     assert_eq!(
         seen.expires_at().unwrap() - seen.issued_at(),

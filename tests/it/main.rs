@@ -17,6 +17,8 @@ mod cli_batch;
 #[cfg(feature = "cli")]
 mod cli_csv;
 #[cfg(feature = "cli")]
+mod cli_formats;
+#[cfg(feature = "cli")]
 mod cli_hints;
 #[cfg(feature = "cli")]
 mod cli_manual;

@@ -4,6 +4,8 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 
 use admit::{Claims, Error, Invitation, KeySet, Verifier, VerifyOptions, find_token};
+
+use crate::records::{CLAIM_COLUMNS, claim_fields, claims_json, csv_line, data_display};
 use clap::Args;
 use time::OffsetDateTime;
 
@@ -28,7 +30,8 @@ pub(crate) struct VerifyArgs {
     /// Clock leeway [default: 60s].
     #[arg(long, value_name = "DURATION")]
     leeway: Option<String>,
-    /// Output: text or json (one line per token).
+    /// Output: text, json (one object per line) or csv (a header, then one row per token);
+    /// every format has a result for each token, in input order.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Threads that verify a stdin batch [default: one per core].
@@ -62,9 +65,6 @@ impl Check {
             .as_deref()
             .map(|t| parse_time("--at", t))
             .transpose()?;
-        if args.format == Format::Csv {
-            return Err(CliError::usage("--format: verify writes text or json"));
-        }
         Ok(Check {
             verifier,
             email: args.email.clone(),
@@ -98,9 +98,13 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let check = Check::new(&args)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     let write = |out: &mut BufWriter<_>, line: Option<usize>, r: &Result<Invitation, Error>| {
-        let text = result_line(args.format, line, r);
+        let text = result_line(args.format, line, r)?;
         writeln!(out, "{text}").map_err(|e| CliError::usage(format!("stdout: {e}")))
     };
+    if args.format == Format::Csv {
+        out.write_all(csv_line(verify_columns())?.as_bytes())
+            .map_err(|e| CliError::usage(format!("stdout: {e}")))?;
+    }
 
     if let Some(token) = &args.token {
         let result =
@@ -160,14 +164,14 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         let now = check.at.unwrap_or_else(OffsetDateTime::now_utc);
         let per_thread = chunk.len().div_ceil(threads).max(CHUNK);
         let done: Vec<Result<Done, CliError>> = if threads <= 1 || chunk.len() <= CHUNK {
-            vec![Ok(settle(&check, args.format, &chunk, now))]
+            vec![settle(&check, args.format, &chunk, now)]
         } else {
             std::thread::scope(|scope| {
                 let handles: Vec<_> = chunk
                     .chunks(per_thread)
                     .map(|part| {
                         let check = &check;
-                        scope.spawn(move || Ok(settle(check, args.format, part, now)))
+                        scope.spawn(move || settle(check, args.format, part, now))
                     })
                     .collect();
                 handles
@@ -210,7 +214,7 @@ fn settle(
     format: Format,
     part: &[(usize, Result<String, Error>)],
     now: OffsetDateTime,
-) -> Done {
+) -> Result<Done, CliError> {
     let found: Vec<&str> = part
         .iter()
         .filter_map(|(_, r)| r.as_ref().ok().map(String::as_str))
@@ -238,17 +242,52 @@ fn settle(
         let result = check.after(result);
         done.all_valid &= result.is_ok();
         done.text
-            .push_str(&result_line(format, Some(*line), &result));
+            .push_str(&result_line(format, Some(*line), &result)?);
         done.text.push('\n');
     }
-    done
+    Ok(done)
 }
 
-/// One result as `verify` prints it: a JSON object (with the input line, in a batch) or text.
-fn result_line(format: Format, line: Option<usize>, r: &Result<Invitation, Error>) -> String {
-    match format {
+/// One result as `verify` prints it, without its line ending: text, a JSON object or a CSV
+/// row (with the input line, in a batch).
+fn result_line(
+    format: Format,
+    line: Option<usize>,
+    r: &Result<Invitation, Error>,
+) -> Result<String, CliError> {
+    Ok(match format {
+        Format::Text => text_result(r),
         Format::Json => json_result(line, r).to_string(),
-        _ => text_result(r),
+        Format::Csv => csv_line(csv_result(line, r))?
+            .trim_end_matches(['\r', '\n'])
+            .to_owned(),
+    })
+}
+
+/// The CSV header of `verify`.
+fn verify_columns() -> Vec<&'static str> {
+    let mut columns = vec!["line", "valid", "error", "key_id"];
+    columns.extend(CLAIM_COLUMNS);
+    columns.extend(["message", "hint"]);
+    columns
+}
+
+/// One `verify` result as the fields of [`verify_columns`].
+fn csv_result(line: Option<usize>, r: &Result<Invitation, Error>) -> Vec<String> {
+    let line = line.map(|l| l.to_string()).unwrap_or_default();
+    match r {
+        Ok(inv) => {
+            let mut fields = vec![line, "true".into(), String::new(), inv.key_id().to_string()];
+            fields.extend(claim_fields(inv));
+            fields.extend([String::new(), String::new()]);
+            fields
+        }
+        Err(e) => {
+            let mut fields = vec![line, "false".into(), e.code().into(), String::new()];
+            fields.extend(CLAIM_COLUMNS.map(|_| String::new()));
+            fields.extend([e.to_string(), hint(e).unwrap_or_default().to_owned()]);
+            fields
+        }
     }
 }
 
@@ -295,18 +334,6 @@ fn hint(e: &Error) -> Option<&'static str> {
     }
 }
 
-fn claims_json(c: &Claims) -> serde_json::Value {
-    serde_json::json!({
-        "id": c.id().to_string(),
-        "issued_at": fmt_time(c.issued_at()),
-        "expires_at": c.expires_at().map(fmt_time),
-        "email": c.email(),
-        "max_uses": c.max_uses(),
-        "inviter": c.inviter(),
-        "data": c.data_bytes().map(data_text),
-    })
-}
-
 fn json_result(line: Option<usize>, r: &Result<Invitation, Error>) -> serde_json::Value {
     let mut v = match r {
         Ok(inv) => {
@@ -333,17 +360,6 @@ fn json_result(line: Option<usize>, r: &Result<Invitation, Error>) -> serde_json
     v
 }
 
-/// App data as the CLI wrote it (a string) when it is one, else hex.
-fn data_text(bytes: &[u8]) -> String {
-    match postcard::take_from_bytes::<String>(bytes) {
-        Ok((s, [])) => s,
-        _ => format!(
-            "hex:{}",
-            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        ),
-    }
-}
-
 pub(crate) fn inspect(input: &str, format: Format) -> Result<u8, CliError> {
     let token = find_token(input).map_err(|e| CliError::admit("", &e))?;
     let seen = admit::inspect_unverified(&token).map_err(|e| CliError::admit("", &e))?;
@@ -356,7 +372,18 @@ pub(crate) fn inspect(input: &str, format: Format) -> Result<u8, CliError> {
             v["key_id"] = seen.key_id().to_string().into();
             println!("{v}");
         }
-        _ => {
+        Format::Csv => {
+            let mut columns = vec!["verified", "format_version", "key_id"];
+            columns.extend(CLAIM_COLUMNS);
+            let mut fields = vec![
+                "false".to_owned(),
+                seen.format_version().to_string(),
+                seen.key_id().to_string(),
+            ];
+            fields.extend(claim_fields(c));
+            print!("{}{}", csv_line(columns)?, csv_line(fields)?);
+        }
+        Format::Text => {
             let none = || "-".to_owned();
             println!("NOT VERIFIED: decoded without checking the signature, the key or the time.");
             println!("format      {}", seen.format_version());
@@ -378,7 +405,7 @@ pub(crate) fn inspect(input: &str, format: Format) -> Result<u8, CliError> {
             );
             println!(
                 "data        {}",
-                c.data_bytes().map_or_else(none, data_text)
+                c.data_bytes().map_or_else(none, data_display)
             );
         }
     }

@@ -12,6 +12,7 @@ mod email_rows;
 mod keys;
 mod manual;
 mod mint;
+mod records;
 mod store;
 mod store_admin;
 mod store_list;
@@ -95,6 +96,7 @@ enum Command {
     Inspect {
         /// A token, or a link or query string that holds one.
         token: String,
+        /// Output: text, json (one object) or csv (a header and one row).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },

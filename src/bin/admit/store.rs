@@ -8,6 +8,7 @@ use admit::{Error, Invitation, InvitationId, Verifier, VerifyOptions, find_token
 use clap::{Args, Subcommand};
 
 use crate::Format;
+use crate::records::csv_line;
 use crate::util::{CliError, fmt_time, parse_time_or_now};
 
 /// Where the store is.
@@ -304,10 +305,28 @@ pub(crate) fn revoke(args: RevokeArgs) -> Result<u8, CliError> {
     Ok(0)
 }
 
+/// The CSV header of `status`.
+const STATUS_COLUMNS: [&str; 12] = [
+    "id",
+    "known",
+    "uses",
+    "max_uses",
+    "revoked_at",
+    "revoked_by_rule",
+    "description",
+    "inviter",
+    "email",
+    "expires_at",
+    "joiner",
+    "joined_at",
+];
+
 #[derive(Args)]
 pub(crate) struct StatusArgs {
     #[command(flatten)]
     store: StoreArgs,
+    /// Output: text, json (one object) or csv (a header, then one row per joiner; one row
+    /// with empty joiner fields when nobody joined).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// The invitation: its ID, its token, or a link.
@@ -321,6 +340,42 @@ pub(crate) fn status(args: StatusArgs) -> Result<u8, CliError> {
         .runtime
         .block_on(conn.store.status(id))
         .map_err(|e| CliError::admit("status", &e))?;
+    if args.format == Format::Csv {
+        let issued = st.issued.as_ref();
+        let head = [
+            id.to_string(),
+            st.known.to_string(),
+            st.uses.to_string(),
+            st.max_uses.map(|m| m.to_string()).unwrap_or_default(),
+            st.revoked_at.map(fmt_time).unwrap_or_default(),
+            st.revoked_by_rule
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            issued
+                .and_then(|i| i.description.clone())
+                .unwrap_or_default(),
+            issued.and_then(|i| i.inviter.clone()).unwrap_or_default(),
+            issued.and_then(|i| i.email.clone()).unwrap_or_default(),
+            issued
+                .and_then(|i| i.expires_at)
+                .map(fmt_time)
+                .unwrap_or_default(),
+        ];
+        let mut out = csv_line(STATUS_COLUMNS)?;
+        let joiners: Vec<[String; 2]> = match st.joiners.as_slice() {
+            [] => vec![[String::new(), String::new()]],
+            all => all
+                .iter()
+                .map(|j| [j.joiner.clone(), fmt_time(j.joined_at)])
+                .collect(),
+        };
+        for joiner in joiners {
+            out.push_str(&csv_line(head.iter().chain(&joiner))?);
+        }
+        print!("{out}");
+        return Ok(0);
+    }
     if args.format == Format::Json {
         let joiners: Vec<serde_json::Value> = st
             .joiners

@@ -4,6 +4,7 @@ use admit::store::{Health, Store, Verdict};
 use clap::{Args, Subcommand};
 
 use crate::Format;
+use crate::records::csv_line;
 use crate::store::{Connected, Setup, StoreArgs, runtime};
 use crate::util::{CliError, FAILED, fmt_time, parse_time_or_now};
 
@@ -50,6 +51,7 @@ pub(crate) struct InitArgs {
 pub(crate) struct HealthArgs {
     #[command(flatten)]
     store: StoreArgs,
+    /// Output: text, json (one object) or csv (a header, then one row per check).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
@@ -105,6 +107,20 @@ fn health(args: HealthArgs) -> Result<u8, CliError> {
         .block_on(builder.health(&url))
         .map_err(|e| CliError::admit("--store", &e))?;
     match args.format {
+        Format::Csv => {
+            let mut out = csv_line(["backend", "name", "node", "verdict", "found", "advice"])?;
+            for c in &health.checks {
+                out.push_str(&csv_line([
+                    health.backend,
+                    c.name,
+                    c.node.as_deref().unwrap_or_default(),
+                    c.verdict.as_str(),
+                    &c.found,
+                    &c.advice,
+                ])?);
+            }
+            print!("{out}");
+        }
         Format::Json => {
             let checks: Vec<serde_json::Value> = health
                 .checks
@@ -126,7 +142,7 @@ fn health(args: HealthArgs) -> Result<u8, CliError> {
             });
             println!("{report}");
         }
-        _ => {
+        Format::Text => {
             for c in &health.checks {
                 println!(
                     "{:<8} {:<12} {}{}",

@@ -5,6 +5,7 @@ use clap::Args;
 use time::OffsetDateTime;
 
 use crate::Format;
+use crate::records::csv_line;
 use crate::store::{Connected, StoreArgs, rule_json};
 use crate::util::{CliError, fmt_time};
 
@@ -27,9 +28,26 @@ pub(crate) struct ListArgs {
     /// Expired invitations too, first, while the store remembers them.
     #[arg(long)]
     expired: bool,
+    /// Output: text, json (one object per line) or csv (a header, then one row each).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
+
+/// The CSV header of `list`: the fields of its JSON lines.
+const LIST_COLUMNS: [&str; 12] = [
+    "id",
+    "issued_at",
+    "expires_at",
+    "expired",
+    "email",
+    "inviter",
+    "description",
+    "uses",
+    "max_uses",
+    "revoked_at",
+    "revoked_by_rule",
+    "cursor",
+];
 
 pub(crate) fn list(args: ListArgs) -> Result<u8, CliError> {
     let mut filter = ListFilter::new().limit(args.limit);
@@ -51,13 +69,16 @@ pub(crate) fn list(args: ListArgs) -> Result<u8, CliError> {
     let conn = Connected::required(&args.store)?;
     let now = OffsetDateTime::now_utc();
     let mut listed = 0usize;
+    if args.format == Format::Csv {
+        print!("{}", csv_line(LIST_COLUMNS)?);
+    }
     loop {
         let page = conn
             .runtime
             .block_on(conn.store.list(&filter))
             .map_err(|e| CliError::admit("list", &e))?;
         for i in &page {
-            print(i, args.format, now);
+            print(i, args.format, now)?;
         }
         listed += page.len();
         let next = (page.len() == args.limit)
@@ -78,13 +99,33 @@ pub(crate) fn list(args: ListArgs) -> Result<u8, CliError> {
     Ok(0)
 }
 
-fn print(i: &IssuedInvitation, format: Format, now: OffsetDateTime) {
+fn print(i: &IssuedInvitation, format: Format, now: OffsetDateTime) -> Result<(), CliError> {
     let expires = i.expires_at.map_or_else(|| "never".to_owned(), fmt_time);
     let uses = match i.max_uses {
         Some(m) => format!("{}/{m}", i.uses),
         None => i.uses.to_string(),
     };
     match format {
+        Format::Csv => print!(
+            "{}",
+            csv_line([
+                i.id.to_string(),
+                fmt_time(i.issued_at),
+                i.expires_at.map(fmt_time).unwrap_or_default(),
+                i.is_expired(now).to_string(),
+                i.email.clone().unwrap_or_default(),
+                i.inviter.clone().unwrap_or_default(),
+                i.description.clone().unwrap_or_default(),
+                i.uses.to_string(),
+                i.max_uses.map(|m| m.to_string()).unwrap_or_default(),
+                i.revoked_at.map(fmt_time).unwrap_or_default(),
+                i.revoked_by_rule
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                i.cursor().to_string(),
+            ])?
+        ),
         Format::Json => println!(
             "{}",
             serde_json::json!({
@@ -102,7 +143,7 @@ fn print(i: &IssuedInvitation, format: Format, now: OffsetDateTime) {
                 "cursor": i.cursor().to_string(),
             })
         ),
-        _ => println!(
+        Format::Text => println!(
             "{}  expires {expires}  uses {uses}{}  {}{}{}",
             i.id,
             match (&i.revoked_by_rule, i.revoked_at) {
@@ -122,4 +163,5 @@ fn print(i: &IssuedInvitation, format: Format, now: OffsetDateTime) {
             i.description.as_deref().unwrap_or_default(),
         ),
     }
+    Ok(())
 }
