@@ -22,6 +22,8 @@ mod cli_formats;
 mod cli_hints;
 #[cfg(feature = "cli")]
 mod cli_manual;
+#[cfg(feature = "cli")]
+mod cli_progress;
 mod context;
 #[cfg(feature = "test-util")]
 mod fixtures;

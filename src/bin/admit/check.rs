@@ -10,7 +10,7 @@ use clap::Args;
 use time::OffsetDateTime;
 
 use crate::Format;
-use crate::util::{CliError, FAILED, Line, Lines, exit_code, fmt_time, parse_time, parse_ttl};
+use crate::util::{CliError, FAILED, exit_code, fmt_time, parse_time, parse_ttl};
 
 #[derive(Args)]
 pub(crate) struct VerifyArgs {
@@ -84,8 +84,25 @@ impl Check {
         o
     }
 
+    pub(crate) fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    /// The time to verify at, when `--at` gave one.
+    pub(crate) fn at(&self) -> Option<OffsetDateTime> {
+        self.at
+    }
+
+    /// `invitation`, if it is bound to no address or to the `--email` given.
+    pub(crate) fn email_matches(&self, invitation: Invitation) -> Result<Invitation, Error> {
+        match &self.email {
+            Some(email) => invitation.check_email(email).map(|()| invitation),
+            None => Ok(invitation),
+        }
+    }
+
     /// The store's say, after the signature checks passed.
-    fn after(&self, verified: Result<Invitation, Error>) -> Result<Invitation, Error> {
+    pub(crate) fn after(&self, verified: Result<Invitation, Error>) -> Result<Invitation, Error> {
         let invitation = verified?;
         if let Some(store) = &self.store {
             store.check(&invitation)?;
@@ -116,80 +133,16 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         return Ok(result.as_ref().map_or_else(exit_code, |_| 0));
     }
 
-    // Batch: one result per input line, verified in chunks with batch verification. Each
-    // round of input is split between threads (one per core), which verify, check and format
-    // their share; the results are written in input order.
+    // Batch: one result per non-blank input line, in input order, verified on every core.
     let threads = match (&check.store, args.threads) {
         // Store calls go through one runtime: one thread.
         (Some(_), _) => 1,
         (None, Some(n)) => usize::from(n),
         (None, None) => std::thread::available_parallelism().map_or(1, usize::from),
     };
-    let mut lines = Lines::new(BufReader::new(std::io::stdin().lock()), 64 * 1024);
-    let mut all_valid = true;
-    let mut seen = 0usize;
-    loop {
-        let round = CHUNK * threads;
-        // (input line number, the token on it)
-        let mut chunk: Vec<(usize, Result<String, Error>)> = Vec::with_capacity(round);
-        while chunk.len() < round {
-            let Some(line) = lines
-                .next_line()
-                .map_err(|e| CliError::usage(format!("stdin: {e}")))?
-            else {
-                break;
-            };
-            // Blank lines (a trailing one, a spacer) are not tokens: skipped, not failed.
-            if matches!(&line, Line::Text(t) if t.trim().is_empty()) {
-                continue;
-            }
-            chunk.push((
-                lines.number,
-                match line {
-                    Line::Text(t) => find_token(&t).map(|t| t.into_owned()),
-                    Line::NotUtf8 => Err(Error::Malformed {
-                        reason: "line is not UTF-8",
-                    }),
-                    Line::TooLong => Err(Error::TooLarge {
-                        len: 64 * 1024 + 1,
-                        max: 64 * 1024,
-                    }),
-                },
-            ));
-        }
-        if chunk.is_empty() {
-            break;
-        }
-        seen += chunk.len();
-        let now = check.at.unwrap_or_else(OffsetDateTime::now_utc);
-        let per_thread = chunk.len().div_ceil(threads).max(CHUNK);
-        let done: Vec<Result<Done, CliError>> = if threads <= 1 || chunk.len() <= CHUNK {
-            vec![settle(&check, args.format, &chunk, now)]
-        } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = chunk
-                    .chunks(per_thread)
-                    .map(|part| {
-                        let check = &check;
-                        scope.spawn(move || settle(check, args.format, part, now))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|_| Err(CliError::usage("a verifying thread failed")))
-                    })
-                    .collect()
-            })
-        };
-        for part in done {
-            let part = part?;
-            all_valid &= part.all_valid;
-            out.write_all(part.text.as_bytes())
-                .map_err(|e| CliError::usage(format!("stdout: {e}")))?;
-        }
-    }
+    let input = BufReader::with_capacity(256 * 1024, std::io::stdin());
+    let (seen, all_valid) =
+        crate::verify_batch::run(&check, args.format, threads, input, &mut out)?;
     out.flush()
         .map_err(|e| CliError::usage(format!("stdout: {e}")))?;
     if seen == 0 {
@@ -198,59 +151,9 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     Ok(if all_valid { 0 } else { FAILED })
 }
 
-/// Tokens per batch verification.
-const CHUNK: usize = 512;
-
-/// One share of a round: its output lines, and whether every token in it was valid.
-struct Done {
-    text: String,
-    all_valid: bool,
-}
-
-/// Verifies a share of a round (batch verification, [`CHUNK`] at a time), checks the email
-/// and the store, and formats one result line per entry.
-fn settle(
-    check: &Check,
-    format: Format,
-    part: &[(usize, Result<String, Error>)],
-    now: OffsetDateTime,
-) -> Result<Done, CliError> {
-    let found: Vec<&str> = part
-        .iter()
-        .filter_map(|(_, r)| r.as_ref().ok().map(String::as_str))
-        .collect();
-    let mut verified = found
-        .chunks(CHUNK)
-        .flat_map(|c| check.verifier.verify_batch_at(c, now))
-        .collect::<Vec<_>>()
-        .into_iter();
-    let mut done = Done {
-        text: String::with_capacity(part.len() * 96),
-        all_valid: true,
-    };
-    for (line, entry) in part {
-        let result = match entry {
-            Err(e) => Err(e.clone()),
-            Ok(_) => match verified.next() {
-                Some(r) => r.and_then(|inv| match &check.email {
-                    Some(email) => inv.check_email(email).map(|()| inv),
-                    None => Ok(inv),
-                }),
-                None => Err(Error::MissingToken),
-            },
-        };
-        let result = check.after(result);
-        done.all_valid &= result.is_ok();
-        done.text
-            .push_str(&result_line(format, Some(*line), &result)?);
-        done.text.push('\n');
-    }
-    Ok(done)
-}
-
 /// One result as `verify` prints it, without its line ending: text, a JSON object or a CSV
 /// row (with the input line, in a batch).
-fn result_line(
+pub(crate) fn result_line(
     format: Format,
     line: Option<usize>,
     r: &Result<Invitation, Error>,

@@ -41,6 +41,8 @@ pub(crate) struct EmailRows {
     pending: Option<(csv::ByteRecord, u64)>,
     lines: Rc<RefCell<LineIndex>>,
     name: String,
+    /// The file's size (none for stdin), for progress.
+    size: Option<u64>,
 }
 
 /// Line numbers from byte offsets: the reader notes where each newline is as the CSV parser
@@ -103,10 +105,16 @@ impl EmailRows {
     /// Opens `path` (`-`: stdin) and reads its header, if it has one.
     pub(crate) fn open(path: &Path, delimiter: Option<u8>) -> Result<EmailRows, CliError> {
         let name = path.display().to_string();
-        let source: Box<dyn Read> = if name == "-" {
-            Box::new(std::io::stdin())
+        let (source, size): (Box<dyn Read>, _) = if name == "-" {
+            (Box::new(std::io::stdin()), None)
         } else {
-            Box::new(std::fs::File::open(path).map_err(|e| CliError::io(path, &e))?)
+            let file = std::fs::File::open(path).map_err(|e| CliError::io(path, &e))?;
+            let size = file
+                .metadata()
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len());
+            (Box::new(file), size)
         };
         let mut input = BufReader::with_capacity(SNIFF, source);
         let io = |e: std::io::Error| CliError::io(path, &e);
@@ -137,6 +145,7 @@ impl EmailRows {
             pending: None,
             lines,
             name,
+            size,
         };
         let Some(first_line) = rows.read(&mut first)? else {
             return Ok(rows);
@@ -164,6 +173,16 @@ impl EmailRows {
             )));
         }
         Ok(rows)
+    }
+
+    /// The input's size in bytes, when it is a file.
+    pub(crate) fn size(&self) -> Option<u64> {
+        self.size
+    }
+
+    /// How many bytes of the input have been read so far.
+    pub(crate) fn bytes_read(&self) -> u64 {
+        self.lines.borrow().read
     }
 
     /// The input's name, for messages.

@@ -12,11 +12,13 @@ mod email_rows;
 mod keys;
 mod manual;
 mod mint;
+mod progress;
 mod records;
 mod store;
 mod store_admin;
 mod store_list;
 mod util;
+mod verify_batch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,14 +1,14 @@
 //! `mint`: one invitation, `--count` of them, or one per address in `--emails`.
 
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use admit::{Invitation, InvitationBuilder, Issuer, Token};
 use clap::Args;
 
 use crate::Format;
 use crate::email_rows::{EmailRows, parse_delimiter};
+use crate::progress::Progress;
 use crate::records::csv_line;
 use crate::util::{CliError, FAILED, fmt_time, parse_time, parse_ttl};
 
@@ -105,7 +105,7 @@ pub(crate) fn mint(args: MintArgs) -> Result<u8, CliError> {
     } else {
         // Batches share the cost of their signatures' field inversions (`Issuer::mint_many`).
         let count = args.count.unwrap_or(1);
-        let mut progress = Progress::new(count);
+        let progress = Progress::new("minted", Some(count));
         let mut done = 0u64;
         while done < count {
             let n = (count - done).min(1024);
@@ -119,9 +119,9 @@ pub(crate) fn mint(args: MintArgs) -> Result<u8, CliError> {
                 out.write(token)?;
             }
             done += n;
-            progress.tick(done);
+            progress.set(done);
         }
-        progress.done();
+        progress.finish();
     }
     out.finish()?;
     if failures > 0 {
@@ -218,10 +218,12 @@ fn mint_emails(
     mint_one: &mut impl FnMut(&InvitationBuilder, &mut Output) -> Result<(), CliError>,
 ) -> Result<u64, CliError> {
     let mut rows = EmailRows::open(path, delimiter)?;
+    let progress = Progress::bytes(format!("minting from {}", rows.name()), rows.size());
     let mut failures = 0;
     let mut minted_or_failed = 0u64;
     while let Some(row) = rows.next_row()? {
         minted_or_failed += 1;
+        progress.set(rows.bytes_read());
         let result = row.fields.and_then(|f| {
             let mut b = base.clone().email(f.email);
             if let Some(inviter) = f.inviter {
@@ -237,6 +239,7 @@ fn mint_emails(
             failures += 1;
         }
     }
+    progress.finish();
     if minted_or_failed == 0 {
         let what = if rows.has_header() {
             "a header but no rows"
@@ -322,38 +325,5 @@ impl Output {
         self.out
             .flush()
             .map_err(|e| CliError::usage(format!("stdout: {e}")))
-    }
-}
-
-/// "minted 1234/100000" on stderr, when stderr is a terminal and the run is long.
-struct Progress {
-    total: u64,
-    shown: bool,
-    last: Instant,
-    enabled: bool,
-}
-
-impl Progress {
-    fn new(total: u64) -> Progress {
-        Progress {
-            total,
-            shown: false,
-            last: Instant::now(),
-            enabled: total >= 1000 && std::io::stderr().is_terminal(),
-        }
-    }
-
-    fn tick(&mut self, done: u64) {
-        if self.enabled && self.last.elapsed() >= Duration::from_millis(200) {
-            self.last = Instant::now();
-            self.shown = true;
-            eprint!("\rminted {done}/{}", self.total);
-        }
-    }
-
-    fn done(&self) {
-        if self.shown {
-            eprintln!("\rminted {}/{}", self.total, self.total);
-        }
     }
 }
