@@ -176,7 +176,7 @@ pub enum Error {
     /// was never initialized, or one whose data was lost (restarted empty, flushed, a failover
     /// to an empty replica). The two look the same, so the store refuses every call until the
     /// application or an operator initializes it deliberately — as new, or after data loss with
-    /// a revocation cut-off (`admit store init`, `RedisStoreBuilder::init`).
+    /// a revocation cut-off (`admit store init`, [`RedisStoreBuilder::init`](crate::store::RedisStoreBuilder::init)).
     #[error(
         "store is not initialized: a new server needs `admit store init` once; one that had \
          data lost it, so recover with `admit store init --revoke-issued-before <time of the \

@@ -102,7 +102,7 @@ impl FromStr for InvitationId {
 /// What an invitation says: its ID, when it was issued, until when it is valid, and the optional
 /// email binding, use limit, inviter and app data.
 ///
-/// You get `Claims` inside a verified [`Invitation`] or an unverified
+/// You get [`Claims`] inside a verified [`Invitation`] or an unverified
 /// [`UnverifiedInvitation`](crate::UnverifiedInvitation); both dereference to it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Claims {

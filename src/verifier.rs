@@ -127,7 +127,7 @@ impl Verifier {
     }
 
     /// Reads the current time from `clock` instead of the system clock — for tests that move
-    /// time (`admit::testing::TestClock`, feature `test-util`, is such a clock).
+    /// time ([`TestClock`](crate::testing::TestClock), feature `test-util`, is such a clock).
     pub fn clock(mut self, clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Verifier {
         self.clock = Clock::new(clock);
         self

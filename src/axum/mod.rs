@@ -10,7 +10,7 @@
 //! pages instead.
 //!
 //! Verification alone counts nothing and checks no revocation: do that with a store in the
-//! handler (`Verifier::verify_and_check` on `GET`, `verify_and_redeem` on `POST`).
+//! handler ([`Verifier::verify_and_check`](crate::Verifier::verify_and_check) on `GET`, [`verify_and_redeem`](crate::Verifier::verify_and_redeem) on `POST`).
 //!
 //! # Examples
 //!

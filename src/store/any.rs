@@ -25,13 +25,13 @@ use super::{Init, RedisStore};
 /// | URL | store | feature |
 /// |---|---|---|
 /// | `memory:` | [`MemoryStore`] (lost on exit) | — |
-/// | `redis://…`, `rediss://…` | `RedisStore` | `redis` |
-/// | `redis+cluster://host:port,host:port/` (`rediss+cluster://` with TLS) | `RedisStore` on Redis Cluster | `cluster` |
-/// | `postgres://…`, `postgresql://…` | `PgStore` | `postgres` |
-/// | `sqlite://PATH`, `sqlite:PATH` | `SqliteStore` | `sqlite` |
+/// | `redis://…`, `rediss://…` | [`RedisStore`] | `redis` |
+/// | `redis+cluster://host:port,host:port/` (`rediss+cluster://` with TLS) | [`RedisStore`] on Redis Cluster | `cluster` |
+/// | `postgres://…`, `postgresql://…` | [`PgStore`] | `postgres` |
+/// | `sqlite://PATH`, `sqlite:PATH` | [`SqliteStore`] | `sqlite` |
 ///
 /// A URL for a store this build lacks is refused with [`Error::InvalidArgument`] naming the
-/// feature. The variants give the backend's own API (`PgStore::redeem_in`, `migrate`, …).
+/// feature. The variants give the backend's own API ([`PgStore::redeem_in`], [`migrate`](PgStore::migrate), …).
 ///
 /// # Examples
 ///
@@ -158,7 +158,7 @@ impl AnyStoreBuilder {
     }
 
     /// Sets a new store up instead of refusing it: on Redis, writes the initialization
-    /// marker when it is missing (`Init::CreateIfMissing`); on PostgreSQL, runs `migrate()`;
+    /// marker when it is missing ([`Init::CreateIfMissing`]); on PostgreSQL, runs `migrate()`;
     /// on SQLite, creates the file if it is missing and runs `migrate()`. Without it, a store
     /// that was never set up fails every call with [`Error::StoreNotInitialized`].
     ///
@@ -171,7 +171,7 @@ impl AnyStoreBuilder {
 
     /// After data loss: sets the store up as [`create_if_missing`] does and, in the same
     /// step, revokes every invitation issued before `revoke_issued_before`, so nothing the
-    /// lost state used to refuse works again (on Redis, `Init::RecoverFromDataLoss`).
+    /// lost state used to refuse works again (on Redis, [`Init::RecoverFromDataLoss`]).
     ///
     /// [`create_if_missing`]: AnyStoreBuilder::create_if_missing
     pub fn recover_from_data_loss(

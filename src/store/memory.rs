@@ -23,7 +23,7 @@ type ClockFn = dyn Fn() -> OffsetDateTime + Send + Sync;
 ///
 /// Correct for one process (every operation holds one lock, so redemption is atomic across
 /// threads and tasks), gone when the process exits: a restart forgets every revocation and use
-/// count, and [`Store::health`] says so with a warning. Use `RedisStore` (feature `redis`) when
+/// count, and [`Store::health`] says so with a warning. Use [`RedisStore`](super::RedisStore) (feature `redis`) when
 /// several processes or machines share invitations, or when state must survive a restart.
 ///
 /// Expired state is dropped as it is met and by a sweep at most once a second during writes:

@@ -7,13 +7,13 @@
 //! Four backends implement the same [`Store`] trait and pass the same conformance suite:
 //!
 //! - [`MemoryStore`]: in process, no dependencies; for one process, tests, and examples.
-//! - `RedisStore` (feature `redis`; Redis Cluster with feature `cluster`): shared by every
+//! - [`RedisStore`] (feature `redis`; Redis Cluster with feature `cluster`): shared by every
 //!   process and machine, atomic through Lua scripts, with a deadline on every call.
-//! - `PgStore` (feature `postgres`): in the application's PostgreSQL, atomic through a row lock;
-//!   `PgStore::redeem_in` redeems inside the application's own transaction, so an account and
+//! - [`PgStore`] (feature `postgres`): in the application's PostgreSQL, atomic through a row lock;
+//!   [`PgStore::redeem_in`] redeems inside the application's own transaction, so an account and
 //!   its invitation's use commit or roll back together.
-//! - `SqliteStore` (feature `sqlite`): in one SQLite file, the durable default for a single
-//!   machine; atomic through SQLite's single writer, with `SqliteStore::redeem_in` too.
+//! - [`SqliteStore`] (feature `sqlite`): in one SQLite file, the durable default for a single
+//!   machine; atomic through SQLite's single writer, with [`SqliteStore::redeem_in`] too.
 //!
 //! [`AnyStore`] opens whichever of them a URL names (`memory:`, `redis://…`, `postgres://…`,
 //! `sqlite://PATH`, …), for services that take their store from configuration.

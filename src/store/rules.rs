@@ -16,7 +16,7 @@ use crate::error::Error;
 
 /// The cut-off time given to [`Store::revoke_issued_before`](super::Store::revoke_issued_before).
 ///
-/// A plain time converts into a `Cutoff` that must not lie in the future: a cut-off an hour
+/// A plain time converts into a [`Cutoff`] that must not lie in the future: a cut-off an hour
 /// ahead would refuse every invitation minted in the next hour, which is rarely what was meant
 /// (a wrong time zone, a typo in the year). Say so explicitly with [`Cutoff::allow_future`]
 /// when it is.
