@@ -1,24 +1,13 @@
 //! `admit verify` on a stdin batch larger than one thread's share: every core verifies, and
 //! the results are the same, in the same order, as on one thread.
 
-use crate::cli::{CTX, admit, admit_stdin, code, keyed, stdout};
+use crate::cli::{CTX, admit_stdin, code, keyed, mint, stdout};
 
 #[test]
 fn threads_give_the_same_results_in_input_order() {
     let dir = keyed();
     let d = dir.path();
-    let out = admit(
-        d,
-        &[
-            "mint",
-            "--key",
-            "key.pem",
-            "--context",
-            CTX,
-            "--count",
-            "3000",
-        ],
-    );
+    let out = mint(d, &["--count", "3000"]);
     assert_eq!(code(&out), 0);
     let tokens: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
     // Every 250th line is broken, some lines are blank.

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use crate::cli::{CTX, admit, code, keyed, stderr, stdout};
+use crate::cli::{CTX, admit, code, keyed, mint, stderr, stdout};
 
 fn mint_file(d: &Path, name: &str, contents: &str, extra: &[&str]) -> Output {
     std::fs::write(d.join(name), contents).unwrap();
@@ -125,10 +125,7 @@ fn input_without_work_or_header_is_a_usage_error() {
         assert_eq!(code(&out), 2, "{name}");
         assert!(stderr(&out).contains(says), "{name}: {}", stderr(&out));
     }
-    let out = admit(
-        d,
-        &["mint", "--key", "key.pem", "--context", CTX, "--count", "0"],
-    );
+    let out = mint(d, &["--count", "0"]);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("--count 0"), "{}", stderr(&out));
     assert_eq!(stdout(&out), "");
@@ -143,14 +140,9 @@ fn csv_output_parses_back() {
     let dir = keyed();
     let d = dir.path();
     std::fs::write(d.join("people.txt"), "ada@example.com\nbob@example.com\n").unwrap();
-    let out = admit(
+    let out = mint(
         d,
         &[
-            "mint",
-            "--key",
-            "key.pem",
-            "--context",
-            CTX,
             "--emails",
             "people.txt",
             "--format",

@@ -237,14 +237,9 @@ fn store_commands_write_csv_with_the_same_fields_as_json() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let mut ids = Vec::new();
     for who in ["ada", "grace"] {
-        let out = admit(
+        let out = crate::cli::mint(
             d,
             &[
-                "mint",
-                "--key",
-                "key.pem",
-                "--context",
-                CTX,
                 "--store",
                 &url,
                 "--inviter",

@@ -1,7 +1,7 @@
 //! The CLI tells an operator what to check: a wrong key or context after a bad signature, a
 //! private key others can read, a batch of only blank lines.
 
-use crate::cli::{CTX, admit, admit_stdin, code, keyed, mint_one, stderr, stdout};
+use crate::cli::{CTX, admit, admit_stdin, code, keyed, mint, mint_one, stderr, stdout};
 
 #[test]
 fn a_bad_signature_points_at_key_and_context() {
@@ -143,10 +143,7 @@ fn times_urls_and_hex_as_people_type_them() {
         "ftp://acme.test/",
         "https:///join",
     ] {
-        let out = admit(
-            d,
-            &["mint", "--key", "key.pem", "--context", CTX, "--url", bad],
-        );
+        let out = mint(d, &["--url", bad]);
         assert_eq!(code(&out), 2, "{bad}");
         assert!(stderr(&out).contains("--url"), "{bad}: {}", stderr(&out));
         assert_eq!(stdout(&out), "", "{bad}: nothing minted");
@@ -155,18 +152,7 @@ fn times_urls_and_hex_as_people_type_them() {
     assert!(link.starts_with("https://acme.test/join?invitation="));
 
     // --data-hex: which character is wrong.
-    let out = admit(
-        d,
-        &[
-            "mint",
-            "--key",
-            "key.pem",
-            "--context",
-            CTX,
-            "--data-hex",
-            "0g",
-        ],
-    );
+    let out = mint(d, &["--data-hex", "0g"]);
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("'g' at position 2 is not a hex digit"),

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::cli::{CTX, admit, admit_stdin, code, keyed, stderr, stdout};
+use crate::cli::{CTX, admit_stdin, code, keyed, mint, stderr, stdout};
 
 /// Runs `command` (a shell line, in `dir`) with its stderr on a pseudo-terminal; returns what
 /// the terminal showed. `None` when `script` is missing (a failure under `CI=true`).
@@ -34,18 +34,7 @@ fn on_a_terminal(dir: &Path, command: &str) -> Option<String> {
 fn piped_bulk_commands_print_no_progress() {
     let dir = keyed();
     let d = dir.path();
-    let out = admit(
-        d,
-        &[
-            "mint",
-            "--key",
-            "key.pem",
-            "--context",
-            CTX,
-            "--count",
-            "20000",
-        ],
-    );
+    let out = mint(d, &["--count", "20000"]);
     assert_eq!(code(&out), 0);
     assert_eq!(
         stderr(&out),
@@ -65,18 +54,7 @@ fn piped_bulk_commands_print_no_progress() {
         .map(|i| format!("user{i}@example.com\n"))
         .collect();
     std::fs::write(d.join("people.txt"), list).unwrap();
-    let out = admit(
-        d,
-        &[
-            "mint",
-            "--key",
-            "key.pem",
-            "--context",
-            CTX,
-            "--emails",
-            "people.txt",
-        ],
-    );
+    let out = mint(d, &["--emails", "people.txt"]);
     assert_eq!(code(&out), 0);
     assert_eq!(stderr(&out), "");
 }

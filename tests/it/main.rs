@@ -23,7 +23,16 @@ mod cli_hints;
 #[cfg(feature = "cli")]
 mod cli_manual;
 #[cfg(feature = "cli")]
+mod cli_mint;
+#[cfg(feature = "cli")]
 mod cli_progress;
+#[cfg(all(
+    feature = "cli",
+    any(feature = "redis", feature = "postgres", feature = "sqlite")
+))]
+mod cli_store;
+#[cfg(feature = "cli")]
+mod cli_verify;
 mod context;
 #[cfg(feature = "test-util")]
 mod fixtures;
