@@ -15,7 +15,8 @@ use crate::util::{CliError, fmt_time, parse_time_or_now};
 #[derive(Args, Clone, Debug)]
 pub(crate) struct StoreArgs {
     /// The store: redis://…, rediss://…, redis+cluster://host:port,host:port/, postgres://…,
-    /// sqlite://PATH, or memory: (lost when the command exits).
+    /// sqlite://PATH, or memory: (lost when the command exits). A URL with a password belongs
+    /// in ADMIT_STORE_URL: a command line shows in `ps` and in shell history.
     // The URL may hold a password: `--help` never shows the variable's value.
     #[arg(
         long,
