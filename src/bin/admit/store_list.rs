@@ -5,6 +5,7 @@ use clap::Args;
 use time::OffsetDateTime;
 
 use crate::Format;
+use crate::progress::Progress;
 use crate::records::csv_line;
 use crate::store::{Connected, StoreArgs, rule_json};
 use crate::util::{CliError, fmt_time};
@@ -69,6 +70,8 @@ pub(crate) fn list(args: ListArgs) -> Result<u8, CliError> {
     let conn = Connected::required(&args.store)?;
     let now = OffsetDateTime::now_utc();
     let mut listed = 0usize;
+    // Every page can be many: a counter on a terminal (nothing when piped).
+    let progress = args.all.then(|| Progress::new("listed", None));
     if args.format == Format::Csv {
         print!("{}", csv_line(LIST_COLUMNS)?);
     }
@@ -81,6 +84,9 @@ pub(crate) fn list(args: ListArgs) -> Result<u8, CliError> {
             print(i, args.format, now)?;
         }
         listed += page.len();
+        if let Some(progress) = &progress {
+            progress.add(page.len() as u64);
+        }
         let next = (page.len() == args.limit)
             .then(|| page.last().map(IssuedInvitation::cursor))
             .flatten();
@@ -92,6 +98,9 @@ pub(crate) fn list(args: ListArgs) -> Result<u8, CliError> {
             }
             None => break,
         }
+    }
+    if let Some(progress) = &progress {
+        progress.finish();
     }
     if listed == 0 && args.format == Format::Text {
         eprintln!("no recorded invitations");
