@@ -336,3 +336,58 @@ fn redis_refused_configurations_are_reported() {
     let again = out.lines_with(&["INFO", "safe again", "backend=\"redis\""]);
     assert_eq!(again.len(), 1, "{}", out.text());
 }
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_lost_connection_and_reconnect_are_reported() {
+    use admit::store::PgStore;
+
+    use crate::support::postgres_server::{self, PostgresServer};
+
+    if !postgres_server::available() {
+        return;
+    }
+    let mut server = PostgresServer::start();
+    let url = server.url();
+    let inv = crate::issuer()
+        .mint(Invitation::builder().max_uses(100))
+        .unwrap()
+        .invitation()
+        .clone();
+    let out = captured("admit=info", move |_| async move {
+        let store = PgStore::builder()
+            .deadline(Duration::from_millis(800))
+            .connect(&url)
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        store.redeem(&inv, "a").await.unwrap();
+        server.kill9();
+        for _ in 0..2 {
+            let e = store.redeem(&inv, "b").await.unwrap_err();
+            assert!(
+                matches!(e.code(), "store_unavailable" | "store_timeout"),
+                "{e}"
+            );
+        }
+        server.restart();
+        let started = Instant::now();
+        while store.redeem(&inv, "c").await.is_err() {
+            assert!(started.elapsed() < Duration::from_secs(30), "no reconnect");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let failed = out.lines_with(&[
+        "WARN",
+        "store call failed",
+        "backend=\"postgres\"",
+        "op=\"redeem\"",
+    ]);
+    assert!(failed.len() >= 2, "{}", out.text());
+    let lost = out.lines_with(&["WARN", "lost the connection", "backend=\"postgres\""]);
+    assert_eq!(lost.len(), 1, "{}", out.text());
+    let back = out.lines_with(&["INFO", "reconnected to the store", "backend=\"postgres\""]);
+    assert_eq!(back.len(), 1, "{}", out.text());
+    // The URL holds the server's user and port; it is never logged.
+    assert!(!out.text().contains("postgres://"), "{}", out.text());
+}
