@@ -24,9 +24,9 @@
 //! group `mint_many` mints 64 in one `Issuer::mint_many` call; divide by 64 to compare with the
 //! single-token groups.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use admit::{Invitation, Issuer, SigningKey, Verifier};
+use admit::{Invitation, InvitationBuilder, Issuer, SigningKey, Verifier};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ed25519_dalek::Signer as _;
 use serde::{Deserialize, Serialize};
@@ -129,6 +129,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+    mint_interleaved(&issuer, &draft, &dalek, &message);
 
     let mut g = c.benchmark_group("verify");
     g.bench_function("admit", |b| {
@@ -187,6 +188,55 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+}
+
+/// `Issuer::mint` ÷ ed25519-dalek `sign`, measured in alternating rounds: each round times
+/// both back to back, and which goes first alternates, so that the drift of a shared machine
+/// and the order of the benches (criterion runs one after the other, and the first of a group
+/// came out 2–3% slower here whichever it was) hit both alike. Prints the median ratio and
+/// writes it to `target/criterion/mint_interleaved.json` for `examples/bench_report.rs`.
+fn mint_interleaved(
+    issuer: &Issuer,
+    draft: &InvitationBuilder,
+    dalek: &ed25519_dalek::SigningKey,
+    message: &[u8],
+) {
+    const ROUNDS: usize = 31;
+    const N: u32 = 2000;
+    let time = |work: &mut dyn FnMut()| {
+        let started = Instant::now();
+        for _ in 0..N {
+            work();
+        }
+        started.elapsed().as_secs_f64()
+    };
+    let mut mint = || {
+        std::hint::black_box(issuer.mint(draft).unwrap());
+    };
+    let mut sign = || {
+        std::hint::black_box(dalek.sign(std::hint::black_box(message)));
+    };
+    let mut ratios: Vec<f64> = (0..ROUNDS)
+        .map(|round| {
+            if round % 2 == 0 {
+                let m = time(&mut mint);
+                m / time(&mut sign)
+            } else {
+                let s = time(&mut sign);
+                time(&mut mint) / s
+            }
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let (median, low, high) = (ratios[ROUNDS / 2], ratios[0], ratios[ROUNDS - 1]);
+    println!(
+        "mint ÷ ed25519-dalek sign, interleaved: median {median:.3} over {ROUNDS} rounds of \
+         {N} (range {low:.3}–{high:.3})"
+    );
+    let json =
+        format!("{{\"median\":{median},\"low\":{low},\"high\":{high},\"rounds\":{ROUNDS}}}\n");
+    let _ = std::fs::create_dir_all("target/criterion");
+    let _ = std::fs::write("target/criterion/mint_interleaved.json", json);
 }
 
 fn base64_decode(text: &str) -> Vec<u8> {

@@ -330,7 +330,9 @@ enum Expiry {
 #[derive(Clone, Debug, Default)]
 pub struct InvitationBuilder {
     expiry: Expiry,
-    email: Option<String>,
+    /// Normalized and checked when given, so that a builder minted from many times (a bulk
+    /// run) does that work once; an error waits for `build`, like every claim's.
+    email: Option<Result<String, Error>>,
     max_uses: Option<u32>,
     inviter: Option<String>,
     data: Option<Result<Vec<u8>, Error>>,
@@ -347,7 +349,7 @@ impl InvitationBuilder {
     /// (ASCII whitespace trimmed, NFC, `A-Z` lower-cased); minting fails with
     /// [`Error::InvalidClaim`] unless it is a dot-atom address of at most 254 bytes.
     pub fn email(mut self, email: impl Into<String>) -> Self {
-        self.email = Some(email.into());
+        self.email = Some(normalize_email(&email.into()));
         self
     }
 
@@ -430,7 +432,7 @@ impl InvitationBuilder {
             Expiry::At(at) => Some(at.unix_timestamp()),
             Expiry::Never => None,
         };
-        let email = self.email.as_deref().map(normalize_email).transpose()?;
+        let email = self.email.clone().transpose()?;
         let claims = Claims::new(
             id,
             unix(issued)?,
@@ -440,7 +442,8 @@ impl InvitationBuilder {
             self.inviter.as_deref(),
             self.data.clone().transpose()?,
         );
-        validate(&claims)?;
+        // The email was checked when it was normalized.
+        validate_except_email(&claims)?;
         Ok(claims)
     }
 }
@@ -473,6 +476,14 @@ pub(crate) fn unix(seconds: i64) -> Result<OffsetDateTime, Error> {
 
 /// Checks the rules every claim must follow, whether minted here or decoded from a token.
 pub(crate) fn validate(claims: &Claims) -> Result<(), Error> {
+    if let Some(email) = claims.email() {
+        crate::email::check(email)?;
+    }
+    validate_except_email(claims)
+}
+
+/// [`validate`] without the email rules, for claims whose email [`normalize_email`] checked.
+fn validate_except_email(claims: &Claims) -> Result<(), Error> {
     if let Some(expires) = claims.expires_at {
         if expires <= claims.issued_at {
             return Err(Error::claim(
@@ -486,9 +497,6 @@ pub(crate) fn validate(claims: &Claims) -> Result<(), Error> {
                 "expiry must be no later than 9999-12-31",
             ));
         }
-    }
-    if let Some(email) = claims.email() {
-        crate::email::check(email)?;
     }
     if claims.max_uses == Some(0) {
         return Err(Error::claim(Claim::MaxUses, "max uses must be at least 1"));
