@@ -46,7 +46,8 @@ impl Progress {
             .progress_chars("=> ");
         bar.set_style(style);
         bar.set_message(message);
-        if total.is_none() {
+        // A counter with no total moves by itself; not when nobody sees it (no ticker thread).
+        if total.is_none() && !bar.is_hidden() {
             bar.enable_steady_tick(Duration::from_millis(200));
         }
         Progress(bar)
