@@ -4,12 +4,11 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 
 use admit::{Claims, Error, Invitation, KeySet, Verifier, VerifyOptions, find_token};
-
-use crate::records::{CLAIM_COLUMNS, claim_fields, claims_json, csv_line, data_display};
 use clap::Args;
 use time::OffsetDateTime;
 
 use crate::Format;
+use crate::records::{CLAIM_COLUMNS, claim_fields, claims_json, csv_line, data_display};
 use crate::util::{CliError, FAILED, exit_code, fmt_time, parse_time, parse_ttl};
 
 #[derive(Args)]
@@ -84,6 +83,7 @@ impl Check {
         o
     }
 
+    /// The keys and context from `--pub` and `--context`.
     pub(crate) fn verifier(&self) -> &Verifier {
         &self.verifier
     }
