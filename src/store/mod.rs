@@ -45,7 +45,7 @@
 
 use core::future::Future;
 
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
@@ -82,6 +82,9 @@ pub use postgres::{DEFAULT_PG_DEADLINE, PgStore, PgStoreBuilder};
 pub use redis::{
     DEFAULT_DEADLINE, DEFAULT_PREFIX, DEFAULT_RECHECK, Init, RedisStore, RedisStoreBuilder,
 };
+pub use retention::{
+    DEFAULT_MARGIN, DEFAULT_VISIT_CAP, MAX_JOINER_LEN, MAX_LIST_LIMIT, MAX_NOTE_LEN,
+};
 pub(crate) use retention::{
     check_inviter, check_joiner, check_note, code_forget_at, forget_at, from_unix_ms, lookup_code,
     new_code, refuse_if_forgotten, revocation_forget_at, unix_ms,
@@ -92,17 +95,6 @@ pub use sql::{DEFAULT_TABLE_PREFIX, SCHEMA_VERSION};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{DEFAULT_SQLITE_DEADLINE, SqliteStore, SqliteStoreBuilder};
 pub use status::{IssuedInvitation, Joiner, Redemption, Status, Visit};
-
-/// How long state is kept after an invitation expires, unless configured otherwise.
-pub const DEFAULT_MARGIN: Duration = Duration::hours(1);
-/// Longest joiner ID, in bytes.
-pub const MAX_JOINER_LEN: usize = 128;
-/// Longest description or visit metadata, in bytes.
-pub const MAX_NOTE_LEN: usize = 1024;
-/// Most entries [`Store::list`] returns in one call.
-pub const MAX_LIST_LIMIT: usize = 1000;
-/// How many visits a store keeps per invitation, unless configured otherwise (newest first).
-pub const DEFAULT_VISIT_CAP: usize = 100;
 
 /// The state a store keeps for invitations, shared by all backends.
 ///

@@ -4,9 +4,20 @@
 
 use time::{Duration, OffsetDateTime};
 
-use super::{CodeSpec, MAX_JOINER_LEN, MAX_NOTE_LEN, code};
+use super::{CodeSpec, code};
 use crate::error::Error;
 use crate::invitation::Claims;
+
+/// How long state is kept after an invitation expires, unless configured otherwise.
+pub const DEFAULT_MARGIN: Duration = Duration::hours(1);
+/// Longest joiner ID, in bytes.
+pub const MAX_JOINER_LEN: usize = 128;
+/// Longest description or visit metadata, in bytes.
+pub const MAX_NOTE_LEN: usize = 1024;
+/// Most entries [`Store::list`](super::Store::list) returns in one call.
+pub const MAX_LIST_LIMIT: usize = 1000;
+/// How many visits a store keeps per invitation, unless configured otherwise (newest first).
+pub const DEFAULT_VISIT_CAP: usize = 100;
 
 /// The canonical code and the form shown to people, for a new code.
 pub(crate) fn new_code(spec: &CodeSpec) -> Result<(String, String), Error> {
