@@ -83,6 +83,13 @@ pub(crate) fn mint(d: &Path, extra: &[&str]) -> Output {
     admit(d, &args)
 }
 
+/// `admit verify --pub pub.pem --context CTX` with `extra` arguments, tokens on stdin.
+pub(crate) fn verify_stdin(d: &Path, extra: &[&str], input: &[u8]) -> Output {
+    let mut args = vec!["verify", "--pub", "pub.pem", "--context", CTX];
+    args.extend_from_slice(extra);
+    admit_stdin(d, &args, Some(input))
+}
+
 /// `admit verify --pub pub.pem --context CTX` with `extra` arguments, then `token`.
 pub(crate) fn verify(d: &Path, token: &str, extra: &[&str]) -> Output {
     let mut args = vec!["verify", "--pub", "pub.pem", "--context", CTX];

@@ -1,7 +1,7 @@
 //! The CLI tells an operator what to check: a wrong key or context after a bad signature, a
 //! private key others can read, a batch of only blank lines.
 
-use crate::cli::{CTX, admit, admit_stdin, code, keyed, mint, mint_one, stderr, stdout};
+use crate::cli::{CTX, admit, code, keyed, mint, mint_one, stderr, stdout, verify_stdin};
 
 #[test]
 fn a_bad_signature_points_at_key_and_context() {
@@ -72,11 +72,7 @@ fn a_private_key_others_can_read_is_warned_about() {
 #[test]
 fn a_batch_of_blank_lines_is_a_usage_error() {
     let dir = keyed();
-    let out = admit_stdin(
-        dir.path(),
-        &["verify", "--pub", "pub.pem", "--context", CTX],
-        Some(b"\n  \n\r\n"),
-    );
+    let out = verify_stdin(dir.path(), &[], b"\n  \n\r\n");
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("no token"), "{}", stderr(&out));
 }

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::cli::{CTX, admit_stdin, code, keyed, mint, stderr, stdout};
+use crate::cli::{CTX, code, keyed, mint, stderr, stdout, verify_stdin};
 
 /// Runs `command` (a shell line, in `dir`) with its stderr on a pseudo-terminal; returns what
 /// the terminal showed. `None` when `script` is missing (a failure under `CI=true`).
@@ -42,11 +42,7 @@ fn piped_bulk_commands_print_no_progress() {
         "nothing but results when stderr is not a terminal"
     );
     let tokens = stdout(&out);
-    let out = admit_stdin(
-        d,
-        &["verify", "--pub", "pub.pem", "--context", CTX],
-        Some(tokens.as_bytes()),
-    );
+    let out = verify_stdin(d, &[], tokens.as_bytes());
     assert_eq!(code(&out), 0);
     assert_eq!(stderr(&out), "");
     assert_eq!(stdout(&out).lines().count(), 20000);

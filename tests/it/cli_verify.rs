@@ -1,6 +1,6 @@
 //! `admit verify`: exit codes for every failure, and one result per stdin line.
 
-use crate::cli::{CTX, admit, admit_stdin, code, keyed, mint_one, stderr, stdout, verify};
+use crate::cli::{CTX, admit, code, keyed, mint_one, stderr, stdout, verify, verify_stdin};
 
 #[test]
 fn verify_exit_codes() {
@@ -134,11 +134,7 @@ fn verify_reads_stdin_one_result_per_line() {
     let mut input = format!("{good}\n\ngarbage\n{good2}\r\n").into_bytes();
     input.extend_from_slice(b"\xff\xfe\n");
     input.extend_from_slice(good.as_bytes()); // no final newline
-    let out = admit_stdin(
-        d,
-        &["verify", "--pub", "pub.pem", "--context", CTX],
-        Some(&input),
-    );
+    let out = verify_stdin(d, &[], &input);
     assert_eq!(code(&out), 1, "a batch with failures exits 1");
     let lines: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
     // The blank line is skipped, not reported.
@@ -150,28 +146,12 @@ fn verify_reads_stdin_one_result_per_line() {
     assert!(lines[4].starts_with("valid "));
     // All valid: exit 0. JSON lines carry the input's line number.
     let input = format!("{good}\n   \n{good2}\n");
-    let out = admit_stdin(
-        d,
-        &[
-            "verify",
-            "--pub",
-            "pub.pem",
-            "--context",
-            CTX,
-            "--format",
-            "json",
-        ],
-        Some(input.as_bytes()),
-    );
+    let out = verify_stdin(d, &["--format", "json"], input.as_bytes());
     assert_eq!(code(&out), 0);
     let second: serde_json::Value =
         serde_json::from_str(stdout(&out).lines().nth(1).unwrap()).unwrap();
     assert_eq!(second["line"], 3);
     // Nothing at all: a usage error.
-    let out = admit_stdin(
-        d,
-        &["verify", "--pub", "pub.pem", "--context", CTX],
-        Some(b""),
-    );
+    let out = verify_stdin(d, &[], b"");
     assert_eq!(code(&out), 2);
 }

@@ -203,6 +203,60 @@ fn a_subscriber_at_info_sees_nothing_of_calls_that_went_through() {
     );
 }
 
+/// A server going down and coming back under a store: one redemption, `down`, `failures`
+/// redemptions that must fail as unreachable, `up`, then redemptions until one goes through
+/// (within `patience`).
+struct Outage<S> {
+    failures: usize,
+    down: fn(&mut S),
+    up: fn(&mut S),
+    patience: Duration,
+}
+
+impl<S> Outage<S> {
+    async fn ride_out(&self, store: &impl Store, inv: &Invitation, server: &mut S) {
+        store.redeem(inv, "a").await.unwrap();
+        (self.down)(server);
+        for _ in 0..self.failures {
+            let e = store.redeem(inv, "b").await.unwrap_err();
+            assert!(
+                matches!(e.code(), "store_unavailable" | "store_timeout"),
+                "{e}"
+            );
+        }
+        (self.up)(server);
+        let started = Instant::now();
+        while store.redeem(inv, "c").await.is_err() {
+            assert!(started.elapsed() < self.patience, "no reconnect");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// What an [`Outage`] on `backend` must leave in the log: each failed call a WARN with its
+/// outcome and latency, the connection reported lost once and back once, with how long.
+fn outage_reported(out: &Captured, backend: &str, failures: usize) {
+    let backend = format!("backend=\"{backend}\"");
+    let failed = out.lines_with(&["WARN", "store call failed", &backend, "op=\"redeem\""]);
+    assert!(failed.len() >= failures, "{}", out.text());
+    assert!(
+        failed
+            .iter()
+            .all(|l| l.contains("outcome=\"store_unavailable\"")
+                || l.contains("outcome=\"store_timeout\"")),
+        "{failed:?}"
+    );
+    assert!(failed.iter().all(|l| number(l, "latency_us").is_some()));
+    let lost = out.lines_with(&["WARN", "lost the connection", &backend]);
+    assert_eq!(lost.len(), 1, "{}", out.text());
+    let back = out.lines_with(&["INFO", "reconnected to the store", &backend]);
+    assert_eq!(back.len(), 1, "{}", out.text());
+    assert!(
+        number(&back[0], "down_ms").is_some_and(|ms| ms > 0),
+        "{back:?}"
+    );
+}
+
 #[test]
 fn redis_lost_connection_timeout_and_reconnect_are_reported() {
     if !redis_server::available() {
@@ -222,47 +276,16 @@ fn redis_lost_connection_timeout_and_reconnect_are_reported() {
             .connect(&url)
             .await
             .unwrap();
-        store.redeem(&inv, "a").await.unwrap();
-        server.kill9();
-        for _ in 0..3 {
-            let e = store.redeem(&inv, "b").await.unwrap_err();
-            assert!(
-                matches!(e.code(), "store_unavailable" | "store_timeout"),
-                "{e}"
-            );
-        }
-        server.restart();
-        let started = Instant::now();
-        while store.redeem(&inv, "c").await.is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "no reconnect");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let outage = Outage {
+            failures: 3,
+            down: RedisServer::kill9,
+            up: RedisServer::restart,
+            patience: Duration::from_secs(20),
+        };
+        outage.ride_out(&store, &inv, &mut server).await;
     });
+    outage_reported(&out, "redis", 3);
 
-    // Each failed call is a WARN with what failed; the connection is reported lost once.
-    let failed = out.lines_with(&[
-        "WARN",
-        "store call failed",
-        "backend=\"redis\"",
-        "op=\"redeem\"",
-    ]);
-    assert!(failed.len() >= 3, "{}", out.text());
-    assert!(
-        failed
-            .iter()
-            .all(|l| l.contains("outcome=\"store_unavailable\"")
-                || l.contains("outcome=\"store_timeout\"")),
-        "{failed:?}"
-    );
-    assert!(failed.iter().all(|l| number(l, "latency_us").is_some()));
-    let lost = out.lines_with(&["WARN", "lost the connection", "backend=\"redis\""]);
-    assert_eq!(lost.len(), 1, "{}", out.text());
-    let back = out.lines_with(&["INFO", "reconnected to the store", "backend=\"redis\""]);
-    assert_eq!(back.len(), 1, "{}", out.text());
-    assert!(
-        number(&back[0], "down_ms").is_some_and(|ms| ms > 0),
-        "{back:?}"
-    );
     // The URL (it may hold a password) is never logged; neither is the joiner.
     let text = out.text();
     assert!(!text.contains("127.0.0.1"), "{text}");
@@ -361,33 +384,15 @@ fn postgres_lost_connection_and_reconnect_are_reported() {
             .await
             .unwrap();
         store.migrate().await.unwrap();
-        store.redeem(&inv, "a").await.unwrap();
-        server.kill9();
-        for _ in 0..2 {
-            let e = store.redeem(&inv, "b").await.unwrap_err();
-            assert!(
-                matches!(e.code(), "store_unavailable" | "store_timeout"),
-                "{e}"
-            );
-        }
-        server.restart();
-        let started = Instant::now();
-        while store.redeem(&inv, "c").await.is_err() {
-            assert!(started.elapsed() < Duration::from_secs(30), "no reconnect");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let outage = Outage {
+            failures: 2,
+            down: PostgresServer::kill9,
+            up: PostgresServer::restart,
+            patience: Duration::from_secs(30),
+        };
+        outage.ride_out(&store, &inv, &mut server).await;
     });
-    let failed = out.lines_with(&[
-        "WARN",
-        "store call failed",
-        "backend=\"postgres\"",
-        "op=\"redeem\"",
-    ]);
-    assert!(failed.len() >= 2, "{}", out.text());
-    let lost = out.lines_with(&["WARN", "lost the connection", "backend=\"postgres\""]);
-    assert_eq!(lost.len(), 1, "{}", out.text());
-    let back = out.lines_with(&["INFO", "reconnected to the store", "backend=\"postgres\""]);
-    assert_eq!(back.len(), 1, "{}", out.text());
+    outage_reported(&out, "postgres", 2);
     // The URL holds the server's user and port; it is never logged.
     assert!(!out.text().contains("postgres://"), "{}", out.text());
 }
