@@ -39,13 +39,54 @@ pub(crate) fn run(
     input: impl BufRead + Send,
     out: &mut impl Write,
 ) -> Result<(usize, bool), CliError> {
-    if threads <= 1 {
-        return alone(check, format, input, out);
+    let progress = Progress::new("verified", None);
+    let mut tally = Tally {
+        out,
+        progress: &progress,
+        seen: 0,
+        all_valid: true,
+    };
+    let result = if threads <= 1 {
+        alone(check, format, input, &mut tally)
+    } else {
+        pipeline(check, format, threads, input, &mut tally)
+    };
+    progress.finish();
+    result.map(|()| (tally.seen, tally.all_valid))
+}
+
+/// Where settled chunks go, in input order: the output, the progress counter, and what has
+/// been written so far.
+struct Tally<'a, W> {
+    out: &'a mut W,
+    progress: &'a Progress,
+    seen: usize,
+    all_valid: bool,
+}
+
+impl<W: Write> Tally<'_, W> {
+    fn write(&mut self, part: Done) -> Result<(), CliError> {
+        self.out
+            .write_all(part.text.as_bytes())
+            .map_err(|e| CliError::usage(format!("stdout: {e}")))?;
+        self.seen += part.count;
+        self.all_valid &= part.all_valid;
+        self.progress.add(part.count as u64);
+        Ok(())
     }
+}
+
+/// More than one thread: the reader, the workers, and this thread writing in order.
+fn pipeline(
+    check: &Check,
+    format: Format,
+    threads: usize,
+    input: impl BufRead + Send,
+    tally: &mut Tally<'_, impl Write>,
+) -> Result<(), CliError> {
     let (chunks_tx, chunks_rx) = sync_channel::<(u64, Vec<Entry>)>(threads * 2);
     let chunks_rx = Arc::new(Mutex::new(chunks_rx));
     let (done_tx, done_rx) = sync_channel::<(u64, Result<Done, CliError>)>(threads * 2);
-    let progress = Progress::new("verified", None);
 
     std::thread::scope(|scope| {
         let reader =
@@ -57,17 +98,15 @@ pub(crate) fn run(
         // The workers hold the only receivers and senders now: when they stop, the reader's
         // sends fail and the loop below ends.
         drop((chunks_rx, done_tx));
-        let written = write_in_order(&done_rx, out, &progress);
+        let written = write_in_order(&done_rx, tally);
         // Stop the pipeline before waiting for the reader, whatever happened.
         drop(done_rx);
         let read = reader
             .join()
             .unwrap_or_else(|_| Err(CliError::usage("the reading thread failed")));
-        progress.finish();
-        let (seen, all_valid) = written?;
+        written?;
         // A read error is reported even if every line read so far was written.
-        read?;
-        Ok((seen, all_valid))
+        read
     })
 }
 
@@ -77,35 +116,19 @@ fn alone(
     check: &Check,
     format: Format,
     input: impl BufRead,
-    out: &mut impl Write,
-) -> Result<(usize, bool), CliError> {
-    let progress = Progress::new("verified", None);
-    let (mut seen, mut all_valid) = (0usize, true);
+    tally: &mut Tally<'_, impl Write>,
+) -> Result<(), CliError> {
     let mut failed = None;
     read(input, |_, chunk| {
-        let written = settle(check, format, &chunk).and_then(|part| {
-            out.write_all(part.text.as_bytes())
-                .map_err(|e| CliError::usage(format!("stdout: {e}")))?;
-            Ok(part)
-        });
-        match written {
-            Ok(part) => {
-                seen += part.count;
-                all_valid &= part.all_valid;
-                progress.add(part.count as u64);
-                true
-            }
+        match settle(check, format, &chunk).and_then(|part| tally.write(part)) {
+            Ok(()) => true,
             Err(e) => {
                 failed = Some(e);
                 false
             }
         }
     })?;
-    progress.finish();
-    match failed {
-        Some(e) => Err(e),
-        None => Ok((seen, all_valid)),
-    }
+    failed.map_or(Ok(()), Err)
 }
 
 /// Reads lines and hands them to `chunk` [`CHUNK`] at a time, numbered from 0; stops early
@@ -174,27 +197,21 @@ fn work(
     }
 }
 
-/// Writes settled chunks in input order as they arrive. Returns how many results it wrote
-/// and whether all were valid.
+/// Writes settled chunks in input order as they arrive.
 fn write_in_order(
     done: &Receiver<(u64, Result<Done, CliError>)>,
-    out: &mut impl Write,
-    progress: &Progress,
-) -> Result<(usize, bool), CliError> {
+    tally: &mut Tally<'_, impl Write>,
+) -> Result<(), CliError> {
     let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
-    let (mut next, mut seen, mut all_valid) = (0u64, 0usize, true);
+    let mut next = 0u64;
     for (seq, settled) in done {
         waiting.insert(seq, settled?);
         while let Some(part) = waiting.remove(&next) {
-            out.write_all(part.text.as_bytes())
-                .map_err(|e| CliError::usage(format!("stdout: {e}")))?;
-            seen += part.count;
-            all_valid &= part.all_valid;
-            progress.add(part.count as u64);
+            tally.write(part)?;
             next += 1;
         }
     }
-    Ok((seen, all_valid))
+    Ok(())
 }
 
 /// One chunk, settled: its output lines, how many, and whether every token was valid.
