@@ -104,7 +104,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .expect("target/criterion/mint_interleaved.json: run the compare bench first");
     let goals = [
         (
-            "mint ÷ ed25519-dalek sign (median of 31 interleaved rounds)",
+            "mint ÷ ed25519-dalek sign (median of 401 interleaved rounds)",
             interleaved,
             "≤ 1.02",
         ),

@@ -14,7 +14,6 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
-use time::OffsetDateTime;
 
 use crate::error::{Claim, Error};
 use crate::invitation::{self, Claims, ID_LEN, InvitationId, MAX_UNIX};
@@ -135,8 +134,8 @@ fn decode_payload(payload: &[u8]) -> Result<Claims, Error> {
     };
     let claims = Claims::new(
         InvitationId::from_bytes(raw.id),
-        unix(issued, Claim::IssuedAt)?,
-        expires.map(|s| unix(s, Claim::ExpiresAt)).transpose()?,
+        issued,
+        expires,
         raw.email,
         raw.max_uses,
         raw.inviter,
@@ -241,11 +240,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn unix(seconds: i64, claim: Claim) -> Result<OffsetDateTime, Error> {
-    OffsetDateTime::from_unix_timestamp(seconds)
-        .map_err(|_| Error::claim(claim, "time out of range"))
-}
-
 /// Writes the body (version, key ID, payload) into `out`; returns its length. Room for the
 /// signature is left after it.
 pub(crate) fn encode_body(
@@ -265,7 +259,7 @@ pub(crate) fn encode_body(
 /// Writes the payload of `claims` into `out`; returns its length.
 fn encode_payload(claims: &Claims, out: &mut [u8]) -> Result<usize, Error> {
     let mut flags = 0;
-    if claims.expires_at.is_some() {
+    if claims.expires_s.is_some() {
         flags |= FLAG_EXPIRES;
     }
     if claims.email().is_some() {
@@ -280,7 +274,7 @@ fn encode_payload(claims: &Claims, out: &mut [u8]) -> Result<usize, Error> {
     if claims.data.is_some() {
         flags |= FLAG_DATA;
     }
-    let issued = claims.issued_at.unix_timestamp();
+    let issued = claims.issued_s;
     let mut w = Writer { out, pos: 0 };
     w.put(&flags)?;
     w.put(claims.id.as_bytes())?;
@@ -288,8 +282,8 @@ fn encode_payload(claims: &Claims, out: &mut [u8]) -> Result<usize, Error> {
         &u64::try_from(issued)
             .map_err(|_| Error::claim(Claim::IssuedAt, "issue time must be after 1970"))?,
     )?;
-    if let Some(expires) = claims.expires_at {
-        let ttl = expires.unix_timestamp() - issued;
+    if let Some(expires) = claims.expires_s {
+        let ttl = expires - issued;
         w.put(
             &u64::try_from(ttl).map_err(|_| {
                 Error::claim(Claim::ExpiresAt, "expiry must be after the issue time")

@@ -107,8 +107,10 @@ impl FromStr for InvitationId {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Claims {
     pub(crate) id: InvitationId,
-    pub(crate) issued_at: OffsetDateTime,
-    pub(crate) expires_at: Option<OffsetDateTime>,
+    /// Unix seconds, in `0..=MAX_UNIX` once [`validate`] passed: kept as numbers because that
+    /// is what the token carries and the checks compare, and converted only when asked for.
+    pub(crate) issued_s: i64,
+    pub(crate) expires_s: Option<i64>,
     pub(crate) max_uses: Option<u32>,
     /// The email then the inviter, in one allocation (verification makes at most two: this
     /// and the app data).
@@ -122,8 +124,8 @@ impl core::fmt::Debug for Claims {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Claims")
             .field("id", &self.id)
-            .field("issued_at", &self.issued_at)
-            .field("expires_at", &self.expires_at)
+            .field("issued_at", &self.issued_at())
+            .field("expires_at", &self.expires_at())
             .field("email", &self.email())
             .field("max_uses", &self.max_uses)
             .field("inviter", &self.inviter())
@@ -135,8 +137,8 @@ impl core::fmt::Debug for Claims {
 impl Claims {
     pub(crate) fn new(
         id: InvitationId,
-        issued_at: OffsetDateTime,
-        expires_at: Option<OffsetDateTime>,
+        issued_s: i64,
+        expires_s: Option<i64>,
         email: Option<&str>,
         max_uses: Option<u32>,
         inviter: Option<&str>,
@@ -148,8 +150,8 @@ impl Claims {
         text.push_str(inviter.unwrap_or_default());
         Claims {
             id,
-            issued_at,
-            expires_at,
+            issued_s,
+            expires_s,
             max_uses,
             text,
             email_len: email.map(str::len),
@@ -165,13 +167,13 @@ impl Claims {
 
     /// When the invitation was minted (whole seconds, UTC).
     pub fn issued_at(&self) -> OffsetDateTime {
-        self.issued_at
+        unix_time(self.issued_s)
     }
 
     /// The first instant at which the invitation is no longer valid (whole seconds, UTC), or
     /// `None` if it was minted with [`InvitationBuilder::never_expires`].
     pub fn expires_at(&self) -> Option<OffsetDateTime> {
-        self.expires_at
+        self.expires_s.map(unix_time)
     }
 
     /// The email address the invitation is bound to (in the form [`normalize_email`] gives), if
@@ -416,10 +418,9 @@ impl InvitationBuilder {
     pub(crate) fn build(
         &self,
         id: InvitationId,
-        now: OffsetDateTime,
+        issued: i64,
         default_ttl: Duration,
     ) -> Result<Claims, Error> {
-        let issued = now.unix_timestamp();
         if !(0..=MAX_UNIX).contains(&issued) {
             return Err(Error::claim(
                 Claim::IssuedAt,
@@ -432,12 +433,16 @@ impl InvitationBuilder {
             Expiry::At(at) => Some(at.unix_timestamp()),
             Expiry::Never => None,
         };
-        let email = self.email.clone().transpose()?;
+        let email = match &self.email {
+            Some(Ok(email)) => Some(email.as_str()),
+            Some(Err(e)) => return Err(e.clone()),
+            None => None,
+        };
         let claims = Claims::new(
             id,
-            unix(issued)?,
-            expires.map(unix).transpose()?,
-            email.as_deref(),
+            issued,
+            expires,
+            email,
             self.max_uses,
             self.inviter.as_deref(),
             self.data.clone().transpose()?,
@@ -462,16 +467,10 @@ fn after(issued: i64, ttl: Duration) -> Result<i64, Error> {
     ))
 }
 
-/// Converts Unix seconds in `0..=MAX_UNIX` to a UTC time.
-pub(crate) fn unix(seconds: i64) -> Result<OffsetDateTime, Error> {
-    if !(0..=MAX_UNIX).contains(&seconds) {
-        return Err(Error::claim(
-            Claim::ExpiresAt,
-            "time must be between 1970 and 9999",
-        ));
-    }
-    OffsetDateTime::from_unix_timestamp(seconds)
-        .map_err(|_| Error::claim(Claim::ExpiresAt, "time must be between 1970 and 9999"))
+/// Unix seconds in `0..=MAX_UNIX` as a UTC time. Every such second is one `time` can represent
+/// (its range is years ±9999), so the fallback is never taken.
+pub(crate) fn unix_time(seconds: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// Checks the rules every claim must follow, whether minted here or decoded from a token.
@@ -484,14 +483,20 @@ pub(crate) fn validate(claims: &Claims) -> Result<(), Error> {
 
 /// [`validate`] without the email rules, for claims whose email [`normalize_email`] checked.
 fn validate_except_email(claims: &Claims) -> Result<(), Error> {
-    if let Some(expires) = claims.expires_at {
-        if expires <= claims.issued_at {
+    if !(0..=MAX_UNIX).contains(&claims.issued_s) {
+        return Err(Error::claim(
+            Claim::IssuedAt,
+            "issue time must be between 1970 and 9999",
+        ));
+    }
+    if let Some(expires) = claims.expires_s {
+        if expires <= claims.issued_s {
             return Err(Error::claim(
                 Claim::ExpiresAt,
                 "expiry must be after the issue time",
             ));
         }
-        if expires.unix_timestamp() > MAX_UNIX {
+        if expires > MAX_UNIX {
             return Err(Error::claim(
                 Claim::ExpiresAt,
                 "expiry must be no later than 9999-12-31",

@@ -98,7 +98,7 @@ impl Issuer {
     /// OS RNG fails.
     #[cfg(feature = "rand")]
     pub fn mint(&self, invitation: impl AsRef<InvitationBuilder>) -> Result<Token, Error> {
-        self.mint_at(invitation, self.clock.now())
+        self.mint_unix(invitation, InvitationId::random()?, self.clock.now_unix())
     }
 
     /// Mints an invitation as if the time were `now`, with a random ID.
@@ -112,7 +112,7 @@ impl Issuer {
         invitation: impl AsRef<InvitationBuilder>,
         now: OffsetDateTime,
     ) -> Result<Token, Error> {
-        self.mint_with_id(invitation, InvitationId::random()?, now)
+        self.mint_unix(invitation, InvitationId::random()?, now.unix_timestamp())
     }
 
     /// Mints an invitation with a given ID and time: deterministic, for test vectors and tests.
@@ -127,7 +127,17 @@ impl Issuer {
         id: InvitationId,
         now: OffsetDateTime,
     ) -> Result<Token, Error> {
-        let claims = invitation.as_ref().build(id, now, self.default_ttl)?;
+        self.mint_unix(invitation, id, now.unix_timestamp())
+    }
+
+    /// Mints with `id`, issued at `issued` (Unix seconds).
+    fn mint_unix(
+        &self,
+        invitation: impl AsRef<InvitationBuilder>,
+        id: InvitationId,
+        issued: i64,
+    ) -> Result<Token, Error> {
+        let claims = invitation.as_ref().build(id, issued, self.default_ttl)?;
         let mut body = [0u8; MAX_TOKEN_BYTES];
         let len = format::encode_body(self.key.key_id(), &claims, &mut body)?;
         let signature = sig::sign(&self.key, &self.context, &body[..len])?;
@@ -200,7 +210,9 @@ impl Issuer {
         let Some(first) = ids.first() else {
             return Ok(Vec::new());
         };
-        let template = invitation.as_ref().build(*first, now, self.default_ttl)?;
+        let template = invitation
+            .as_ref()
+            .build(*first, now.unix_timestamp(), self.default_ttl)?;
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(MINT_BATCH) {
             let mut bodies = Vec::with_capacity(chunk.len());

@@ -323,17 +323,17 @@ impl Verifier {
         let now = options.at.unwrap_or_else(|| self.clock.now());
         let now_s = now.unix_timestamp();
         let leeway = self.leeway.whole_seconds();
-        if claims.issued_at.unix_timestamp() > now_s.saturating_add(leeway) {
+        if claims.issued_s > now_s.saturating_add(leeway) {
             return Err(Error::NotYetValid {
-                issued_at: claims.issued_at,
+                issued_at: claims.issued_at(),
                 now,
             });
         }
-        if let Some(expires) = claims.expires_at
-            && now_s >= expires.unix_timestamp().saturating_add(leeway)
+        if let Some(expires) = claims.expires_s
+            && now_s >= expires.saturating_add(leeway)
         {
             return Err(Error::Expired {
-                expired_at: expires,
+                expired_at: crate::invitation::unix_time(expires),
                 now,
             });
         }

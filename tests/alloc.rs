@@ -1,4 +1,4 @@
-//! Heap allocations per verification, counted by a global allocator. A separate test binary,
+//! Heap allocations per verification and per mint, counted by a global allocator. A separate test binary,
 //! since a global allocator applies to the whole binary; one test, so nothing runs beside it.
 //! The only `unsafe` in the repository: `GlobalAlloc` is an unsafe trait.
 
@@ -48,7 +48,7 @@ fn count<T>(f: impl FnOnce() -> T) -> (T, usize) {
 }
 
 #[test]
-fn verify_allocates_at_most_twice() {
+fn verify_and_mint_allocate_at_most_twice() {
     let issuer =
         admit::Issuer::new(admit::SigningKey::from_bytes(&[7; 32]), "acme/invite").unwrap();
     let verifier = issuer.verifier();
@@ -90,4 +90,20 @@ fn verify_allocates_at_most_twice() {
     let (result, n) = count(|| verifier.verify_at("AQ==", now));
     assert_eq!(result.unwrap_err().code(), "malformed");
     assert_eq!(n, 0);
+
+    // A mint: the token's text, and the returned invitation's email and inviter. The builder's
+    // email is borrowed, not copied; the ID generator, once seeded, allocates nothing.
+    let draft = admit::Invitation::builder()
+        .email("ada@example.com")
+        .inviter("grace");
+    #[cfg(feature = "rand")]
+    {
+        issuer.mint(&draft).unwrap();
+        let (result, n) = count(|| issuer.mint(&draft));
+        assert!(result.is_ok());
+        assert_eq!(n, 2, "mint made {n} heap allocations");
+    }
+    let (result, n) = count(|| issuer.mint_with_id(&draft, id, now));
+    assert_eq!(result.unwrap().as_str(), full.as_str());
+    assert_eq!(n, 2, "mint_with_id made {n} heap allocations");
 }
