@@ -1,6 +1,8 @@
-//! Heap allocations per verification and per mint, counted by a global allocator. A separate test binary,
-//! since a global allocator applies to the whole binary; one test, so nothing runs beside it.
-//! The only `unsafe` in the repository: `GlobalAlloc` is an unsafe trait.
+//! Heap allocations per verification and per mint, counted by a global allocator. A separate
+//! test binary, since a global allocator applies to the whole binary; one test, so nothing runs
+//! beside it.
+//! `unsafe` here because `GlobalAlloc` is an unsafe trait; the only other `unsafe` in the
+//! repository is `tests/fork.rs` calling `fork`.
 
 #![allow(unsafe_code)]
 

@@ -31,8 +31,8 @@ fn draw() -> Vec<String> {
         .collect()
 }
 
-#[cfg(unix)]
 /// Forks; the child writes its draws to `out` and exits. Returns once the child has.
+#[cfg(unix)]
 fn child_draws(out: &Path) -> Vec<String> {
     // SAFETY: this process has a single thread (no harness), so the child may run any code.
     let pid = unsafe { libc::fork() };
