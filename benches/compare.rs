@@ -234,23 +234,22 @@ fn bench(c: &mut Criterion) {
             interleaved((&mut verify_64, 64), (&mut verify, 1)),
         ),
     ];
-    let mut json = String::from("{");
-    for (i, (name, r)) in ratios.iter().enumerate() {
+    let mut json = serde_json::Map::new();
+    for (name, r) in ratios {
         println!(
             "{name}: median {:.3} over {ROUNDS} interleaved rounds (quartiles {:.3}–{:.3})",
             r.median, r.q1, r.q3
         );
-        json.push_str(&format!(
-            "{}\"{name}\":{{\"median\":{},\"q1\":{},\"q3\":{},\"rounds\":{ROUNDS}}}",
-            if i == 0 { "" } else { "," },
-            r.median,
-            r.q1,
-            r.q3
-        ));
+        json.insert(
+            name.to_owned(),
+            serde_json::json!({ "median": r.median, "q1": r.q1, "q3": r.q3, "rounds": ROUNDS }),
+        );
     }
-    json.push_str("}\n");
     let _ = std::fs::create_dir_all("target/criterion");
-    let _ = std::fs::write("target/criterion/interleaved.json", json);
+    let _ = std::fs::write(
+        "target/criterion/interleaved.json",
+        serde_json::Value::Object(json).to_string(),
+    );
 }
 
 /// How many rounds [`interleaved`] times.

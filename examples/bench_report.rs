@@ -1,5 +1,5 @@
-//! Turns the criterion results and interleaved ratios of `benches/compare.rs` into `docs/performance.md` (tables),
-//! `docs/performance.svg` (a bar chart), and the "Performance" section of `README.md`.
+//! Turns the criterion results and interleaved ratios of `benches/compare.rs` into
+//! `docs/performance.md` (tables), `docs/performance.svg` (a bar chart), and the "Performance" section of `README.md`.
 //!
 //! ```text
 //! cargo bench --all-features --bench compare
@@ -88,7 +88,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let text = std::fs::read_to_string("target/criterion/interleaved.json")
         .expect("target/criterion/interleaved.json: run the compare bench first");
     let ratios: serde_json::Value = serde_json::from_str(&text)?;
-    let rounds = ratios["mint_vs_sign"]["rounds"].as_u64().unwrap_or(0);
+    let rounds = ratios["mint_vs_sign"]["rounds"]
+        .as_u64()
+        .expect("mint_vs_sign.rounds in interleaved.json");
     let ratio = |name: &str| {
         let r = &ratios[name];
         let get = |k: &str| {
