@@ -255,6 +255,56 @@ impl Error {
         }
     }
 
+    /// The class of the error: what a caller decides on (an HTTP status, an exit code, whether
+    /// to retry), without matching on [`code`](Error::code) strings. Every variant belongs to
+    /// exactly one kind, so a new variant is sorted here, once, and every caller follows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use admit::{Error, ErrorKind};
+    ///
+    /// let err = admit::inspect_unverified("not a token").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Unreadable);
+    /// let status = match err.kind() {
+    ///     ErrorKind::Unreadable => 400,
+    ///     ErrorKind::Expired | ErrorKind::UsedUp | ErrorKind::Revoked => 410,
+    ///     ErrorKind::StoreFailure => 503,
+    ///     _ => 403,
+    /// };
+    /// assert_eq!(status, 400);
+    /// assert_eq!(Error::StoreNotInitialized.kind(), ErrorKind::StoreFailure);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Malformed { .. }
+            | Error::UnsupportedVersion { .. }
+            | Error::TooLarge { .. }
+            | Error::MissingToken
+            | Error::InvalidUrl { .. } => ErrorKind::Unreadable,
+            Error::UnknownKey { .. } | Error::BadSignature | Error::InvalidClaim { .. } => {
+                ErrorKind::NotGenuine
+            }
+            Error::Expired { .. } => ErrorKind::Expired,
+            Error::NotYetValid { .. } => ErrorKind::NotYetValid,
+            Error::EmailMismatch | Error::InvalidEmail { .. } => ErrorKind::EmailRefused,
+            Error::Revoked => ErrorKind::Revoked,
+            Error::UsedUp { .. } => ErrorKind::UsedUp,
+            Error::UnknownCode | Error::MistypedCode => ErrorKind::UnknownCode,
+            Error::CodeTaken => ErrorKind::Conflict,
+            Error::RateLimited { .. } => ErrorKind::RateLimited,
+            Error::InvalidContext { .. }
+            | Error::InvalidKey { .. }
+            | Error::DuplicateKeyId { .. }
+            | Error::InvalidArgument { .. } => ErrorKind::InvalidInput,
+            Error::StoreUnavailable { .. }
+            | Error::StoreTimeout { .. }
+            | Error::StoreMisconfigured { .. }
+            | Error::StoreNotInitialized => ErrorKind::StoreFailure,
+            Error::Random => ErrorKind::System,
+        }
+    }
+
     pub(crate) const fn malformed(reason: &'static str) -> Error {
         Error::Malformed { reason }
     }
@@ -262,6 +312,44 @@ impl Error {
     pub(crate) const fn claim(claim: Claim, reason: &'static str) -> Error {
         Error::InvalidClaim { claim, reason }
     }
+}
+
+/// The class of an [`Error`] ([`Error::kind`]): what callers branch on.
+///
+/// The kinds are stable; adding one is a breaking change, so a `match` without a wildcard
+/// stays complete. Within a kind, match the [`Error`] variant where the detail matters (an
+/// invalid address and one that does not match are both [`ErrorKind::EmailRefused`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// No usable token in the input: malformed text, an unknown format version, too long, no
+    /// `invitation` parameter, an unusable URL.
+    Unreadable,
+    /// A well-formed token that this verifier must not trust: an unknown key, a bad
+    /// signature, claims that break the format's rules.
+    NotGenuine,
+    /// The invitation's expiry (plus leeway) has passed.
+    Expired,
+    /// The invitation was issued in the future: a clock is wrong.
+    NotYetValid,
+    /// The email address presented is invalid, or not the one the invitation is bound to.
+    EmailRefused,
+    /// A store says the invitation was revoked.
+    Revoked,
+    /// A store says the invitation has been used as often as it allows.
+    UsedUp,
+    /// No invitation has that short code, or the code has a typo.
+    UnknownCode,
+    /// The request conflicts with what the store holds (a short code already taken).
+    Conflict,
+    /// Too many attempts from one client.
+    RateLimited,
+    /// An argument, key, context or setting given by the caller breaks a rule.
+    InvalidInput,
+    /// The store could not answer, or refuses to until an operator acts (unreachable, too
+    /// slow, unsafely configured, not initialized). Never read it as "valid".
+    StoreFailure,
+    /// The operating system failed (its random number generator).
+    System,
 }
 
 /// Names a claim in [`Error::InvalidClaim`].

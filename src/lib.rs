@@ -149,7 +149,7 @@ mod url;
 mod verifier;
 
 pub use crate::email::{MAX_EMAIL_LEN, MAX_LOCAL_PART_LEN, normalize_email};
-pub use crate::error::{Claim, Error};
+pub use crate::error::{Claim, Error, ErrorKind};
 pub use crate::find::{MIN_TOKEN_LEN, find_token};
 pub use crate::format::{FORMAT_VERSION, MAX_TOKEN_LEN};
 pub use crate::invitation::{

@@ -5,7 +5,7 @@
 
 use std::time::Duration as StdDuration;
 
-use admit::store::{RateLimit, Store};
+use admit::store::{AttemptLimiter, RateLimit};
 use admit::{Error, InvitationId};
 use axum::extract::{Form, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};

@@ -42,7 +42,7 @@ use std::collections::hash_map::Entry;
 use std::sync::{Arc, Mutex};
 
 use admit::axum::{AdminUi, InvitationRejection, Invited};
-use admit::store::{AnyStore, Store};
+use admit::store::{AnyStore, Store, Visits};
 use admit::{Error, InvitationId, Issuer, SigningKey, Verifier, VerifyOptions};
 use axum::Router;
 use axum::extract::{Form, FromRef, State};

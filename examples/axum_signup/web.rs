@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
-use admit::Error;
+use admit::{Error, ErrorKind};
 
 use super::AppState;
 
@@ -103,40 +103,45 @@ pub async fn style() -> Response {
 /// The page for an invitation that cannot be used. It says what is wrong with the *link*, and
 /// never whether an address has an account.
 pub fn refused(error: &Error) -> Response {
-    let (status, title, text) = match error.code() {
-        "expired" => (
+    let (status, title, text) = match error.kind() {
+        ErrorKind::Expired => (
             StatusCode::GONE,
             "This invitation has expired",
             "Ask the person who invited you for a new link.",
         ),
-        "used_up" => (
+        ErrorKind::UsedUp => (
             StatusCode::GONE,
             "This invitation has already been used",
             "Each invitation works a limited number of times. Ask for a new one.",
         ),
-        "revoked" => (
+        ErrorKind::Revoked => (
             StatusCode::GONE,
             "This invitation has been withdrawn",
             "Ask the person who invited you if you should still join.",
         ),
-        "invalid_email" => (
+        ErrorKind::EmailRefused if matches!(error, Error::InvalidEmail { .. }) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "That is not an email address we can use",
             "Go back and check the address: letters, digits, one @, and no spaces.",
         ),
-        "email_mismatch" => (
+        ErrorKind::EmailRefused => (
             StatusCode::FORBIDDEN,
             "This invitation can't be used with that address",
             "Use the address the invitation was sent to, or ask for a new invitation.",
         ),
-        "store_unavailable" | "store_timeout" | "store_misconfigured" | "store_not_initialized" => {
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Please try again in a minute",
-                "We could not check your invitation just now.",
-            )
-        }
-        _ => (
+        ErrorKind::StoreFailure => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Please try again in a minute",
+            "We could not check your invitation just now.",
+        ),
+        ErrorKind::Unreadable
+        | ErrorKind::NotGenuine
+        | ErrorKind::NotYetValid
+        | ErrorKind::UnknownCode
+        | ErrorKind::Conflict
+        | ErrorKind::RateLimited
+        | ErrorKind::InvalidInput
+        | ErrorKind::System => (
             StatusCode::BAD_REQUEST,
             "This invitation link is not valid",
             "Check that you opened or copied the whole link from your email.",

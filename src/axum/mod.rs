@@ -44,7 +44,7 @@ use ::axum::http::request::Parts;
 use ::axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use ::axum::response::{IntoResponse, Response};
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::invitation::Invitation;
 use crate::verifier::Verifier;
 
@@ -104,12 +104,19 @@ impl InvitationRejection {
     /// The status this rejection answers with: 400 when there is no usable token, 410 when it
     /// has expired, 403 otherwise.
     pub fn status(&self) -> StatusCode {
-        match self.error.code() {
-            "missing_token" | "invalid_url" | "too_large" | "malformed" | "unsupported_version" => {
-                StatusCode::BAD_REQUEST
-            }
-            "expired" | "used_up" => StatusCode::GONE,
-            _ => StatusCode::FORBIDDEN,
+        match self.error.kind() {
+            ErrorKind::Unreadable => StatusCode::BAD_REQUEST,
+            ErrorKind::Expired | ErrorKind::UsedUp => StatusCode::GONE,
+            ErrorKind::NotGenuine
+            | ErrorKind::NotYetValid
+            | ErrorKind::EmailRefused
+            | ErrorKind::Revoked
+            | ErrorKind::UnknownCode
+            | ErrorKind::Conflict
+            | ErrorKind::RateLimited
+            | ErrorKind::InvalidInput
+            | ErrorKind::StoreFailure
+            | ErrorKind::System => StatusCode::FORBIDDEN,
         }
     }
 }

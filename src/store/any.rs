@@ -5,19 +5,24 @@ use std::time::Duration as StdDuration;
 
 use time::OffsetDateTime;
 
+use super::backend::{
+    AttemptCounter, Backend, CodeTable, NewCode, Record, Redeem, VisitCall, VisitLog, Window,
+};
+use super::settings::{Durable, Settings};
+use super::trace::Link;
 use super::{
-    CodeSpec, Cutoff, Health, IssuedInvitation, ListFilter, MemoryStore, RateLimit, Redemption,
-    RevocationRule, Status, Store, Visit,
+    Health, Init, IssuedInvitation, ListFilter, MemoryOptions, MemoryStore, Redemption,
+    RevocationRule, Status, Store, StoreBuilder, Visit,
 };
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
 
 #[cfg(feature = "postgres")]
-use super::PgStore;
-#[cfg(feature = "sqlite")]
-use super::SqliteStore;
+use super::{PgOptions, PgStore};
 #[cfg(feature = "redis")]
-use super::{Init, RedisStore};
+use super::{RedisOptions, RedisStore};
+#[cfg(feature = "sqlite")]
+use super::{SqliteOptions, SqliteStore};
 
 /// Any of the stores this build has, behind one [`Store`]: open it with
 /// [`AnyStore::connect`] and a URL.
@@ -60,22 +65,17 @@ pub enum AnyStore {
     Sqlite(SqliteStore),
 }
 
-/// What to do about a store whose state is not set up yet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Setup {
-    Require,
-    CreateIfMissing,
-    RecoverFromDataLoss(OffsetDateTime),
+/// The settings only an [`AnyStore`] has: those of the backends it may open.
+#[derive(Clone, Debug, Default)]
+pub struct AnyOptions {
+    /// Redis's re-check period, when set (`None`: Redis's default).
+    recheck: Option<Option<StdDuration>>,
 }
 
+impl Durable for AnyOptions {}
+
 /// Settings of an [`AnyStore`]; see [`AnyStore::builder`].
-#[derive(Clone, Debug)]
-pub struct AnyStoreBuilder {
-    prefix: Option<String>,
-    deadline: Option<StdDuration>,
-    recheck: Option<Option<StdDuration>>,
-    setup: Setup,
-}
+pub type AnyStoreBuilder = StoreBuilder<AnyOptions>;
 
 /// Which kind of store a URL names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -136,74 +136,41 @@ const NO_POSTGRES: &str = "this build has no PostgreSQL store: enable the crate 
 #[cfg(not(feature = "sqlite"))]
 const NO_SQLITE: &str = "this build has no SQLite store: enable the crate feature `sqlite`";
 
-impl AnyStoreBuilder {
-    /// The key prefix (Redis) or table prefix (PostgreSQL, SQLite); each store's default
-    /// otherwise (`admit:`, `admit_`).
-    pub fn prefix(mut self, prefix: impl Into<String>) -> AnyStoreBuilder {
-        self.prefix = Some(prefix.into());
-        self
-    }
-
-    /// How long one call may take; each store's default otherwise (2 s).
-    pub fn deadline(mut self, deadline: StdDuration) -> AnyStoreBuilder {
-        self.deadline = Some(deadline);
-        self
-    }
-
+impl StoreBuilder<AnyOptions> {
     /// Redis only: how often the store re-checks the server's settings in the background
     /// (`None`: never, as a command that exits at once wants).
     pub fn recheck(mut self, every: Option<StdDuration>) -> AnyStoreBuilder {
-        self.recheck = Some(every);
+        self.backend.recheck = Some(every);
         self
     }
 
-    /// Sets a new store up instead of refusing it: on Redis, writes the initialization
-    /// marker when it is missing ([`Init::CreateIfMissing`]); on PostgreSQL, runs `migrate()`;
-    /// on SQLite, creates the file if it is missing and runs `migrate()`. Without it, a store
-    /// that was never set up fails every call with [`Error::StoreNotInitialized`].
-    ///
-    /// A store that lost its data looks like a new one, so do this once, deliberately (at
-    /// first deployment, or with `admit store init`), not at every start-up.
-    pub fn create_if_missing(mut self) -> AnyStoreBuilder {
-        self.setup = Setup::CreateIfMissing;
-        self
-    }
-
-    /// After data loss: sets the store up as [`create_if_missing`] does and, in the same
-    /// step, revokes every invitation issued before `revoke_issued_before`, so nothing the
-    /// lost state used to refuse works again (on Redis, [`Init::RecoverFromDataLoss`]).
-    ///
-    /// [`create_if_missing`]: AnyStoreBuilder::create_if_missing
-    pub fn recover_from_data_loss(
-        mut self,
-        revoke_issued_before: OffsetDateTime,
-    ) -> AnyStoreBuilder {
-        self.setup = Setup::RecoverFromDataLoss(revoke_issued_before);
-        self
-    }
-
-    /// Opens the store `url` names.
+    /// Opens the store `url` names, with these settings (prefix, deadline, [`Init`], margin, …)
+    /// and each backend's defaults for the rest.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] for a URL this build cannot open; the errors of the
-    /// store's own `connect`, and of `migrate` or the recovery rule when asked for.
+    /// store's own `connect`, and of its [`Init`].
     pub async fn connect(self, url: &str) -> Result<AnyStore, Error> {
-        let store = match target(url)? {
-            Target::Memory => AnyStore::Memory(MemoryStore::new()),
+        let target = target(url)?;
+        self.settings.check()?;
+        Ok(match target {
+            Target::Memory => AnyStore::Memory(self.with(MemoryOptions::default()).build()),
             #[cfg(feature = "redis")]
             Target::Redis(url) => AnyStore::Redis(self.redis().connect(&url).await?),
             #[cfg(feature = "cluster")]
             Target::Cluster(nodes) => AnyStore::Redis(self.redis().connect_cluster(&nodes).await?),
             #[cfg(feature = "postgres")]
-            Target::Postgres(url) => AnyStore::Postgres(self.postgres().connect(&url).await?),
+            Target::Postgres(url) => {
+                AnyStore::Postgres(self.with(PgOptions::default()).connect(&url).await?)
+            }
             #[cfg(feature = "sqlite")]
-            Target::Sqlite(url) => AnyStore::Sqlite(self.sqlite().connect(&url).await?),
+            Target::Sqlite(url) => {
+                AnyStore::Sqlite(self.with(SqliteOptions::default()).connect(&url).await?)
+            }
             #[allow(unreachable_patterns)]
             other => return Err(missing(&other)),
-        };
-        store.set_up(self.setup).await?;
-        Ok(store)
+        })
     }
 
     /// The health of the store `url` names, read without refusing anything (on Redis, an
@@ -218,63 +185,26 @@ impl AnyStoreBuilder {
             Target::Redis(url) => self.redis().health(&url).await,
             #[cfg(feature = "cluster")]
             Target::Cluster(nodes) => self.redis().health_cluster(&nodes).await,
-            _ => {
-                let setup = Setup::Require;
-                AnyStoreBuilder { setup, ..self }
-                    .connect(url)
-                    .await?
-                    .health()
-                    .await
-            }
+            _ => Store::health(&self.init(Init::Require).connect(url).await?).await,
+        }
+    }
+
+    /// The same settings, for the builder of one backend.
+    fn with<B>(self, backend: B) -> StoreBuilder<B> {
+        StoreBuilder {
+            settings: self.settings,
+            backend,
         }
     }
 
     #[cfg(feature = "redis")]
-    fn redis(&self) -> super::RedisStoreBuilder {
-        let mut b = RedisStore::builder().init(match self.setup {
-            Setup::Require => Init::Require,
-            Setup::CreateIfMissing => Init::CreateIfMissing,
-            Setup::RecoverFromDataLoss(t) => Init::RecoverFromDataLoss {
-                revoke_issued_before: t,
-            },
-        });
-        if let Some(p) = &self.prefix {
-            b = b.prefix(p.clone());
+    fn redis(self) -> super::RedisStoreBuilder {
+        let recheck = self.backend.recheck;
+        let builder = self.with(RedisOptions::default());
+        match recheck {
+            Some(every) => builder.recheck(every),
+            None => builder,
         }
-        if let Some(d) = self.deadline {
-            b = b.deadline(d);
-        }
-        if let Some(r) = self.recheck {
-            b = b.recheck(r);
-        }
-        b
-    }
-
-    #[cfg(feature = "postgres")]
-    fn postgres(&self) -> super::PgStoreBuilder {
-        let mut b = PgStore::builder();
-        if let Some(p) = &self.prefix {
-            b = b.prefix(p);
-        }
-        if let Some(d) = self.deadline {
-            b = b.deadline(d);
-        }
-        b
-    }
-
-    #[cfg(feature = "sqlite")]
-    fn sqlite(&self) -> super::SqliteStoreBuilder {
-        let mut b = SqliteStore::builder();
-        if self.setup != Setup::Require {
-            b = b.create_if_missing();
-        }
-        if let Some(p) = &self.prefix {
-            b = b.prefix(p);
-        }
-        if let Some(d) = self.deadline {
-            b = b.deadline(d);
-        }
-        b
     }
 }
 
@@ -300,18 +230,13 @@ fn missing(target: &Target) -> Error {
 }
 
 impl AnyStore {
-    /// Configures a store: prefix, deadline, and whether to set up a new one.
+    /// Configures a store: prefix, deadline, [`Init`], margin, visit cap, clock.
     pub fn builder() -> AnyStoreBuilder {
-        AnyStoreBuilder {
-            prefix: None,
-            deadline: None,
-            recheck: None,
-            setup: Setup::Require,
-        }
+        StoreBuilder::new()
     }
 
     /// Opens the store `url` names, with each store's default settings; a store that was
-    /// never set up fails its calls (see [`AnyStoreBuilder::create_if_missing`]).
+    /// never set up fails its calls (see [`Init`]).
     ///
     /// # Errors
     ///
@@ -340,23 +265,6 @@ impl AnyStore {
     pub fn is_durable(&self) -> bool {
         !matches!(self, AnyStore::Memory(_))
     }
-
-    async fn set_up(&self, setup: Setup) -> Result<(), Error> {
-        match self {
-            // Redis did it while connecting (its `Init`).
-            #[cfg(feature = "redis")]
-            AnyStore::Redis(_) => return Ok(()),
-            #[cfg(feature = "postgres")]
-            AnyStore::Postgres(s) if setup != Setup::Require => s.migrate().await?,
-            #[cfg(feature = "sqlite")]
-            AnyStore::Sqlite(s) if setup != Setup::Require => s.migrate().await?,
-            _ => {}
-        }
-        if let Setup::RecoverFromDataLoss(before) = setup {
-            self.revoke_issued_before(Cutoff::new(before), None).await?;
-        }
-        Ok(())
-    }
 }
 
 impl fmt::Display for AnyStore {
@@ -381,78 +289,101 @@ macro_rules! each {
     };
 }
 
-impl Store for AnyStore {
-    async fn redeem(&self, invitation: &Invitation, joiner: &str) -> Result<Redemption, Error> {
-        each!(self, s => s.redeem(invitation, joiner).await)
+impl Backend for AnyStore {
+    fn name(&self) -> &'static str {
+        each!(self, s => s.name())
     }
 
-    async fn check(&self, invitation: &Invitation) -> Result<(), Error> {
-        each!(self, s => s.check(invitation).await)
+    fn settings(&self) -> &Settings {
+        each!(self, s => s.settings())
     }
 
-    async fn is_revoked(&self, id: InvitationId) -> Result<bool, Error> {
-        each!(self, s => s.is_revoked(id).await)
+    fn link(&self) -> Option<&Link> {
+        each!(self, s => s.link())
+    }
+
+    async fn redeem(&self, call: Redeem<'_>) -> Result<Redemption, Error> {
+        each!(self, s => Backend::redeem(s, call).await)
+    }
+
+    async fn check(&self, invitation: &Invitation, now: OffsetDateTime) -> Result<(), Error> {
+        each!(self, s => Backend::check(s, invitation, now).await)
+    }
+
+    async fn is_revoked(&self, id: InvitationId, now: OffsetDateTime) -> Result<bool, Error> {
+        each!(self, s => Backend::is_revoked(s, id, now).await)
     }
 
     async fn revoke(
         &self,
         id: InvitationId,
-        expires_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+        forget: Option<OffsetDateTime>,
     ) -> Result<bool, Error> {
-        each!(self, s => s.revoke(id, expires_at).await)
+        each!(self, s => Backend::revoke(s, id, now, forget).await)
     }
 
-    async fn revoke_issued_before(
-        &self,
-        before: impl Into<Cutoff> + Send,
-        inviter: Option<&str>,
-    ) -> Result<RevocationRule, Error> {
-        let before: Cutoff = before.into();
-        each!(self, s => s.revoke_issued_before(before, inviter).await)
+    async fn raise_rule(&self, inviter: Option<&str>, cutoff_ms: i64) -> Result<i64, Error> {
+        each!(self, s => s.raise_rule(inviter, cutoff_ms).await)
     }
 
-    async fn revocation_rules(&self) -> Result<Vec<RevocationRule>, Error> {
-        each!(self, s => s.revocation_rules().await)
+    async fn rules(&self) -> Result<Vec<RevocationRule>, Error> {
+        each!(self, s => s.rules().await)
     }
 
     async fn health(&self) -> Result<Health, Error> {
-        each!(self, s => s.health().await)
+        each!(self, s => Backend::health(s).await)
     }
 
-    async fn status(&self, id: InvitationId) -> Result<Status, Error> {
-        each!(self, s => s.status(id).await)
+    async fn status(&self, id: InvitationId, now: OffsetDateTime) -> Result<Status, Error> {
+        each!(self, s => Backend::status(s, id, now).await)
     }
 
-    async fn record_issued(
+    async fn record(&self, call: Record<'_>) -> Result<(), Error> {
+        each!(self, s => s.record(call).await)
+    }
+
+    async fn list(
         &self,
-        invitation: &Invitation,
-        description: Option<&str>,
-    ) -> Result<(), Error> {
-        each!(self, s => s.record_issued(invitation, description).await)
+        filter: &ListFilter,
+        now: OffsetDateTime,
+    ) -> Result<Vec<IssuedInvitation>, Error> {
+        each!(self, s => Backend::list(s, filter, now).await)
+    }
+}
+
+impl VisitLog for AnyStore {
+    async fn record_visit(&self, call: VisitCall<'_>) -> Result<(), Error> {
+        each!(self, s => VisitLog::record_visit(s, call).await)
     }
 
-    async fn list(&self, filter: &ListFilter) -> Result<Vec<IssuedInvitation>, Error> {
-        each!(self, s => s.list(filter).await)
+    async fn visits(&self, id: InvitationId, now: OffsetDateTime) -> Result<Vec<Visit>, Error> {
+        each!(self, s => VisitLog::visits(s, id, now).await)
+    }
+}
+
+impl CodeTable for AnyStore {
+    async fn create_code(&self, call: NewCode<'_>) -> Result<bool, Error> {
+        each!(self, s => CodeTable::create_code(s, call).await)
     }
 
-    async fn record_visit(&self, invitation: &Invitation, metadata: &str) -> Result<(), Error> {
-        each!(self, s => s.record_visit(invitation, metadata).await)
+    async fn resolve_code(
+        &self,
+        canonical: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<String>, Error> {
+        each!(self, s => CodeTable::resolve_code(s, canonical, now).await)
     }
+}
 
-    async fn visits(&self, id: InvitationId) -> Result<Vec<Visit>, Error> {
-        each!(self, s => s.visits(id).await)
-    }
-
-    async fn create_code(&self, token: &str, spec: &CodeSpec) -> Result<String, Error> {
-        each!(self, s => s.create_code(token, spec).await)
-    }
-
-    async fn resolve_code(&self, code: &str) -> Result<String, Error> {
-        each!(self, s => s.resolve_code(code).await)
-    }
-
-    async fn count_attempt(&self, client: &str, limit: &RateLimit) -> Result<u32, Error> {
-        each!(self, s => s.count_attempt(client, limit).await)
+impl AttemptCounter for AnyStore {
+    async fn count_attempt(
+        &self,
+        client: &str,
+        window: Window,
+        now: OffsetDateTime,
+    ) -> Result<u32, Error> {
+        each!(self, s => AttemptCounter::count_attempt(s, client, window, now).await)
     }
 }
 

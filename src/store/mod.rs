@@ -51,16 +51,21 @@ use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
 
 mod any;
+mod backend;
 mod code;
 mod health;
+mod init;
+mod layer;
 mod list;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod powers;
 #[cfg(feature = "redis")]
 mod redis;
 mod retention;
 mod rules;
+mod settings;
 #[cfg(feature = "cluster")]
 mod slot;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
@@ -71,17 +76,17 @@ mod status;
 mod trace;
 mod verify;
 
-pub use any::{AnyStore, AnyStoreBuilder};
+pub use any::{AnyOptions, AnyStore, AnyStoreBuilder};
 pub use code::{CodeSpec, DEFAULT_CODE_LEN, RateLimit, VANITY_LEN};
 pub use health::{Health, HealthCheck, Verdict};
+pub use init::Init;
 pub use list::{ListCursor, ListFilter};
-pub use memory::{MemoryStore, MemoryStoreBuilder};
+pub use memory::{MemoryOptions, MemoryStore, MemoryStoreBuilder};
 #[cfg(feature = "postgres")]
-pub use postgres::{DEFAULT_PG_DEADLINE, PgStore, PgStoreBuilder};
+pub use postgres::{PgOptions, PgStore, PgStoreBuilder};
+pub use powers::{AttemptLimiter, ShortCodes, Visits};
 #[cfg(feature = "redis")]
-pub use redis::{
-    DEFAULT_DEADLINE, DEFAULT_PREFIX, DEFAULT_RECHECK, Init, RedisStore, RedisStoreBuilder,
-};
+pub use redis::{RedisOptions, RedisStore, RedisStoreBuilder};
 pub use retention::{
     DEFAULT_MARGIN, DEFAULT_VISIT_CAP, MAX_JOINER_LEN, MAX_LIST_LIMIT, MAX_NOTE_LEN,
 };
@@ -90,10 +95,11 @@ pub(crate) use retention::{
     new_code, refuse_if_forgotten, revocation_forget_at, unix_ms,
 };
 pub use rules::{Cutoff, RevocationRule};
+pub use settings::{DEFAULT_DEADLINE, StoreBuilder};
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
-pub use sql::{DEFAULT_TABLE_PREFIX, SCHEMA_VERSION};
+pub use sql::SqlStore;
 #[cfg(feature = "sqlite")]
-pub use sqlite::{DEFAULT_SQLITE_DEADLINE, SqliteStore, SqliteStoreBuilder};
+pub use sqlite::{SqliteOptions, SqliteStore, SqliteStoreBuilder};
 pub use status::{IssuedInvitation, Joiner, Redemption, Status, Visit};
 
 /// The state a store keeps for invitations, shared by all backends.
@@ -482,215 +488,4 @@ pub trait Store: Send + Sync {
         &self,
         filter: &ListFilter,
     ) -> impl Future<Output = Result<Vec<IssuedInvitation>, Error>> + Send;
-
-    /// Records a visit to an invitation link (say, the user agent and a coarse location), keeping
-    /// only the newest visits (100 by default).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidArgument`] for metadata over 1024 bytes; store errors.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
-    /// let invitation = issuer.mint(Invitation::builder())?.invitation().clone();
-    /// store.record_visit(&invitation, "ua=Mozilla/5.0; country=NL").await?;
-    /// assert_eq!(store.visits(invitation.id()).await?.len(), 1);
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    fn record_visit(
-        &self,
-        invitation: &Invitation,
-        metadata: &str,
-    ) -> impl Future<Output = Result<(), Error>> + Send;
-
-    /// The recorded visits of an invitation, newest first.
-    ///
-    /// # Errors
-    ///
-    /// Store errors.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
-    /// let invitation = issuer.mint(Invitation::builder())?.invitation().clone();
-    /// store.record_visit(&invitation, "first").await?;
-    /// store.record_visit(&invitation, "second").await?;
-    /// let visits = store.visits(invitation.id()).await?;
-    /// assert_eq!(visits[0].metadata, "second", "newest first");
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    fn visits(&self, id: InvitationId) -> impl Future<Output = Result<Vec<Visit>, Error>> + Send;
-
-    /// Registers a short code for an already minted token and returns the code as people
-    /// should see it (`7K3M-Q9XWD`, or your vanity code). The code expires with the invitation.
-    /// The token is not verified here; whoever resolves the code verifies what comes back.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::CodeTaken`] if the code is in use (creation is atomic: of two concurrent
-    /// attempts at one vanity code, exactly one wins); [`Error::InvalidArgument`] for a bad
-    /// vanity code; the decoding errors of the token; [`Error::Expired`] if the invitation is
-    /// already past its expiry plus the store's margin; store errors.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
-    /// use admit::store::CodeSpec;
-    ///
-    /// let token = issuer.mint(Invitation::builder())?;
-    /// let code = store.create_code(token.as_str(), &CodeSpec::random()).await?;
-    /// assert_eq!(store.resolve_code(&code).await?, token.as_str());
-    /// // A vanity code is taken once.
-    /// store.create_code(token.as_str(), &CodeSpec::vanity("LAUNCH24")).await?;
-    /// let again = store.create_code(token.as_str(), &CodeSpec::vanity("LAUNCH24")).await;
-    /// assert_eq!(again, Err(admit::Error::CodeTaken));
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    fn create_code(
-        &self,
-        token: &str,
-        spec: &CodeSpec,
-    ) -> impl Future<Output = Result<String, Error>> + Send;
-
-    /// The token text behind a code, to verify as usual. Case, dashes, spaces and the
-    /// look-alikes `I`/`L`/`O` do not matter.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::MistypedCode`] when a random code's check character is wrong (no lookup is
-    /// made); [`Error::UnknownCode`]; [`Error::InvalidArgument`] for text that cannot be a
-    /// code; store errors.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
-    /// use admit::store::CodeSpec;
-    ///
-    /// let token = issuer.mint(Invitation::builder())?;
-    /// let code = store.create_code(token.as_str(), &CodeSpec::random()).await?;
-    /// // What a person typed: lower case, with spaces or dashes.
-    /// let typed = code.to_lowercase();
-    /// assert_eq!(store.resolve_code(&typed).await?, token.as_str());
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    fn resolve_code(&self, code: &str) -> impl Future<Output = Result<String, Error>> + Send;
-
-    /// Counts one attempt by `client` (an IP address, a session ID) against `limit` in the
-    /// current fixed window, and returns how many attempts are left in it. Atomic across
-    /// processes on Redis.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::RateLimited`] once the limit is reached (the attempt is still counted);
-    /// [`Error::InvalidArgument`] for a bad client or limit; store errors.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
-    /// use admit::store::RateLimit;
-    ///
-    /// let limit = RateLimit::per_minute(2);
-    /// assert_eq!(store.count_attempt("203.0.113.7", &limit).await?, 1);
-    /// store.count_attempt("203.0.113.7", &limit).await?;
-    /// let third = store.count_attempt("203.0.113.7", &limit).await;
-    /// assert_eq!(third.unwrap_err().code(), "rate_limited");
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    fn count_attempt(
-        &self,
-        client: &str,
-        limit: &RateLimit,
-    ) -> impl Future<Output = Result<u32, Error>> + Send;
-
-    /// [`count_attempt`](Store::count_attempt), then [`resolve_code`](Store::resolve_code): put
-    /// this behind a code entry box.
-    ///
-    /// # Errors
-    ///
-    /// Those of the two calls.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
-    /// use admit::store::{CodeSpec, RateLimit};
-    ///
-    /// let token = issuer.mint(Invitation::builder())?;
-    /// let code = store.create_code(token.as_str(), &CodeSpec::random()).await?;
-    /// let limit = RateLimit::per_minute(10);
-    /// let found = store.resolve_code_for("203.0.113.7", &code, &limit).await?;
-    /// assert_eq!(found, token.as_str());
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    fn resolve_code_for(
-        &self,
-        client: &str,
-        code: &str,
-        limit: &RateLimit,
-    ) -> impl Future<Output = Result<String, Error>> + Send {
-        async move {
-            self.count_attempt(client, limit).await?;
-            self.resolve_code(code).await
-        }
-    }
 }

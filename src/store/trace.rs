@@ -33,13 +33,7 @@ pub(crate) use off::{Link, call};
 /// Whether `error` means the store could not answer (rather than answering "no").
 #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
 fn is_failure(error: &Error) -> bool {
-    matches!(
-        error,
-        Error::StoreUnavailable { .. }
-            | Error::StoreTimeout { .. }
-            | Error::StoreMisconfigured { .. }
-            | Error::StoreNotInitialized
-    )
+    error.kind() == crate::error::ErrorKind::StoreFailure
 }
 
 /// Whether `error` means the store could not be reached at all (a lost connection, a timeout),
@@ -191,10 +185,7 @@ pub(crate) fn refused(backend: &'static str, error: &Error) {
 
 /// Reports that a refused configuration is safe again (INFO).
 #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
-#[cfg_attr(
-    not(any(feature = "redis", feature = "postgres", feature = "sqlite")),
-    allow(dead_code)
-)]
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 pub(crate) fn accepted_again(backend: &'static str) {
     #[cfg(feature = "tracing")]
     tracing::info!(

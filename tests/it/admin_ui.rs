@@ -3,7 +3,7 @@
 //! confirmation, escaping, headers, and posts from another site refused. On memory and SQLite.
 
 use admit::axum::AdminUi;
-use admit::store::{AnyStore, Store};
+use admit::store::{AnyStore, ShortCodes, Store, Visits};
 use admit::{Error, Invitation, Issuer, SigningKey};
 use reqwest::StatusCode;
 

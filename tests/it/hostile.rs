@@ -1,7 +1,7 @@
 //! Hostile input: huge strings, deep nesting, invalid UTF-8, a million lines. Each gives a clear
 //! error (or a correct answer) in bounded time and memory, never a panic.
 
-use admit::store::{MemoryStore, Store};
+use admit::store::{MemoryStore, Store, Visits};
 use admit::{Error, Invitation, Issuer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use admit::store::{CodeSpec, MemoryStore, RedisStore, SqliteStore, Store};
+use admit::store::{CodeSpec, MemoryStore, RedisStore, ShortCodes, SqliteStore, Store};
 use admit::{Error, Invitation};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;

@@ -12,11 +12,12 @@ use ::axum::routing::{get, post};
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::invitation::{Invitation, InvitationId};
 use crate::issuer::Issuer;
 use crate::store::{
-    CodeSpec, Cutoff, IssuedInvitation, ListCursor, ListFilter, MAX_LIST_LIMIT, Store,
+    CodeSpec, Cutoff, IssuedInvitation, ListCursor, ListFilter, MAX_LIST_LIMIT, ShortCodes, Store,
+    Visits,
 };
 
 mod html;
@@ -82,7 +83,7 @@ impl<S> core::fmt::Debug for AdminUi<S> {
     }
 }
 
-impl<S: Store + Clone + 'static> AdminUi<S> {
+impl<S: Store + ShortCodes + Visits + Clone + 'static> AdminUi<S> {
     /// Admin pages for `store`, minting with `issuer`. `join_url` is the public address of the
     /// application's join page (`https://acme.test/join`): new links point there, and its
     /// origin is the only one a `POST` may come from.
@@ -164,12 +165,10 @@ impl<S> Inner<S> {
     }
 
     fn failed(&self, error: &Error) -> Response {
-        let status = match error {
-            Error::StoreUnavailable { .. }
-            | Error::StoreTimeout { .. }
-            | Error::StoreMisconfigured { .. }
-            | Error::StoreNotInitialized => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        let status = if error.kind() == ErrorKind::StoreFailure {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
         };
         self.page(
             status,
@@ -308,7 +307,7 @@ struct ListQuery {
     after: String,
 }
 
-async fn list<S: Store + Clone + 'static>(
+async fn list<S: Store + ShortCodes + Visits + Clone + 'static>(
     State(ui): State<AdminUi<S>>,
     Query(q): Query<ListQuery>,
 ) -> Response {
@@ -344,7 +343,9 @@ async fn list<S: Store + Clone + 'static>(
     ui.page(StatusCode::OK, "Invitations", &body)
 }
 
-async fn new_form<S: Store + Clone + 'static>(State(ui): State<AdminUi<S>>) -> Response {
+async fn new_form<S: Store + ShortCodes + Visits + Clone + 'static>(
+    State(ui): State<AdminUi<S>>,
+) -> Response {
     ui.inner.page(
         StatusCode::OK,
         "Invite",
@@ -394,7 +395,7 @@ fn draft(form: &MintForm) -> Result<crate::invitation::InvitationBuilder, String
     Ok(draft)
 }
 
-async fn mint<S: Store + Clone + 'static>(
+async fn mint<S: Store + ShortCodes + Visits + Clone + 'static>(
     State(ui): State<AdminUi<S>>,
     headers: HeaderMap,
     Form(form): Form<MintForm>,
@@ -428,9 +429,9 @@ async fn mint<S: Store + Clone + 'static>(
         .record_issued(token.invitation(), description)
         .await
     {
-        return match e {
-            Error::InvalidArgument { .. } => invalid(&e.to_string()),
-            e => ui.failed(&e),
+        return match e.kind() {
+            ErrorKind::InvalidInput => invalid(&e.to_string()),
+            _ => ui.failed(&e),
         };
     }
     let link = match token.url(&ui.join_url) {
@@ -452,7 +453,7 @@ async fn mint<S: Store + Clone + 'static>(
     ui.page(StatusCode::CREATED, "Invitation created", &body)
 }
 
-async fn detail<S: Store + Clone + 'static>(
+async fn detail<S: Store + ShortCodes + Visits + Clone + 'static>(
     State(ui): State<AdminUi<S>>,
     Path(id): Path<String>,
 ) -> Response {
@@ -476,7 +477,7 @@ async fn detail<S: Store + Clone + 'static>(
     ui.page(StatusCode::OK, &format!("Invitation {id}"), &body)
 }
 
-async fn revoke<S: Store + Clone + 'static>(
+async fn revoke<S: Store + ShortCodes + Visits + Clone + 'static>(
     State(ui): State<AdminUi<S>>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -511,7 +512,9 @@ async fn revoke<S: Store + Clone + 'static>(
     }
 }
 
-async fn rules_form<S: Store + Clone + 'static>(State(ui): State<AdminUi<S>>) -> Response {
+async fn rules_form<S: Store + ShortCodes + Visits + Clone + 'static>(
+    State(ui): State<AdminUi<S>>,
+) -> Response {
     let ui = &ui.inner;
     let rules = match ui.store.revocation_rules().await {
         Ok(rules) => rules,
@@ -534,7 +537,7 @@ struct RuleForm {
     before: String,
 }
 
-async fn rule<S: Store + Clone + 'static>(
+async fn rule<S: Store + ShortCodes + Visits + Clone + 'static>(
     State(ui): State<AdminUi<S>>,
     headers: HeaderMap,
     Form(form): Form<RuleForm>,

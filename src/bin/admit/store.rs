@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use admit::store::{AnyStore, AnyStoreBuilder, CodeSpec, Cutoff, RevocationRule, Store};
+use admit::store::{
+    AnyStore, AnyStoreBuilder, CodeSpec, Cutoff, Init, RevocationRule, ShortCodes, Store,
+};
 use admit::{Error, Invitation, InvitationId, Verifier, VerifyOptions, find_token};
 use clap::{Args, Subcommand};
 
@@ -103,14 +105,6 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError::usage(format!("cannot start the async runtime: {e}")))
 }
 
-/// What to do about a store that is not set up.
-#[derive(Clone, Copy)]
-pub(crate) enum Setup {
-    Require,
-    CreateIfMissing,
-    RecoverFromDataLoss(time::OffsetDateTime),
-}
-
 /// A connected store and the runtime that drives it.
 pub(crate) struct Connected {
     pub(crate) runtime: tokio::runtime::Runtime,
@@ -123,24 +117,19 @@ impl Connected {
         if !args.given() {
             return Ok(None);
         }
-        Connected::with(args, Setup::Require).map(Some)
+        Connected::with(args, Init::Require).map(Some)
     }
 
     pub(crate) fn required(args: &StoreArgs) -> Result<Connected, CliError> {
-        Connected::with(args, Setup::Require)
+        Connected::with(args, Init::Require)
     }
 
-    /// Connects, doing `setup` about a store that is not set up.
-    pub(crate) fn with(args: &StoreArgs, setup: Setup) -> Result<Connected, CliError> {
+    /// Connects, doing what `init` says about a store that is not set up.
+    pub(crate) fn with(args: &StoreArgs, init: Init) -> Result<Connected, CliError> {
         let url = args.url()?;
         let runtime = runtime()?;
-        let builder = match setup {
-            Setup::Require => args.builder(),
-            Setup::CreateIfMissing => args.builder().create_if_missing(),
-            Setup::RecoverFromDataLoss(t) => args.builder().recover_from_data_loss(t),
-        };
         let store = runtime
-            .block_on(builder.connect(&url))
+            .block_on(args.builder().init(init).connect(&url))
             .map_err(|e| CliError::admit("--store", &e))?;
         if !store.is_durable() {
             eprintln!("admit: note: the memory: store forgets everything when this command exits");

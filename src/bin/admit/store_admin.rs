@@ -1,11 +1,11 @@
 //! `admit store init` and `admit store health`: setting a store up, and checking it.
 
-use admit::store::{Health, Store, Verdict};
+use admit::store::{Health, Init, Store, Verdict};
 use clap::{Args, Subcommand};
 
 use crate::Format;
 use crate::records::csv_line;
-use crate::store::{Connected, Setup, StoreArgs, runtime};
+use crate::store::{Connected, StoreArgs, runtime};
 use crate::util::{CliError, FAILED, fmt_time, parse_time_or_now};
 
 #[derive(Subcommand)]
@@ -65,8 +65,10 @@ pub(crate) fn run(command: StoreCommand) -> Result<u8, CliError> {
 
 fn init(args: InitArgs) -> Result<u8, CliError> {
     let init = match &args.revoke_issued_before {
-        Some(t) => Setup::RecoverFromDataLoss(parse_time_or_now("--revoke-issued-before", t)?),
-        None => Setup::CreateIfMissing,
+        Some(t) => Init::RecoverFromDataLoss {
+            revoke_issued_before: parse_time_or_now("--revoke-issued-before", t)?,
+        },
+        None => Init::CreateIfMissing,
     };
     let conn = Connected::with(&args.store, init)?;
     let health = conn
@@ -76,7 +78,10 @@ fn init(args: InitArgs) -> Result<u8, CliError> {
     for check in health.checks.iter().filter(|c| c.name == "initialized") {
         println!("initialized {}{}", node(&check.node), check.found);
     }
-    if let Setup::RecoverFromDataLoss(revoke_issued_before) = init {
+    if let Init::RecoverFromDataLoss {
+        revoke_issued_before,
+    } = init
+    {
         println!(
             "revoked every invitation issued before {}",
             fmt_time(revoke_issued_before)

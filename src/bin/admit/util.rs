@@ -3,7 +3,7 @@
 use std::io::{BufRead, ErrorKind};
 use std::path::Path;
 
-use admit::Error;
+use admit::{Error, ErrorKind as Kind};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
@@ -56,24 +56,13 @@ impl CliError {
 
 /// The exit code for a verification or store outcome.
 pub(crate) fn exit_code(e: &Error) -> u8 {
-    match e.code() {
-        "expired" | "not_yet_valid" => EXPIRED,
-        "email_mismatch" | "invalid_email" => EMAIL_MISMATCH,
-        "revoked" | "used_up" => REVOKED,
-        "store_unavailable" | "store_timeout" | "store_misconfigured" | "store_not_initialized" => {
-            STORE
-        }
-        "malformed"
-        | "unsupported_version"
-        | "unknown_key"
-        | "bad_signature"
-        | "too_large"
-        | "invalid_claim"
-        | "missing_token"
-        | "invalid_url"
-        | "unknown_code"
-        | "mistyped_code" => NOT_GENUINE,
-        _ => USAGE,
+    match e.kind() {
+        Kind::Expired | Kind::NotYetValid => EXPIRED,
+        Kind::EmailRefused => EMAIL_MISMATCH,
+        Kind::Revoked | Kind::UsedUp => REVOKED,
+        Kind::StoreFailure => STORE,
+        Kind::Unreadable | Kind::NotGenuine | Kind::UnknownCode => NOT_GENUINE,
+        Kind::Conflict | Kind::RateLimited | Kind::InvalidInput | Kind::System => USAGE,
     }
 }
 

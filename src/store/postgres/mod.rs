@@ -1,359 +1,332 @@
 //! The PostgreSQL store (feature `postgres`): state in the application's own database, so a
-//! sign-up can create its account and redeem its invitation in one transaction.
+//! sign-up can create its account and redeem its invitation in one transaction. Redemption and
+//! check are PL/pgSQL functions (`schema.sql`), each one round trip; the rest is the generic
+//! [`SqlStore`].
 
-use std::sync::Arc;
-use std::time::Duration as StdDuration;
+use sqlx::Postgres;
+use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions, PgRow};
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use time::{Duration, OffsetDateTime};
-
-use super::sql::{DEFAULT_TABLE_PREFIX, SCHEMA_VERSION, check_prefix, kind};
-use super::{DEFAULT_MARGIN, DEFAULT_VISIT_CAP};
+use super::settings::Durable;
+use super::sql::dialect::{Dialect, Mode};
+use super::sql::io::{Io, Sql, need, stmt};
+use super::sql::queries::{Queries, Words};
+use super::sql::row::kind;
+use super::sql::{Check, RedeemRow, SqlStore};
+use super::{HealthCheck, StoreBuilder, Verdict};
 use crate::error::Error;
 
-mod ops;
-mod queries;
-mod store;
-
-/// How long one store call may take unless configured otherwise.
-pub const DEFAULT_PG_DEADLINE: StdDuration = StdDuration::from_secs(2);
-
-const SCHEMA: &str = include_str!("schema.sql");
-
-type ClockFn = dyn Fn() -> OffsetDateTime + Send + Sync;
-
-/// Runs `$op(conn, args…)` in a transaction on a pooled connection, within the deadline, and
-/// maps database errors to store errors.
-macro_rules! run {
-    // One statement, in autocommit: it is its own transaction, one round trip instead of three.
-    (single $store:expr, $what:expr, $op:ident ( $($arg:expr),* $(,)? )) => {{
-        let shared = &$store.shared;
-        let deadline = shared.deadline;
-        let work = async {
-            let mut conn = shared.pool.acquire().await?;
-            $op(&mut conn, $($arg),*).await
-        };
-        tokio::time::timeout(deadline, work)
-            .await
-            .map_err(|_| Error::StoreTimeout { after: deadline })
-            .and_then(|r| r.map_err(|e| $crate::store::postgres::unavailable($what, &e)))
-    }};
-    ($store:expr, $what:expr, $op:ident ( $($arg:expr),* $(,)? )) => {{
-        let shared = &$store.shared;
-        let deadline = shared.deadline;
-        let work = async {
-            let mut tx = shared.pool.begin().await?;
-            let value = $op(&mut tx, $($arg),*).await?;
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(value)
-        };
-        tokio::time::timeout(deadline, work)
-            .await
-            .map_err(|_| Error::StoreTimeout { after: deadline })
-            .and_then(|r| r.map_err(|e| $crate::store::postgres::unavailable($what, &e)))
-    }};
-}
-pub(crate) use run;
-
-/// A [`Store`](super::Store) in PostgreSQL.
+/// A [`Store`](super::Store) in PostgreSQL: the [`SqlStore`] on sqlx's `Postgres`.
 ///
 /// Redemption is one call of a PL/pgSQL function that locks the invitation's row, so it is
 /// atomic across every process sharing the database, and durable once PostgreSQL acknowledged
-/// it. Tables carry a configurable prefix; [`PgStore::migrate`] creates them (explicitly: a
-/// store never changes a schema on its own). Every call has a deadline and fails closed with
-/// [`Error::StoreTimeout`] or [`Error::StoreUnavailable`]; calls on a database that was never
-/// migrated, or whose tables were dropped, fail with [`Error::StoreNotInitialized`].
+/// it. [`PgStore::redeem_in`](SqlStore::redeem_in) redeems inside the application's own
+/// transaction.
 ///
-/// Expired state never affects an answer (every query compares with its forget-at time);
-/// [`PgStore::purge_expired`] deletes it in bounded batches.
-#[derive(Clone)]
-pub struct PgStore {
-    shared: Arc<Shared>,
-}
+/// # Examples
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use admit::store::{PgStore, Store};
+///
+/// let store = PgStore::builder()
+///     .prefix("acme_")
+///     .connect("postgres://app@127.0.0.1/app")
+///     .await?;
+/// store.migrate().await?; // at deployment or start-up: creates acme_* tables; idempotent
+/// # Ok(()) }
+/// ```
+pub type PgStore = SqlStore<Postgres>;
 
-struct Shared {
-    pool: PgPool,
-    queries: queries::Queries,
-    prefix: String,
-    margin: Duration,
-    visit_cap: usize,
-    deadline: StdDuration,
-    clock: Box<ClockFn>,
-    /// Whether the database is reachable, as calls have seen it (reported with `tracing`).
-    link: super::trace::Link,
-}
-
-/// Settings of a [`PgStore`]; see [`PgStore::builder`].
-pub struct PgStoreBuilder {
-    prefix: String,
-    margin: Duration,
-    visit_cap: usize,
-    deadline: StdDuration,
+/// The settings only a [`PgStore`] has; the others are every store's ([`StoreBuilder`]).
+#[derive(Clone, Debug)]
+pub struct PgOptions {
     max_connections: u32,
-    clock: Box<ClockFn>,
 }
 
-impl core::fmt::Debug for PgStoreBuilder {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("PgStoreBuilder")
-            .field("prefix", &self.prefix)
-            .field("margin", &self.margin)
-            .field("visit_cap", &self.visit_cap)
-            .field("deadline", &self.deadline)
-            .field("max_connections", &self.max_connections)
-            .finish_non_exhaustive()
+impl Default for PgOptions {
+    fn default() -> PgOptions {
+        PgOptions {
+            max_connections: 10,
+        }
     }
 }
 
-impl core::fmt::Debug for PgStore {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("PgStore")
-            .field("prefix", &self.shared.prefix)
-            .field("margin", &self.shared.margin)
-            .field("deadline", &self.shared.deadline)
-            .finish_non_exhaustive()
+impl Durable for PgOptions {}
+
+/// Settings of a [`PgStore`]; see [`PgStore::builder`](SqlStore::builder).
+pub type PgStoreBuilder = StoreBuilder<PgOptions>;
+
+impl SqlStore<Postgres> {
+    /// Configures a store: prefix, deadline, [`Init`](super::Init), pool size, margin, visit
+    /// cap, clock.
+    pub fn builder() -> PgStoreBuilder {
+        StoreBuilder::new()
     }
 }
 
-impl PgStoreBuilder {
-    /// The prefix of every table and function name (default `admit_`): lowercase ASCII letters,
-    /// digits and `_`, starting with a letter, at most 32 bytes. Several stores can share a
-    /// database under different prefixes.
-    pub fn prefix(mut self, prefix: &str) -> PgStoreBuilder {
-        prefix.clone_into(&mut self.prefix);
-        self
-    }
-
-    /// How long state is kept after an invitation expires (default 1 hour).
-    pub fn margin(mut self, margin: Duration) -> PgStoreBuilder {
-        self.margin = margin;
-        self
-    }
-
-    /// How many visits are kept per invitation, newest first (default 100).
-    pub fn visit_cap(mut self, cap: usize) -> PgStoreBuilder {
-        self.visit_cap = cap;
-        self
-    }
-
-    /// How long one call may take, waiting for a pooled connection included (default 2 s).
-    pub fn deadline(mut self, deadline: StdDuration) -> PgStoreBuilder {
-        self.deadline = deadline;
-        self
-    }
-
+impl StoreBuilder<PgOptions> {
     /// The most connections the store's own pool opens (default 10).
     pub fn max_connections(mut self, n: u32) -> PgStoreBuilder {
-        self.max_connections = n.max(1);
+        self.backend.max_connections = n.max(1);
         self
     }
 
-    /// Reads the time from `clock` instead of the system clock. Times are the application's,
-    /// not the database server's: every process sharing a store needs a synchronized clock.
-    pub fn clock(
-        mut self,
-        clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static,
-    ) -> PgStoreBuilder {
-        self.clock = Box::new(clock);
-        self
-    }
-
-    /// Connects a pool to `url` (`postgres://user:password@host:port/database`).
+    /// Connects a pool to `url` (`postgres://user:password@host:port/database`), then does
+    /// what the [`Init`](super::Init) says.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] for a bad prefix; [`Error::StoreUnavailable`] if the
-    /// database cannot be reached; [`Error::StoreTimeout`] past the deadline.
+    /// [`Error::InvalidArgument`] for a bad prefix or setting; [`Error::StoreUnavailable`] if
+    /// the database cannot be reached; [`Error::StoreTimeout`] past the deadline; those of
+    /// [`migrate`](SqlStore::migrate) under [`Init::CreateIfMissing`](super::Init).
     pub async fn connect(self, url: &str) -> Result<PgStore, Error> {
-        super::trace::connecting("postgres", "connect", async {
-            check_prefix(&self.prefix)?;
-            let deadline = self.deadline;
+        let pool = super::trace::connecting("postgres", "connect", async {
+            PgStore::check_settings(&self.settings)?;
+            let deadline = self.settings.deadline;
             // A pool with no free connection answers before the call's deadline, so that it is
             // reported as such ("every connection of the pool is busy"), not as a slow database.
             let pool = PgPoolOptions::new()
-                .max_connections(self.max_connections)
+                .max_connections(self.backend.max_connections)
                 .acquire_timeout(deadline.mul_f64(0.9))
                 .connect(url);
-            let pool = tokio::time::timeout(deadline, pool)
+            tokio::time::timeout(deadline, pool)
                 .await
                 .map_err(|_| Error::StoreTimeout { after: deadline })?
-                .map_err(|e| unavailable("connecting", &e))?;
-            Ok(self.with_pool(pool))
+                .map_err(|e| Postgres::unavailable("connecting", &e))
         })
-        .await
-    }
-
-    /// Uses the application's own pool.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidArgument`] for a bad prefix.
-    pub fn pool(self, pool: PgPool) -> Result<PgStore, Error> {
-        check_prefix(&self.prefix)?;
-        Ok(self.with_pool(pool))
-    }
-
-    fn with_pool(self, pool: PgPool) -> PgStore {
-        PgStore {
-            shared: Arc::new(Shared {
-                pool,
-                queries: queries::Queries::new(&self.prefix),
-                prefix: self.prefix,
-                margin: self.margin,
-                visit_cap: self.visit_cap,
-                deadline: self.deadline,
-                clock: self.clock,
-                link: Default::default(),
-            }),
-        }
-    }
-}
-
-/// A database error as a store error: never a success, never the query's parameters.
-pub(crate) fn unavailable(what: &str, e: &sqlx::Error) -> Error {
-    match e {
-        sqlx::Error::PoolTimedOut => Error::StoreUnavailable {
-            reason: "every connection of the pool is busy".into(),
-        },
-        // undefined_table, undefined_function: the schema is not there.
-        sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("42P01" | "42883")) => {
-            Error::StoreNotInitialized
-        }
-        sqlx::Error::Database(db) => Error::StoreUnavailable {
-            reason: format!(
-                "{what}: PostgreSQL error {}",
-                db.code().as_deref().unwrap_or("?")
-            ),
-        },
-        other => Error::StoreUnavailable {
-            reason: format!("{what}: {}", kind(other)),
-        },
-    }
-}
-
-impl PgStore {
-    /// Configures a store: prefix, margin, visit cap, deadline, pool size, clock.
-    pub fn builder() -> PgStoreBuilder {
-        PgStoreBuilder {
-            prefix: DEFAULT_TABLE_PREFIX.to_owned(),
-            margin: DEFAULT_MARGIN,
-            visit_cap: DEFAULT_VISIT_CAP,
-            deadline: DEFAULT_PG_DEADLINE,
-            max_connections: 10,
-            clock: Box::new(OffsetDateTime::now_utc),
-        }
-    }
-
-    /// The pool the store uses.
-    pub fn pool(&self) -> &PgPool {
-        &self.shared.pool
-    }
-
-    /// Creates or updates the store's tables and functions, and marks the store initialized.
-    /// Idempotent, and safe to run from several processes at once (they take turns on an
-    /// advisory lock). Run it at deployment, or at start-up; no other call changes the schema.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::StoreMisconfigured`] if the database holds a newer schema than this library
-    /// knows; store errors.
-    pub async fn migrate(&self) -> Result<(), Error> {
-        super::trace::connecting("postgres", "migrate", async {
-            let sql = SCHEMA.replace("{p}", &self.shared.prefix);
-            let now = super::unix_ms(self.now());
-            let found = run!(
-                self,
-                "migrating",
-                migrate_in(&self.shared.prefix, &sql, now)
-            )?;
-            super::sql::migrated(found)
-        })
-        .await
-    }
-
-    /// Deletes state past its forget-at time, at most `batch` rows per table per call, and
-    /// returns how many rows it deleted. Expired state never changes an answer, so this only
-    /// reclaims space: call it every few minutes (for instance from a timer task) until it
-    /// returns less than `batch`.
-    ///
-    /// # Errors
-    ///
-    /// Store errors.
-    pub async fn purge_expired(&self, batch: u32) -> Result<u64, Error> {
-        super::trace::call(
-            "postgres",
-            "purge_expired",
-            Some(&self.shared.link),
-            async {
-                let now = super::unix_ms(self.now());
-                let batch = i64::from(batch.max(1));
-                run!(self, "purging", purge_in(&self.shared.queries, now, batch))
-            },
-        )
-        .await
-    }
-
-    /// The clock, to the millisecond.
-    pub(crate) fn now(&self) -> OffsetDateTime {
-        super::sql::to_millis((self.shared.clock)())
-    }
-}
-
-/// Creates or updates the schema; the version found if it is newer than this library's.
-async fn migrate_in(
-    conn: &mut sqlx::PgConnection,
-    prefix: &str,
-    sql: &str,
-    now: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('admit.migrate'))")
-        .execute(&mut *conn)
         .await?;
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
-        .bind(format!("{prefix}meta"))
-        .fetch_one(&mut *conn)
-        .await?;
-    let version: Option<String> = if exists {
-        sqlx::query_scalar(&format!(
-            "SELECT value FROM {prefix}meta WHERE name = 'schema'"
-        ))
-        .fetch_optional(&mut *conn)
-        .await?
-    } else {
-        None
+        PgStore::start(self.settings, pool.clone(), pool).await
+    }
+
+    /// Uses the application's own pool, then does what the [`Init`](super::Init) says.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for a bad prefix or setting; those of
+    /// [`migrate`](SqlStore::migrate) under [`Init::CreateIfMissing`](super::Init).
+    pub async fn pool(self, pool: PgPool) -> Result<PgStore, Error> {
+        PgStore::check_settings(&self.settings)?;
+        PgStore::start(self.settings, pool.clone(), pool).await
+    }
+}
+
+/// The statements only PostgreSQL runs.
+#[derive(Debug)]
+pub struct PgQueries {
+    redeem: String,
+    check: String,
+    touch: String,
+    revoke_new: String,
+    revoked_for_update: String,
+    revoke_existing: String,
+    drop_expired: String,
+    purge: [String; 3],
+}
+
+// The dialect's items use the crate's own types: the trait is sealed, so nobody outside calls
+// them.
+#[allow(private_interfaces)]
+impl Dialect for Postgres {
+    const BACKEND: &'static str = "postgres";
+    const SCHEMA: &'static str = include_str!("schema.sql");
+    const WORDS: Words = Words {
+        greatest: "GREATEST",
+        as_bool: "::BOOLEAN",
+        as_text: "::TEXT",
+        as_bigint: "::BIGINT",
+        as_bytes: "::BYTEA",
     };
-    if super::sql::is_newer(version.as_deref()) {
-        return Ok(version);
-    }
-    // Through `Executor`, whose boxed future is `Send` (`RawSql::execute` is an `async fn`
-    // generic over the executor, which the compiler cannot prove `Send` here).
-    sqlx::Executor::execute(&mut *conn, sqlx::raw_sql(sql)).await?;
-    sqlx::query(&format!(
-        "INSERT INTO {prefix}meta (name, value) VALUES ('schema', $1), ('init', $2) \
-         ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value \
-         WHERE {prefix}meta.name = 'schema'"
-    ))
-    .bind(SCHEMA_VERSION.to_string())
-    .bind(now.to_string())
-    .execute(&mut *conn)
-    .await?;
-    Ok(None)
-}
+    const BIGINT: &'static str = "BIGINT";
+    const BEGIN_WRITE: Option<&'static str> = None;
+    // One function call each, in autocommit: one round trip instead of three.
+    const REDEEM: Mode = Mode::Single;
+    const CHECK: Mode = Mode::Single;
 
-async fn purge_in(
-    conn: &mut sqlx::PgConnection,
-    q: &queries::Queries,
-    now: i64,
-    batch: i64,
-) -> Result<u64, sqlx::Error> {
-    let mut deleted = 0;
-    for sql in [&q.purge_invitations, &q.purge_codes, &q.purge_attempts] {
-        deleted += sqlx::query(sql)
-            .bind(now)
-            .bind(batch)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+    type Own = PgQueries;
+
+    fn own(p: &str) -> PgQueries {
+        // Bounded deletes: at most $2 rows, found by the forget-at index, deleted by primary
+        // key (`= ANY(ARRAY(…))` keeps the plan on indexes at any table size).
+        let purge = |table: &str, key: &str, expired: &str| {
+            format!(
+                "DELETE FROM {p}{table} WHERE {key} = ANY(ARRAY(SELECT {key} FROM {p}{table} \
+                 WHERE {expired} LIMIT $2))"
+            )
+        };
+        PgQueries {
+            redeem: format!(
+                "SELECT o_outcome, o_uses, o_joined_at FROM {p}redeem($1, $2, $3, $4, $5, $6, $7)"
+            ),
+            check: format!("SELECT {p}check($1, $2, $3, $4, $5) AS outcome"),
+            touch: format!("SELECT uses FROM {p}touch($1, $2, $3)"),
+            // A new row: kept until the given time, or forever.
+            revoke_new: format!(
+                "INSERT INTO {p}invitations (id, forget_at, revoked_at) VALUES ($1, $3, $2) \
+                 ON CONFLICT (id) DO NOTHING"
+            ),
+            // An existing row, locked first: was it revoked already?
+            revoked_for_update: format!(
+                "SELECT revoked_at IS NOT NULL AS revoked FROM {p}invitations WHERE id = $1 \
+                 FOR UPDATE"
+            ),
+            // Then revoked (the first time only), kept at least until $3.
+            revoke_existing: format!(
+                "UPDATE {p}invitations AS t SET \
+                   revoked_at = COALESCE(t.revoked_at, $2), \
+                   forget_at = CASE WHEN t.forget_at IS NULL OR $3::BIGINT IS NULL \
+                                    THEN t.forget_at ELSE GREATEST(t.forget_at, $3) END \
+                 WHERE t.id = $1"
+            ),
+            drop_expired: format!(
+                "DELETE FROM {p}invitations WHERE id = $1 \
+                 AND COALESCE(forget_at, 9223372036854775807) <= $2"
+            ),
+            purge: [
+                purge(
+                    "invitations",
+                    "id",
+                    "forget_at IS NOT NULL AND forget_at <= $1",
+                ),
+                purge("codes", "code", "forget_at IS NOT NULL AND forget_at <= $1"),
+                purge("attempts", "ctid", "ends_at <= $1"),
+            ],
+        }
     }
-    Ok(deleted)
+
+    async fn redeem(
+        conn: &mut PgConnection,
+        q: &Queries<PgQueries>,
+        a: &RedeemRow,
+    ) -> Sql<(i32, i32, i64)> {
+        let call = stmt(&q.own.redeem)
+            .bind(&a.id[..])
+            .bind(a.joiner.as_str())
+            .bind(a.now)
+            .bind(a.until)
+            .bind(a.max)
+            .bind(a.issued_s)
+            .bind(a.inviter.as_deref());
+        let r = Postgres::one(conn, call).await?;
+        Ok((
+            need(Postgres::small(&r, "o_outcome")?)?,
+            need(Postgres::small(&r, "o_uses")?)?,
+            need(Postgres::int(&r, "o_joined_at")?)?,
+        ))
+    }
+
+    async fn check(conn: &mut PgConnection, q: &Queries<PgQueries>, c: &Check) -> Sql<i32> {
+        let call = stmt(&q.own.check)
+            .bind(&c.id[..])
+            .bind(c.now)
+            .bind(c.max)
+            .bind(c.issued_s)
+            .bind(c.inviter.as_deref());
+        need(Postgres::small(
+            &Postgres::one(conn, call).await?,
+            "outcome",
+        )?)
+    }
+
+    async fn touch(
+        conn: &mut PgConnection,
+        q: &Queries<PgQueries>,
+        id: &[u8],
+        now: i64,
+        until: Option<i64>,
+    ) -> Sql<()> {
+        Postgres::run(conn, stmt(&q.own.touch).bind(id).bind(now).bind(until)).await?;
+        Ok(())
+    }
+
+    async fn revoke(
+        conn: &mut PgConnection,
+        q: &Queries<PgQueries>,
+        id: &[u8],
+        now: i64,
+        forget: Option<i64>,
+    ) -> Sql<bool> {
+        let own = &q.own;
+        Postgres::run(conn, stmt(&own.drop_expired).bind(id).bind(now)).await?;
+        let new = stmt(&own.revoke_new).bind(id).bind(now).bind(forget);
+        if Postgres::run(conn, new).await? > 0 {
+            return Ok(true);
+        }
+        let row = Postgres::one(conn, stmt(&own.revoked_for_update).bind(id)).await?;
+        let already = Postgres::flag(&row, "revoked")?;
+        let existing = stmt(&own.revoke_existing).bind(id).bind(now).bind(forget);
+        Postgres::run(conn, existing).await?;
+        Ok(!already)
+    }
+
+    async fn has_meta(conn: &mut PgConnection, prefix: &str) -> Sql<bool> {
+        let name = format!("{prefix}meta");
+        let exists = stmt("SELECT to_regclass($1) IS NOT NULL AS found").bind(name.as_str());
+        Postgres::flag(&Postgres::one(conn, exists).await?, "found")
+    }
+
+    async fn lock_migration(conn: &mut PgConnection) -> Sql<()> {
+        let lock = stmt("SELECT pg_advisory_xact_lock(hashtext('admit.migrate'))");
+        Postgres::run(conn, lock).await.map(drop)
+    }
+
+    async fn persistence(conn: &mut PgConnection) -> Sql<HealthCheck> {
+        let setting = |row: &PgRow, name| Postgres::text(row, name).and_then(need);
+        let read = "SELECT current_setting('fsync') AS fsync, \
+                    current_setting('synchronous_commit') AS commit";
+        let row = Postgres::one(conn, stmt(read)).await?;
+        let (fsync, commit) = (setting(&row, "fsync")?, setting(&row, "commit")?);
+        let durable = fsync == "on" && commit != "off";
+        Ok(HealthCheck::new(
+            "persistence",
+            None,
+            format!("fsync={fsync}, synchronous_commit={commit}"),
+            if durable {
+                Verdict::Ok
+            } else {
+                Verdict::Unsafe
+            },
+            if durable {
+                "an acknowledged redemption or revocation survives a crash"
+            } else {
+                "a crash can lose acknowledged revocations and redemptions: turn fsync on and \
+                 synchronous_commit at least to local"
+            },
+        ))
+    }
+
+    async fn purge(
+        conn: &mut PgConnection,
+        q: &Queries<PgQueries>,
+        now: i64,
+        batch: i64,
+    ) -> Sql<u64> {
+        let mut deleted = 0;
+        for sql in &q.own.purge {
+            deleted += Postgres::run(conn, stmt(sql).bind(now).bind(batch)).await?;
+        }
+        Ok(deleted)
+    }
+
+    fn unavailable(what: &str, e: &sqlx::Error) -> Error {
+        match e {
+            sqlx::Error::PoolTimedOut => Error::StoreUnavailable {
+                reason: "every connection of the pool is busy".into(),
+            },
+            // undefined_table, undefined_function: the schema is not there.
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("42P01" | "42883")) =>
+            {
+                Error::StoreNotInitialized
+            }
+            sqlx::Error::Database(db) => Error::StoreUnavailable {
+                reason: format!(
+                    "{what}: PostgreSQL error {}",
+                    db.code().as_deref().unwrap_or("?")
+                ),
+            },
+            other => Error::StoreUnavailable {
+                reason: format!("{what}: {}", kind(other)),
+            },
+        }
+    }
 }

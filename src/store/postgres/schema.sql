@@ -1,13 +1,7 @@
--- The schema of PgStore, version 1. `{p}` is the table prefix (default `admit_`), checked to be
--- lowercase letters, digits and underscores. Every statement is idempotent: `migrate()` runs
--- them all in one transaction, under an advisory lock, and records the version in {p}meta.
--- Times are Unix milliseconds (BIGINT), compared with the store's clock passed in by the caller:
--- a row past its forget_at never affects an answer, and purge_expired() deletes it.
-
-CREATE TABLE IF NOT EXISTS {p}meta (
-    name  TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
+-- The schema of PgStore, version 1, after the tables every SQL store has (`sql/schema.sql`):
+-- the invitations, their joiners and visits, and the functions that redeem and check in one
+-- round trip. `migrate()` runs it all in one transaction, under an advisory lock. Times are
+-- Unix milliseconds (BIGINT), compared with the store's clock passed in by the caller.
 
 CREATE TABLE IF NOT EXISTS {p}invitations (
     id              BYTEA PRIMARY KEY,
@@ -44,29 +38,6 @@ CREATE TABLE IF NOT EXISTS {p}visits (
     metadata TEXT NOT NULL,
     PRIMARY KEY (id, seq)
 );
-
--- Revocation rules: scope '*' (everyone) or 'i:' || inviter; cut-offs only ever move later.
-CREATE TABLE IF NOT EXISTS {p}rules (
-    scope     TEXT PRIMARY KEY,
-    cutoff_ms BIGINT NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS {p}codes (
-    code      TEXT PRIMARY KEY,
-    token     TEXT NOT NULL,
-    forget_at BIGINT
-);
-CREATE INDEX IF NOT EXISTS {p}codes_forget ON {p}codes (forget_at);
-
-CREATE TABLE IF NOT EXISTS {p}attempts (
-    client    TEXT NOT NULL,
-    window_ms BIGINT NOT NULL,
-    window_no BIGINT NOT NULL,
-    count     INTEGER NOT NULL,
-    ends_at   BIGINT NOT NULL,
-    PRIMARY KEY (client, window_ms, window_no)
-);
-CREATE INDEX IF NOT EXISTS {p}attempts_ends ON {p}attempts (ends_at);
 
 -- The row of an invitation, live: an expired row is dropped first (its joiners and visits
 -- with it), then the row is created, or its forget_at lengthened (NULL wins: forever). The

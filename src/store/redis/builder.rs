@@ -4,19 +4,39 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use super::conn::{Conn, unavailable, within};
-use super::init::{self, Init};
 use super::keys::Keys;
+use super::marker;
 use super::scripts::Scripts;
 use super::server::{self, Guard, Watch};
-use super::{DEFAULT_DEADLINE, DEFAULT_PREFIX, DEFAULT_RECHECK, RedisStore};
-use crate::clock::Clock;
+use super::{DEFAULT_PREFIX, DEFAULT_RECHECK, RedisStore};
 use crate::error::Error;
+use crate::store::settings::Durable;
 use crate::store::trace::{self, Link};
-use crate::store::{DEFAULT_MARGIN, DEFAULT_VISIT_CAP, Health, Store};
+use crate::store::{Health, Store, StoreBuilder};
 use crate::verifier::DEFAULT_LEEWAY;
+
+/// The settings only a [`RedisStore`] has; the others are every store's ([`StoreBuilder`]).
+#[derive(Clone, Debug)]
+pub struct RedisOptions {
+    leeway: Duration,
+    allow_eviction: bool,
+    recheck: Option<StdDuration>,
+}
+
+impl Default for RedisOptions {
+    fn default() -> RedisOptions {
+        RedisOptions {
+            leeway: DEFAULT_LEEWAY,
+            allow_eviction: false,
+            recheck: Some(DEFAULT_RECHECK),
+        }
+    }
+}
+
+impl Durable for RedisOptions {}
 
 /// Settings of a [`RedisStore`]; see [`RedisStore::builder`].
 ///
@@ -36,82 +56,17 @@ use crate::verifier::DEFAULT_LEEWAY;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug)]
-pub struct RedisStoreBuilder {
-    prefix: String,
-    deadline: StdDuration,
-    margin: Duration,
-    leeway: Duration,
-    visit_cap: usize,
-    init: Init,
-    allow_eviction: bool,
-    recheck: Option<StdDuration>,
-    clock: Clock,
-}
+pub type RedisStoreBuilder = StoreBuilder<RedisOptions>;
 
-impl Default for RedisStoreBuilder {
-    fn default() -> RedisStoreBuilder {
-        RedisStoreBuilder {
-            prefix: DEFAULT_PREFIX.to_owned(),
-            deadline: DEFAULT_DEADLINE,
-            margin: DEFAULT_MARGIN,
-            leeway: DEFAULT_LEEWAY,
-            visit_cap: DEFAULT_VISIT_CAP,
-            init: Init::Require,
-            allow_eviction: false,
-            recheck: Some(DEFAULT_RECHECK),
-            clock: Clock::default(),
-        }
-    }
-}
-
-impl RedisStoreBuilder {
-    /// Prefix of every key (default `admit:`), so several applications can share one Redis.
-    /// At most 64 bytes, without `{`, `}` or whitespace.
-    pub fn prefix(mut self, prefix: impl Into<String>) -> RedisStoreBuilder {
-        self.prefix = prefix.into();
-        self
-    }
-
-    /// The overall deadline of every call (default 2 s). Connecting takes a few steps (connect,
-    /// load the scripts, check eviction, the clock and the marker), each within it.
-    pub fn deadline(mut self, deadline: StdDuration) -> RedisStoreBuilder {
-        self.deadline = deadline;
-        self
-    }
-
-    /// How long state is kept after an invitation expires (default 1 hour). At least the
-    /// verifier's leeway ([`leeway`](RedisStoreBuilder::leeway)).
-    pub fn margin(mut self, margin: Duration) -> RedisStoreBuilder {
-        self.margin = margin;
-        self
-    }
-
+impl StoreBuilder<RedisOptions> {
     /// The leeway of the verifiers that use this store (default 60 s, as
     /// [`Verifier`](crate::Verifier)'s): a token is accepted that long past its expiry, so its
-    /// state must be kept at least that long. The store refuses to connect when its clock and
-    /// Redis's differ by more than the margin minus the leeway.
+    /// state must be kept at least that long (the margin must be at least the leeway). The
+    /// store refuses to connect when its clock and Redis's differ by more than the margin minus
+    /// the leeway.
     pub fn leeway(mut self, leeway: Duration) -> RedisStoreBuilder {
-        self.leeway = leeway;
+        self.backend.leeway = leeway;
         self
-    }
-
-    /// How many visits are kept per invitation (default 100).
-    pub fn visit_cap(mut self, cap: usize) -> RedisStoreBuilder {
-        self.visit_cap = cap;
-        self
-    }
-
-    /// What to do about the initialization marker at connect (default [`Init::Require`]).
-    pub fn init(mut self, init: Init) -> RedisStoreBuilder {
-        self.init = init;
-        self
-    }
-
-    /// Shorthand for `.init(Init::CreateIfMissing)`: for a brand-new Redis. Read the caveat at
-    /// [`Init::CreateIfMissing`].
-    pub fn create_if_missing(self) -> RedisStoreBuilder {
-        self.init(Init::CreateIfMissing)
     }
 
     /// Connect to (and keep using) a Redis that may evict keys (`maxmemory` with an evicting
@@ -120,7 +75,7 @@ impl RedisStoreBuilder {
     /// carry expiries — and revoked or used-up invitations work again. Without this, the store
     /// refuses such a Redis with [`Error::StoreMisconfigured`].
     pub fn allow_eviction(mut self) -> RedisStoreBuilder {
-        self.allow_eviction = true;
+        self.backend.allow_eviction = true;
         self
     }
 
@@ -129,16 +84,7 @@ impl RedisStoreBuilder {
     /// [`Error::StoreMisconfigured`] until the setting is safe again. One `INFO memory` per
     /// primary each time, from a background task.
     pub fn recheck(mut self, every: Option<StdDuration>) -> RedisStoreBuilder {
-        self.recheck = every;
-        self
-    }
-
-    /// Reads the time from `clock` instead of the system clock (for tests that move time).
-    pub fn clock(
-        mut self,
-        clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static,
-    ) -> RedisStoreBuilder {
-        self.clock = Clock::new(clock);
+        self.backend.recheck = every;
         self
     }
 
@@ -186,16 +132,17 @@ impl RedisStoreBuilder {
 
     async fn open(&self, url: &str) -> Result<Conn, Error> {
         self.validate()?;
+        let deadline = self.settings.deadline;
         let client = redis::Client::open(url).map_err(|_| Error::InvalidArgument {
             name: "url",
             reason: "not a valid Redis URL",
         })?;
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.deadline))
-            .set_response_timeout(Some(self.deadline))
+            .set_connection_timeout(Some(deadline))
+            .set_response_timeout(Some(deadline))
             .set_number_of_retries(2)
             .set_max_delay(StdDuration::from_millis(500));
-        let conn = within(self.deadline, async {
+        let conn = within(deadline, async {
             ConnectionManager::new_with_config(client, config)
                 .await
                 .map_err(unavailable)
@@ -222,6 +169,7 @@ impl RedisStoreBuilder {
     #[cfg(feature = "cluster")]
     async fn open_cluster<S: AsRef<str>>(&self, urls: &[S]) -> Result<Conn, Error> {
         self.validate()?;
+        let deadline = self.settings.deadline;
         let infos: Vec<String> = urls.iter().map(|u| u.as_ref().to_owned()).collect();
         if infos.is_empty() {
             return Err(Error::InvalidArgument {
@@ -230,15 +178,15 @@ impl RedisStoreBuilder {
             });
         }
         let client = redis::cluster::ClusterClientBuilder::new(infos)
-            .connection_timeout(self.deadline)
-            .response_timeout(self.deadline)
+            .connection_timeout(deadline)
+            .response_timeout(deadline)
             .retries(2)
             .build()
             .map_err(|_| Error::InvalidArgument {
                 name: "urls",
                 reason: "not valid Redis URLs",
             })?;
-        let conn = within(self.deadline, async {
+        let conn = within(deadline, async {
             client.get_async_connection().await.map_err(unavailable)
         })
         .await?;
@@ -246,38 +194,30 @@ impl RedisStoreBuilder {
     }
 
     fn validate(&self) -> Result<(), Error> {
-        let p = &self.prefix;
+        self.settings.check()?;
+        let p = self.settings.prefix.as_deref().unwrap_or(DEFAULT_PREFIX);
         if p.len() > 64 || p.contains(['{', '}']) || p.chars().any(char::is_whitespace) {
             return Err(Error::InvalidArgument {
                 name: "prefix",
                 reason: "must be at most 64 bytes without braces or whitespace",
             });
         }
-        if self.deadline.is_zero() {
-            return Err(Error::InvalidArgument {
-                name: "deadline",
-                reason: "must be more than zero",
-            });
-        }
-        if self.recheck.is_some_and(|every| every.is_zero()) {
+        let RedisOptions {
+            leeway, recheck, ..
+        } = self.backend;
+        if recheck.is_some_and(|every| every.is_zero()) {
             return Err(Error::InvalidArgument {
                 name: "recheck",
                 reason: "must be more than zero (None turns re-checks off)",
             });
         }
-        if self.visit_cap == 0 || self.visit_cap > 100_000 {
-            return Err(Error::InvalidArgument {
-                name: "visit_cap",
-                reason: "must be between 1 and 100000",
-            });
-        }
-        if self.leeway.is_negative() {
+        if leeway.is_negative() {
             return Err(Error::InvalidArgument {
                 name: "leeway",
                 reason: "must not be negative",
             });
         }
-        if self.margin < self.leeway {
+        if self.settings.margin < leeway {
             return Err(Error::InvalidArgument {
                 name: "margin",
                 reason: "must be at least the leeway: state must outlive every token that \
@@ -288,8 +228,13 @@ impl RedisStoreBuilder {
     }
 
     async fn finish(self, conn: Conn, cluster: bool) -> Result<RedisStore, Error> {
-        let allowance = self.margin - self.leeway;
-        let deadline = self.deadline;
+        let RedisOptions {
+            leeway,
+            allow_eviction,
+            recheck,
+        } = self.backend;
+        let settings = &self.settings;
+        let deadline = settings.deadline;
         // Scripts first (on every primary of a cluster), so calls are plain EVALSHAs; after a
         // restart Redis answers NOSCRIPT and they are loaded again.
         within(deadline, async {
@@ -300,37 +245,39 @@ impl RedisStoreBuilder {
             Ok(())
         })
         .await?;
-        if !self.allow_eviction
+        if !allow_eviction
             && let Some(problem) = within(deadline, server::eviction_problem(&conn)).await?
         {
             return Err(problem);
         }
-        let offsets = within(deadline, server::clock_offsets(&conn, &self.clock)).await?;
-        if let Some(problem) = server::clock_problem(&offsets, allowance) {
+        let offsets = within(deadline, server::clock_offsets(&conn, &settings.clock)).await?;
+        if let Some(problem) = server::clock_problem(&offsets, settings.margin - leeway) {
             return Err(problem);
         }
-        let keys = Keys {
-            prefix: self.prefix.clone(),
-            cluster,
-        };
-        within(
-            deadline,
-            init::apply(&conn, &keys, self.init, self.clock.now()),
-        )
-        .await?;
+        let keys = self.keys(cluster);
+        let now = settings.clock.now();
+        within(deadline, marker::apply(&conn, &keys, settings.init, now)).await?;
         let guard = Arc::new(Guard::default());
-        let recheck = self
-            .recheck
-            .filter(|_| !self.allow_eviction)
-            .and_then(|every| {
-                server::spawn_recheck(conn.clone(), Arc::downgrade(&guard), every, deadline)
-            });
+        let recheck = recheck.filter(|_| !allow_eviction).and_then(|every| {
+            server::spawn_recheck(conn.clone(), Arc::downgrade(&guard), every, deadline)
+        });
         let watch = Watch {
             guard,
             _recheck: recheck,
             link: Link::default(),
         };
         Ok(self.build(conn, cluster, watch))
+    }
+
+    fn keys(&self, cluster: bool) -> Keys {
+        Keys {
+            prefix: self
+                .settings
+                .prefix
+                .clone()
+                .unwrap_or_else(|| DEFAULT_PREFIX.into()),
+            cluster,
+        }
     }
 
     /// The store on `conn`, with no checks made and no re-check running.
@@ -341,17 +288,11 @@ impl RedisStoreBuilder {
     fn build(self, conn: Conn, cluster: bool, watch: Watch) -> RedisStore {
         RedisStore {
             conn,
-            keys: Keys {
-                prefix: self.prefix,
-                cluster,
-            },
+            keys: self.keys(cluster),
             scripts: Scripts::get(),
-            deadline: self.deadline,
-            margin: self.margin,
-            leeway: self.leeway,
-            visit_cap: self.visit_cap,
-            allow_eviction: self.allow_eviction,
-            clock: self.clock,
+            leeway: self.backend.leeway,
+            allow_eviction: self.backend.allow_eviction,
+            settings: self.settings,
             watch: Arc::new(watch),
         }
     }

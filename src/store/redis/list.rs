@@ -2,9 +2,10 @@
 //! scored by expiry), then each invitation's state.
 
 use redis::Value;
+use time::OffsetDateTime;
 
 use super::conn::{self, Call, bad_reply, each, within};
-use super::{RedisStore, State, init};
+use super::{RedisStore, State, marker};
 use crate::error::Error;
 use crate::invitation::InvitationId;
 use crate::store::{IssuedInvitation, ListFilter, unix_ms};
@@ -24,11 +25,11 @@ impl RedisStore {
     pub(super) async fn list_pages(
         &self,
         filter: &ListFilter,
+        now: OffsetDateTime,
     ) -> Result<Vec<IssuedInvitation>, Error> {
-        let now = self.now();
         // Expired entries are kept in the index as long as their state: the margin.
         let above = if filter.expired {
-            now.saturating_sub(self.margin)
+            now.saturating_sub(self.settings.margin)
         } else {
             now
         };
@@ -70,7 +71,7 @@ impl RedisStore {
             .arg(score)
             .arg(id);
         let (flat, control): (Vec<String>, Value) = self.call_as(call).await?;
-        let (_, merged) = init::parse_control(control)?;
+        let (_, merged) = marker::parse_control(control)?;
         let entries: Vec<Place> = flat
             .chunks(2)
             .map(|pair| match pair {
@@ -93,7 +94,7 @@ impl RedisStore {
                 cmd
             })
             .collect();
-        let states = within(self.deadline, each(&self.conn, cmds)).await?;
+        let states = within(self.settings.deadline, each(&self.conn, cmds)).await?;
         let mut out = Vec::with_capacity(ids.len());
         for (id, values) in ids.into_iter().zip(states) {
             let values: Vec<Option<String>> =

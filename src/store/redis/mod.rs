@@ -7,40 +7,38 @@ use std::time::Duration as StdDuration;
 use redis::Value;
 use time::{Duration, OffsetDateTime};
 
-use super::code::check_client;
-use super::rules::{checked_rule, first_covering};
-use super::trace;
-use super::{
-    CodeSpec, Cutoff, Health, IssuedInvitation, Joiner, ListFilter, RateLimit, Redemption,
-    RevocationRule, Status, Store, Visit, check_joiner, check_note, code_forget_at, forget_at,
-    lookup_code, new_code, refuse_if_forgotten, revocation_forget_at, unix_ms,
+use super::backend::{
+    AttemptCounter, Backend, CodeTable, NewCode, Record, Redeem, VisitCall, VisitLog, Window,
 };
-use crate::clock::Clock;
+use super::rules::first_covering;
+use super::settings::Settings;
+use super::trace::Link;
+use super::{
+    Health, IssuedInvitation, Joiner, ListFilter, Redemption, RevocationRule, Status, StoreBuilder,
+    Visit, unix_ms,
+};
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
 
 mod builder;
 mod conn;
-mod init;
 mod keys;
 mod list;
+mod marker;
 mod scripts;
 mod server;
 
-pub use builder::RedisStoreBuilder;
-pub use init::Init;
+pub use builder::{RedisOptions, RedisStoreBuilder};
 
 use conn::{Call, Conn, bad_reply, fan_out, within};
 use keys::Keys;
 use scripts::Scripts;
 use server::Watch;
 
-/// The deadline of every store call, unless configured otherwise.
-pub const DEFAULT_DEADLINE: StdDuration = StdDuration::from_secs(2);
 /// The key prefix, unless configured otherwise.
-pub const DEFAULT_PREFIX: &str = "admit:";
+const DEFAULT_PREFIX: &str = "admit:";
 /// How often the eviction settings are read again after connecting, unless configured otherwise.
-pub const DEFAULT_RECHECK: StdDuration = StdDuration::from_secs(60);
+const DEFAULT_RECHECK: StdDuration = StdDuration::from_secs(60);
 
 /// A [`Store`] on Redis, shared by every process and machine that connects to it.
 ///
@@ -101,12 +99,9 @@ pub struct RedisStore {
     conn: Conn,
     keys: Keys,
     scripts: &'static Scripts,
-    deadline: StdDuration,
-    margin: Duration,
+    settings: Settings,
     leeway: Duration,
-    visit_cap: usize,
     allow_eviction: bool,
-    clock: Clock,
     watch: Arc<Watch>,
 }
 
@@ -115,8 +110,8 @@ impl core::fmt::Debug for RedisStore {
         f.debug_struct("RedisStore")
             .field("prefix", &self.keys.prefix)
             .field("cluster", &self.keys.cluster)
-            .field("deadline", &self.deadline)
-            .field("margin", &self.margin)
+            .field("deadline", &self.settings.deadline)
+            .field("margin", &self.settings.margin)
             .field("leeway", &self.leeway)
             .field("allow_eviction", &self.allow_eviction)
             .finish_non_exhaustive()
@@ -143,9 +138,15 @@ impl RedisStore {
         RedisStore::builder().connect_cluster(urls).await
     }
 
+    /// The key prefix unless configured otherwise.
+    pub const DEFAULT_PREFIX: &str = DEFAULT_PREFIX;
+    /// How often the eviction settings are read again after connecting, unless configured
+    /// otherwise.
+    pub const DEFAULT_RECHECK: StdDuration = DEFAULT_RECHECK;
+
     /// Settings: key prefix, deadline, margin, leeway, initialization, eviction, visit cap.
     pub fn builder() -> RedisStoreBuilder {
-        RedisStoreBuilder::default()
+        StoreBuilder::new()
     }
 
     /// The key prefix.
@@ -158,17 +159,10 @@ impl RedisStore {
         self.keys.cluster
     }
 
-    /// The clock, to the millisecond (as Redis keeps times).
-    fn now(&self) -> OffsetDateTime {
-        let now = self.clock.now();
-        now.replace_nanosecond(now.nanosecond() / 1_000_000 * 1_000_000)
-            .unwrap_or(now)
-    }
-
     /// Runs one script call within the deadline, unless a re-check found Redis unsafe.
     async fn call(&self, call: Call) -> Result<Value, Error> {
         self.watch.guard.check()?;
-        within(self.deadline, call.run(&self.conn)).await
+        within(self.settings.deadline, call.run(&self.conn)).await
     }
 
     /// Runs one script call and reads its reply as `T`.
@@ -297,363 +291,311 @@ fn cutoff(value: Option<Value>) -> Result<Option<i64>, Error> {
         .transpose()
 }
 
-impl Store for RedisStore {
-    async fn redeem(&self, invitation: &Invitation, joiner: &str) -> Result<Redemption, Error> {
-        trace::call("redis", "redeem", Some(&self.watch.link), async {
-            check_joiner(joiner)?;
-            let now = self.now();
-            refuse_if_forgotten(invitation, self.margin, now)?;
-            let id = invitation.id();
-            let (control, state) = (self.keys.control_for(id), self.keys.state(id));
-            let inviter = invitation.inviter();
-            let call = Call::new(&self.scripts.redeem, [&control, &state])
-                .arg(format!("j:{joiner}"))
-                .arg(unix_ms(now))
-                .arg(opt_num(invitation.max_uses()))
-                .arg(Self::keep_for(forget_at(invitation, self.margin), now))
-                .arg(invitation.issued_at().unix_timestamp())
-                .arg(inviter_field(inviter))
-                .arg(inviter.unwrap_or_default());
-            let uses = |n: i64| u32::try_from(n).map_err(|_| bad_reply());
-            match self.call(call).await? {
-                Value::Int(-1) => Err(Error::Revoked),
-                Value::Int(-2) => Err(Error::UsedUp {
-                    max_uses: invitation.max_uses().ok_or_else(bad_reply)?,
-                }),
-                Value::Int(n) => Ok(Redemption {
+impl Backend for RedisStore {
+    fn name(&self) -> &'static str {
+        "redis"
+    }
+
+    fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    fn link(&self) -> Option<&Link> {
+        Some(&self.watch.link)
+    }
+
+    async fn redeem(&self, call: Redeem<'_>) -> Result<Redemption, Error> {
+        let Redeem {
+            invitation,
+            joiner,
+            now,
+            forget_at,
+        } = call;
+        let id = invitation.id();
+        let (control, state) = (self.keys.control_for(id), self.keys.state(id));
+        let inviter = invitation.inviter();
+        let call = Call::new(&self.scripts.redeem, [&control, &state])
+            .arg(format!("j:{joiner}"))
+            .arg(unix_ms(now))
+            .arg(opt_num(invitation.max_uses()))
+            .arg(Self::keep_for(forget_at, now))
+            .arg(invitation.issued_at().unix_timestamp())
+            .arg(inviter_field(inviter))
+            .arg(inviter.unwrap_or_default());
+        let uses = |n: i64| u32::try_from(n).map_err(|_| bad_reply());
+        match self.call(call).await? {
+            Value::Int(-1) => Err(Error::Revoked),
+            Value::Int(-2) => Err(Error::UsedUp {
+                max_uses: invitation.max_uses().ok_or_else(bad_reply)?,
+            }),
+            Value::Int(n) => Ok(Redemption {
+                uses: uses(n)?,
+                joined_at: now,
+                repeated: false,
+            }),
+            again => {
+                let (n, joined): (i64, i64) =
+                    redis::from_redis_value(again).map_err(|_| bad_reply())?;
+                Ok(Redemption {
                     uses: uses(n)?,
-                    joined_at: now,
-                    repeated: false,
-                }),
-                again => {
-                    let (n, joined): (i64, i64) =
-                        redis::from_redis_value(again).map_err(|_| bad_reply())?;
-                    Ok(Redemption {
-                        uses: uses(n)?,
-                        joined_at: from_unix_ms(joined)?,
-                        repeated: true,
-                    })
-                }
+                    joined_at: from_unix_ms(joined)?,
+                    repeated: true,
+                })
             }
-        })
-        .await
+        }
     }
 
-    async fn check(&self, invitation: &Invitation) -> Result<(), Error> {
-        trace::call("redis", "check", Some(&self.watch.link), async {
-            let id = invitation.id();
-            let (control, state) = (self.keys.control_for(id), self.keys.state(id));
-            let call = Call::new(&self.scripts.check, [&control, &state])
-                .arg(invitation.issued_at().unix_timestamp())
-                .arg(inviter_field(invitation.inviter()))
-                .arg(opt_num(invitation.max_uses()));
-            match self.call_as::<i64>(call).await? {
-                0 => Ok(()),
-                1 => Err(Error::Revoked),
-                2 => Err(Error::UsedUp {
-                    max_uses: invitation.max_uses().ok_or_else(bad_reply)?,
-                }),
-                _ => Err(bad_reply()),
-            }
-        })
-        .await
+    async fn check(&self, invitation: &Invitation, _now: OffsetDateTime) -> Result<(), Error> {
+        let id = invitation.id();
+        let (control, state) = (self.keys.control_for(id), self.keys.state(id));
+        let call = Call::new(&self.scripts.check, [&control, &state])
+            .arg(invitation.issued_at().unix_timestamp())
+            .arg(inviter_field(invitation.inviter()))
+            .arg(opt_num(invitation.max_uses()));
+        match self.call_as::<i64>(call).await? {
+            0 => Ok(()),
+            1 => Err(Error::Revoked),
+            2 => Err(Error::UsedUp {
+                max_uses: invitation.max_uses().ok_or_else(bad_reply)?,
+            }),
+            _ => Err(bad_reply()),
+        }
     }
 
-    async fn is_revoked(&self, id: InvitationId) -> Result<bool, Error> {
-        trace::call("redis", "is_revoked", Some(&self.watch.link), async {
-            let (control, state) = (self.keys.control_for(id), self.keys.state(id));
-            let call = Call::new(&self.scripts.is_revoked, [&control, &state]);
-            Ok(self.call_as::<i64>(call).await? == 1)
-        })
-        .await
+    async fn is_revoked(&self, id: InvitationId, _now: OffsetDateTime) -> Result<bool, Error> {
+        let (control, state) = (self.keys.control_for(id), self.keys.state(id));
+        let call = Call::new(&self.scripts.is_revoked, [&control, &state]);
+        Ok(self.call_as::<i64>(call).await? == 1)
     }
 
     async fn revoke(
         &self,
         id: InvitationId,
-        expires_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+        forget: Option<OffsetDateTime>,
     ) -> Result<bool, Error> {
-        trace::call("redis", "revoke", Some(&self.watch.link), async {
-            let now = self.now();
-            let forget = revocation_forget_at(expires_at, self.margin, now)?;
-            let (control, state) = (self.keys.control_for(id), self.keys.state(id));
-            let call = Call::new(&self.scripts.revoke, [&control, &state])
-                .arg(unix_ms(now))
-                .arg(Self::keep_for(forget, now));
-            Ok(self.call_as::<i64>(call).await? == 1)
-        })
-        .await
+        let (control, state) = (self.keys.control_for(id), self.keys.state(id));
+        let call = Call::new(&self.scripts.revoke, [&control, &state])
+            .arg(unix_ms(now))
+            .arg(Self::keep_for(forget, now));
+        Ok(self.call_as::<i64>(call).await? == 1)
     }
 
-    async fn revoke_issued_before(
-        &self,
-        before: impl Into<Cutoff> + Send,
-        inviter: Option<&str>,
-    ) -> Result<RevocationRule, Error> {
-        trace::call(
-            "redis",
-            "revoke_issued_before",
-            Some(&self.watch.link),
-            async {
-                let before = checked_rule(before, inviter, self.now())?;
-                let field = inviter.map_or_else(|| "*".to_owned(), |i| inviter_field(Some(i)));
-                self.watch.guard.check()?;
-                let lua = &self.scripts.raise_rule;
-                let cmds = self
-                    .keys
-                    .all_controls()
-                    .iter()
-                    .map(|control| {
-                        Call::new(lua, [control.as_str()])
-                            .arg(&field)
-                            .arg(before)
-                            .into_cmd()
-                    })
-                    .collect();
-                // On a cluster: 16384 small writes, more than one call's deadline is meant for.
-                let replies = within(
-                    self.deadline.saturating_mul(4),
-                    fan_out(&self.conn, lua, cmds),
-                )
-                .await?;
-                // Every slot that could take the rule has it; report the first that could not. Each
-                // answers with the cut-off in force there: the latest is the rule.
-                let mut in_force = before;
-                for reply in replies {
-                    let ms: i64 = redis::from_redis_value(reply?).map_err(|_| bad_reply())?;
-                    in_force = in_force.max(ms);
-                }
-                Ok(RevocationRule::new(from_unix_ms(in_force)?, inviter))
-            },
-        )
-        .await
+    async fn raise_rule(&self, inviter: Option<&str>, cutoff_ms: i64) -> Result<i64, Error> {
+        let field = inviter.map_or_else(|| "*".to_owned(), |i| inviter_field(Some(i)));
+        self.watch.guard.check()?;
+        let lua = &self.scripts.raise_rule;
+        let cmds = self
+            .keys
+            .all_controls()
+            .iter()
+            .map(|control| {
+                Call::new(lua, [control.as_str()])
+                    .arg(&field)
+                    .arg(cutoff_ms)
+                    .into_cmd()
+            })
+            .collect();
+        // On a cluster: 16384 small writes, more than one call's deadline is meant for.
+        let deadline = self.settings.deadline.saturating_mul(4);
+        let replies = within(deadline, fan_out(&self.conn, lua, cmds)).await?;
+        // Every slot that could take the rule has it; report the first that could not. Each
+        // answers with the cut-off in force there: the latest is the rule.
+        let mut in_force = cutoff_ms;
+        for reply in replies {
+            let ms: i64 = redis::from_redis_value(reply?).map_err(|_| bad_reply())?;
+            in_force = in_force.max(ms);
+        }
+        Ok(in_force)
     }
 
-    async fn revocation_rules(&self) -> Result<Vec<RevocationRule>, Error> {
-        trace::call("redis", "revocation_rules", Some(&self.watch.link), async {
-            self.watch.guard.check()?;
-            let controls = within(self.deadline, init::controls(&self.conn, &self.keys)).await?;
-            let (merged, missing) = init::merged(&controls);
-            if missing {
-                return Err(Error::StoreNotInitialized);
-            }
-            init::as_rules(&merged)
-        })
-        .await
+    async fn rules(&self) -> Result<Vec<RevocationRule>, Error> {
+        self.watch.guard.check()?;
+        let deadline = self.settings.deadline;
+        let controls = within(deadline, marker::controls(&self.conn, &self.keys)).await?;
+        let (merged, missing) = marker::merged(&controls);
+        if missing {
+            return Err(Error::StoreNotInitialized);
+        }
+        marker::as_rules(&merged)
     }
 
     async fn health(&self) -> Result<Health, Error> {
-        trace::call("redis", "health", Some(&self.watch.link), async {
-            let allowance = self.margin - self.leeway;
-            let mut checks = within(
-                self.deadline,
-                server::settings_checks(&self.conn, self.allow_eviction),
-            )
-            .await?;
-            let offsets = within(
-                self.deadline,
-                server::clock_offsets(&self.conn, &self.clock),
-            )
-            .await?;
-            checks.extend(offsets.iter().map(|o| server::clock_check(o, allowance)));
-            let controls = within(self.deadline, init::controls(&self.conn, &self.keys)).await?;
-            checks.extend(init::checks(&controls)?);
-            checks.sort_by_key(|c| (c.node.clone(), order(c.name)));
-            Ok(Health {
-                backend: if self.keys.cluster {
-                    "redis-cluster"
-                } else {
-                    "redis"
-                },
-                checks,
-            })
+        let settings = &self.settings;
+        let (deadline, allowance) = (settings.deadline, settings.margin - self.leeway);
+        let mut checks = within(
+            deadline,
+            server::settings_checks(&self.conn, self.allow_eviction),
+        )
+        .await?;
+        let offsets = within(deadline, server::clock_offsets(&self.conn, &settings.clock)).await?;
+        checks.extend(offsets.iter().map(|o| server::clock_check(o, allowance)));
+        let controls = within(deadline, marker::controls(&self.conn, &self.keys)).await?;
+        checks.extend(marker::checks(&controls)?);
+        checks.sort_by_key(|c| (c.node.clone(), order(c.name)));
+        Ok(Health {
+            backend: if self.keys.cluster {
+                "redis-cluster"
+            } else {
+                "redis"
+            },
+            checks,
         })
-        .await
     }
 
-    async fn status(&self, id: InvitationId) -> Result<Status, Error> {
-        trace::call("redis", "status", Some(&self.watch.link), async {
-            let (control, state) = (self.keys.control_for(id), self.keys.state(id));
-            let call = Call::new(&self.scripts.status, [&control, &state]);
-            let reply: Vec<Value> = self.call_as(call).await?;
-            let mut reply = reply.into_iter();
-            let everyone = cutoff(reply.next())?;
-            let of_inviter = cutoff(reply.next())?;
-            let mut fields = HashMap::new();
-            let mut joiners = Vec::new();
-            while let (Some(field), Some(value)) = (reply.next(), reply.next()) {
-                let field: String = redis::from_redis_value(field).map_err(|_| bad_reply())?;
-                let value: String = redis::from_redis_value(value).map_err(|_| bad_reply())?;
-                match field.strip_prefix("j:") {
-                    Some(joiner) => joiners.push(Joiner {
-                        joiner: joiner.to_owned(),
-                        joined_at: from_unix_ms(parse(&value)?)?,
-                    }),
-                    None => {
-                        fields.insert(field, value);
-                    }
+    async fn status(&self, id: InvitationId, _now: OffsetDateTime) -> Result<Status, Error> {
+        let (control, state) = (self.keys.control_for(id), self.keys.state(id));
+        let call = Call::new(&self.scripts.status, [&control, &state]);
+        let reply: Vec<Value> = self.call_as(call).await?;
+        let mut reply = reply.into_iter();
+        let everyone = cutoff(reply.next())?;
+        let of_inviter = cutoff(reply.next())?;
+        let mut fields = HashMap::new();
+        let mut joiners = Vec::new();
+        while let (Some(field), Some(value)) = (reply.next(), reply.next()) {
+            let field: String = redis::from_redis_value(field).map_err(|_| bad_reply())?;
+            let value: String = redis::from_redis_value(value).map_err(|_| bad_reply())?;
+            match field.strip_prefix("j:") {
+                Some(joiner) => joiners.push(Joiner {
+                    joiner: joiner.to_owned(),
+                    joined_at: from_unix_ms(parse(&value)?)?,
+                }),
+                None => {
+                    fields.insert(field, value);
                 }
             }
-            if fields.is_empty() && joiners.is_empty() {
-                return Ok(Status::unknown(id));
-            }
-            joiners.sort_by(|a, b| (a.joined_at, &a.joiner).cmp(&(b.joined_at, &b.joiner)));
-            let state = State { fields };
-            let revoked_by_rule = state.rule(everyone, of_inviter)?;
-            Ok(Status {
-                id,
-                known: true,
-                uses: state.number("n")?.unwrap_or(0),
-                max_uses: state.number("max")?,
-                revoked_at: state.time_ms("rev")?,
-                revoked_by_rule: revoked_by_rule.clone(),
-                joiners,
-                issued: state.issued(id, revoked_by_rule)?,
-            })
+        }
+        if fields.is_empty() && joiners.is_empty() {
+            return Ok(Status::unknown(id));
+        }
+        joiners.sort_by(|a, b| (a.joined_at, &a.joiner).cmp(&(b.joined_at, &b.joiner)));
+        let state = State { fields };
+        let revoked_by_rule = state.rule(everyone, of_inviter)?;
+        Ok(Status {
+            id,
+            known: true,
+            uses: state.number("n")?.unwrap_or(0),
+            max_uses: state.number("max")?,
+            revoked_at: state.time_ms("rev")?,
+            revoked_by_rule: revoked_by_rule.clone(),
+            joiners,
+            issued: state.issued(id, revoked_by_rule)?,
         })
-        .await
     }
 
-    async fn record_issued(
-        &self,
-        invitation: &Invitation,
-        description: Option<&str>,
-    ) -> Result<(), Error> {
-        trace::call("redis", "record_issued", Some(&self.watch.link), async {
-            if let Some(d) = description {
-                check_note("description", d)?;
-            }
-            let now = self.now();
-            let id = invitation.id();
-            let forget = forget_at(invitation, self.margin);
-            let (control, state) = (self.keys.control_for(id), self.keys.state(id));
-            let call = Call::new(&self.scripts.record_issued, [&control, &state])
-                .arg(invitation.issued_at().unix_timestamp())
-                .arg(opt_ms(invitation.expires_at()))
-                .arg(opt_num(invitation.max_uses()))
-                .arg(invitation.inviter().unwrap_or_default())
-                .arg(invitation.email().unwrap_or_default())
-                .arg(description.unwrap_or_default())
-                .arg(Self::keep_for(forget, now));
+    async fn record(&self, call: Record<'_>) -> Result<(), Error> {
+        let Record {
+            invitation,
+            description,
+            now,
+            forget_at,
+        } = call;
+        let id = invitation.id();
+        let (control, state) = (self.keys.control_for(id), self.keys.state(id));
+        let call = Call::new(&self.scripts.record_issued, [&control, &state])
+            .arg(invitation.issued_at().unix_timestamp())
+            .arg(opt_ms(invitation.expires_at()))
+            .arg(opt_num(invitation.max_uses()))
+            .arg(invitation.inviter().unwrap_or_default())
+            .arg(invitation.email().unwrap_or_default())
+            .arg(description.unwrap_or_default())
+            .arg(Self::keep_for(forget_at, now));
+        self.call(call).await?;
+
+        let margin = self.settings.margin;
+        let score = invitation
+            .expires_at()
+            .map_or_else(|| "inf".to_owned(), |e| unix_ms(e).to_string());
+        let drop_below = unix_ms(now.saturating_sub(margin));
+        let margin_ms = i64::try_from(margin.whole_milliseconds()).unwrap_or(i64::MAX);
+        let indexes = [
+            Some(self.keys.index(None)),
+            invitation.inviter().map(|i| self.keys.index(Some(i))),
+        ];
+        for index in indexes.into_iter().flatten() {
+            let call = Call::new(&self.scripts.index_add, [&index])
+                .arg(id.to_string())
+                .arg(&score)
+                .arg(drop_below)
+                .arg(margin_ms)
+                .arg(unix_ms(now));
             self.call(call).await?;
-
-            let score = invitation
-                .expires_at()
-                .map_or_else(|| "inf".to_owned(), |e| unix_ms(e).to_string());
-            let drop_below = unix_ms(now.saturating_sub(self.margin));
-            let margin_ms = i64::try_from(self.margin.whole_milliseconds()).unwrap_or(i64::MAX);
-            let indexes = [
-                Some(self.keys.index(None)),
-                invitation.inviter().map(|i| self.keys.index(Some(i))),
-            ];
-            for index in indexes.into_iter().flatten() {
-                let call = Call::new(&self.scripts.index_add, [&index])
-                    .arg(id.to_string())
-                    .arg(&score)
-                    .arg(drop_below)
-                    .arg(margin_ms)
-                    .arg(unix_ms(now));
-                self.call(call).await?;
-            }
-            Ok(())
-        })
-        .await
+        }
+        Ok(())
     }
 
-    async fn list(&self, filter: &ListFilter) -> Result<Vec<IssuedInvitation>, Error> {
-        trace::call("redis", "list", Some(&self.watch.link), async {
-            filter.validate()?;
-            self.list_pages(filter).await
-        })
-        .await
+    async fn list(
+        &self,
+        filter: &ListFilter,
+        now: OffsetDateTime,
+    ) -> Result<Vec<IssuedInvitation>, Error> {
+        self.list_pages(filter, now).await
+    }
+}
+
+impl VisitLog for RedisStore {
+    async fn record_visit(&self, call: VisitCall<'_>) -> Result<(), Error> {
+        let now = call.now;
+        let (control, visits) = (self.keys.control_for(call.id), self.keys.visits(call.id));
+        let call = Call::new(&self.scripts.visit, [&control, &visits])
+            .arg(format!("{} {}", unix_ms(now), call.metadata))
+            .arg(call.cap)
+            .arg(Self::keep_for(call.forget_at, now));
+        self.call(call).await.map(drop)
     }
 
-    async fn record_visit(&self, invitation: &Invitation, metadata: &str) -> Result<(), Error> {
-        trace::call("redis", "record_visit", Some(&self.watch.link), async {
-            check_note("metadata", metadata)?;
-            let now = self.now();
-            let id = invitation.id();
-            let (control, visits) = (self.keys.control_for(id), self.keys.visits(id));
-            let call = Call::new(&self.scripts.visit, [&control, &visits])
-                .arg(format!("{} {metadata}", unix_ms(now)))
-                .arg(self.visit_cap)
-                .arg(Self::keep_for(forget_at(invitation, self.margin), now));
-            self.call(call).await.map(drop)
-        })
-        .await
-    }
-
-    async fn visits(&self, id: InvitationId) -> Result<Vec<Visit>, Error> {
-        trace::call("redis", "visits", Some(&self.watch.link), async {
-            let (control, visits) = (self.keys.control_for(id), self.keys.visits(id));
-            let call = Call::new(&self.scripts.visits, [&control, &visits]);
-            let entries: Vec<String> = self.call_as(call).await?;
-            entries
-                .iter()
-                .map(|entry| {
-                    let (ms, metadata) = entry.split_once(' ').ok_or_else(bad_reply)?;
-                    Ok(Visit {
-                        at: from_unix_ms(parse(ms)?)?,
-                        metadata: metadata.to_owned(),
-                    })
+    async fn visits(&self, id: InvitationId, _now: OffsetDateTime) -> Result<Vec<Visit>, Error> {
+        let (control, visits) = (self.keys.control_for(id), self.keys.visits(id));
+        let call = Call::new(&self.scripts.visits, [&control, &visits]);
+        let entries: Vec<String> = self.call_as(call).await?;
+        entries
+            .iter()
+            .map(|entry| {
+                let (ms, metadata) = entry.split_once(' ').ok_or_else(bad_reply)?;
+                Ok(Visit {
+                    at: from_unix_ms(parse(ms)?)?,
+                    metadata: metadata.to_owned(),
                 })
-                .collect()
-        })
-        .await
+            })
+            .collect()
+    }
+}
+
+impl CodeTable for RedisStore {
+    async fn create_code(&self, call: NewCode<'_>) -> Result<bool, Error> {
+        let key = self.keys.code(call.canonical);
+        let control = self.keys.control_near(&key);
+        let lua = Call::new(&self.scripts.code_create, [&control, &key])
+            .arg(call.token)
+            .arg(Self::keep_for(call.forget_at, call.now));
+        Ok(self.call_as::<i64>(lua).await? == 1)
     }
 
-    async fn create_code(&self, token: &str, spec: &CodeSpec) -> Result<String, Error> {
-        trace::call("redis", "create_code", Some(&self.watch.link), async {
-            let now = self.now();
-            let forget = code_forget_at(token, self.margin, now)?;
-            let (canonical, shown) = new_code(spec)?;
-            let key = self.keys.code(&canonical);
-            let control = self.keys.control_near(&key);
-            let call = Call::new(&self.scripts.code_create, [&control, &key])
-                .arg(token)
-                .arg(Self::keep_for(forget, now));
-            match self.call_as::<i64>(call).await? {
-                1 => Ok(shown),
-                _ => Err(Error::CodeTaken),
-            }
-        })
-        .await
+    async fn resolve_code(
+        &self,
+        canonical: &str,
+        _now: OffsetDateTime,
+    ) -> Result<Option<String>, Error> {
+        let key = self.keys.code(canonical);
+        let control = self.keys.control_near(&key);
+        let call = Call::new(&self.scripts.code_resolve, [&control, &key]);
+        self.call_as(call).await
     }
+}
 
-    async fn resolve_code(&self, code: &str) -> Result<String, Error> {
-        trace::call("redis", "resolve_code", Some(&self.watch.link), async {
-            let canonical = lookup_code(code)?;
-            let key = self.keys.code(&canonical);
-            let control = self.keys.control_near(&key);
-            let call = Call::new(&self.scripts.code_resolve, [&control, &key]);
-            let token: Option<String> = self.call_as(call).await?;
-            token.ok_or(Error::UnknownCode)
-        })
-        .await
-    }
-
-    async fn count_attempt(&self, client: &str, limit: &RateLimit) -> Result<u32, Error> {
-        trace::call("redis", "count_attempt", Some(&self.watch.link), async {
-            check_client(client)?;
-            let window_ms = limit.validate()?;
-            let now_ms = unix_ms(self.now());
-            let window = now_ms / window_ms;
-            let end_ms = window.saturating_add(1).saturating_mul(window_ms);
-            let key = self.keys.attempts(client, window_ms, window);
-            let control = self.keys.control_near(&key);
-            let call =
-                Call::new(&self.scripts.attempt, [&control, &key]).arg((end_ms - now_ms).max(1));
-            let n: u64 = self.call_as(call).await?;
-            let n = u32::try_from(n).unwrap_or(u32::MAX);
-            if n > limit.limit {
-                let left = u64::try_from(end_ms - now_ms).unwrap_or(0);
-                return Err(Error::RateLimited {
-                    retry_after: StdDuration::from_millis(left),
-                });
-            }
-            Ok(limit.limit - n)
-        })
-        .await
+impl AttemptCounter for RedisStore {
+    async fn count_attempt(
+        &self,
+        client: &str,
+        window: Window,
+        now: OffsetDateTime,
+    ) -> Result<u32, Error> {
+        let key = self.keys.attempts(client, window.ms, window.number);
+        let control = self.keys.control_near(&key);
+        let left_ms = (window.end_ms - unix_ms(now)).max(1);
+        let call = Call::new(&self.scripts.attempt, [&control, &key]).arg(left_ms);
+        let n: u64 = self.call_as(call).await?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 }
 

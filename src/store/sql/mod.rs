@@ -1,127 +1,119 @@
-//! What the SQL stores (PostgreSQL, SQLite) share: the arguments of a call as the database
-//! stores them (Unix milliseconds, 12-byte IDs), the answers a transaction can give, and rows
-//! read back as the store's types.
+//! The SQL store: one generic [`SqlStore`] over a database (`PgStore` = `SqlStore<Postgres>`,
+//! `SqliteStore` = `SqlStore<Sqlite>`), as sqlx has one `Pool<DB>`. What the databases share —
+//! the schema's common tables, the statements, the transactions and deadlines, the rows read
+//! back — is here; what differs is each database's [`Dialect`](dialect::Dialect).
 
-use sqlx::{ColumnIndex, Decode, Row, Type};
-use time::{Duration, OffsetDateTime};
+use std::sync::Arc;
 
+use sqlx::Pool;
+
+use super::backend::Redeem;
+use super::settings::Settings;
+use super::trace::Link;
+use super::{Cutoff, Init, Redemption, Store, unix_ms};
 use crate::error::Error;
-use crate::invitation::{Invitation, InvitationId};
-use crate::store::{
-    IssuedInvitation, Redemption, RevocationRule, check_joiner, forget_at, from_unix_ms,
-    refuse_if_forgotten, unix_ms,
-};
+use crate::invitation::Invitation;
 
-/// The table prefix of the SQL stores unless configured otherwise: tables are
-/// `admit_invitations`, … .
-pub const DEFAULT_TABLE_PREFIX: &str = "admit_";
-/// The version of the schema the SQL stores write and read (in the `meta` table).
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) mod dialect;
+pub(crate) mod io;
+mod ops;
+pub(crate) mod queries;
+pub(crate) mod row;
 
-pub(crate) mod ops;
-pub(crate) mod store_impl;
+use dialect::{Dialect, Mode};
+use io::{need, stmt};
+use queries::Queries;
+use row::{as_i32, check_prefix, count, time_of};
 
-pub(crate) type Sql<T> = Result<T, sqlx::Error>;
+/// The tables every SQL store has, whatever its database (`{p}` is the prefix, `{bigint}` the
+/// database's 64-bit integer).
+const COMMON_SCHEMA: &str = include_str!("schema.sql");
 
-/// A time the store wrote (Unix milliseconds), read back.
-pub(crate) fn time_of(ms: i64) -> Sql<OffsetDateTime> {
-    from_unix_ms(ms).ok_or_else(|| sqlx::Error::Decode("a stored time is out of range".into()))
+/// A [`Store`] in a SQL database: [`PgStore`](super::PgStore) in PostgreSQL,
+/// [`SqliteStore`](super::SqliteStore) in a SQLite file. Both keep the same tables (with a
+/// configurable prefix), pass the same conformance suite, and can redeem inside the
+/// application's own transaction ([`redeem_in`](SqlStore::redeem_in)), so that an account and
+/// its invitation's use commit or roll back together.
+///
+/// Tables are created explicitly — by [`migrate`](SqlStore::migrate), or at open with
+/// [`Init::CreateIfMissing`] — never by a store on its own. Calls on a database whose tables are
+/// missing fail with [`Error::StoreNotInitialized`]. Every call has a deadline and fails closed
+/// with [`Error::StoreTimeout`] or [`Error::StoreUnavailable`]. Expired state never affects an
+/// answer (every query compares with its forget-at time); [`purge_expired`](SqlStore::purge_expired)
+/// deletes it in bounded batches.
+pub struct SqlStore<DB: Dialect> {
+    shared: Arc<Shared<DB>>,
 }
 
-/// A claim time the store copied from a token (Unix seconds), read back.
-pub(crate) fn seconds(s: i64) -> Sql<OffsetDateTime> {
-    OffsetDateTime::from_unix_timestamp(s)
-        .map_err(|_| sqlx::Error::Decode("a stored time is out of range".into()))
-}
-
-/// A stored count; never negative, as the store only ever adds one.
-pub(crate) fn count(n: i32) -> u32 {
-    u32::try_from(n).unwrap_or(0)
-}
-
-/// A stored use limit.
-pub(crate) fn limit(n: Option<i32>) -> Option<u32> {
-    n.and_then(|n| u32::try_from(n).ok())
-}
-
-/// A count or limit as the INTEGER column stores it (limits are at most `u32::MAX` by the
-/// format; past `i32::MAX` nobody will ever redeem, so the cap changes no answer).
-pub(crate) fn as_i32(n: u32) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
-
-/// An invitation's primary key.
-pub(crate) fn key(id: InvitationId) -> Vec<u8> {
-    id.to_bytes().to_vec()
-}
-
-/// An invitation ID read back from its primary key.
-pub(crate) fn id_of(raw: &[u8]) -> Sql<InvitationId> {
-    <[u8; 12]>::try_from(raw)
-        .map(InvitationId::from_bytes)
-        .map_err(|_| sqlx::Error::Decode("a stored ID is not 12 bytes".into()))
-}
-
-/// A rule row: scope `*` (everyone) or `i:` and the inviter.
-pub(crate) fn rule_of(scope: &str, cutoff_ms: i64) -> Sql<RevocationRule> {
-    Ok(RevocationRule::new(
-        time_of(cutoff_ms)?,
-        scope.strip_prefix("i:"),
-    ))
-}
-
-/// The scope of a rule row for one inviter, or everyone.
-pub(crate) fn scope_of(inviter: Option<&str>) -> String {
-    inviter.map_or_else(|| "*".to_owned(), |i| format!("i:{i}"))
-}
-
-/// Checks a table prefix before it is written into SQL.
-pub(crate) fn check_prefix(prefix: &str) -> Result<(), Error> {
-    let ok = !prefix.is_empty()
-        && prefix.len() <= 32
-        && prefix.starts_with(|c: char| c.is_ascii_lowercase())
-        && prefix
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidArgument {
-            name: "prefix",
-            reason: "must be 1 to 32 lowercase letters, digits or underscores, starting with a \
-                     letter",
-        })
-    }
-}
-
-/// What a transaction found that is an answer, not a database failure.
-pub(crate) enum Answer<T> {
-    Done(T),
-    NotInitialized,
-    Revoked,
-    UsedUp,
-    CodeTaken,
-    UnknownCode,
-}
-
-impl<T> Answer<T> {
-    pub(crate) fn into_result(self, max_uses: Option<u32>) -> Result<T, Error> {
-        match self {
-            Answer::Done(value) => Ok(value),
-            Answer::NotInitialized => Err(Error::StoreNotInitialized),
-            Answer::Revoked => Err(Error::Revoked),
-            Answer::UsedUp => Err(Error::UsedUp {
-                max_uses: max_uses.unwrap_or(0),
-            }),
-            Answer::CodeTaken => Err(Error::CodeTaken),
-            Answer::UnknownCode => Err(Error::UnknownCode),
+impl<DB: Dialect> Clone for SqlStore<DB> {
+    fn clone(&self) -> Self {
+        SqlStore {
+            shared: Arc::clone(&self.shared),
         }
     }
 }
 
+impl<DB: Dialect> SqlStore<DB> {
+    /// The table prefix unless configured otherwise: tables are `admit_invitations`, … .
+    pub const DEFAULT_PREFIX: &str = "admit_";
+    /// The version of the schema this library writes and reads (in the `meta` table).
+    pub const SCHEMA_VERSION: u32 = 1;
+}
+
+struct Shared<DB: Dialect> {
+    /// Where writes go (PostgreSQL: the one pool; SQLite: a pool of one connection).
+    writer: Pool<DB>,
+    /// Where reads go (PostgreSQL: the same pool; SQLite: a pool of readers).
+    reader: Pool<DB>,
+    queries: Queries<DB::Own>,
+    prefix: String,
+    settings: Settings,
+    /// Whether the database is reachable, as calls have seen it (reported with `tracing`).
+    link: Link,
+}
+
+impl<DB: Dialect> core::fmt::Debug for SqlStore<DB> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct(if DB::BACKEND == "postgres" {
+            "PgStore"
+        } else {
+            "SqliteStore"
+        })
+        .field("prefix", &self.shared.prefix)
+        .field("margin", &self.shared.settings.margin)
+        .field("deadline", &self.shared.settings.deadline)
+        .finish_non_exhaustive()
+    }
+}
+
+/// What a database-level step stopped at: the database failed, or the store answered (not
+/// initialized, revoked, …), after which what the step wrote still commits.
+pub(crate) enum Stop {
+    Db(sqlx::Error),
+    Answer(Error),
+}
+
+impl From<sqlx::Error> for Stop {
+    fn from(e: sqlx::Error) -> Stop {
+        Stop::Db(e)
+    }
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Stop {
+        Stop::Answer(e)
+    }
+}
+
+/// A step of a store call on the database.
+pub(crate) type Step<T> = Result<T, Stop>;
+
+/// A boxed step, as a transaction runs it.
+pub(crate) type StepFuture<'c, T> = core::pin::Pin<Box<dyn Future<Output = Step<T>> + Send + 'c>>;
+
 /// One redemption, as the database stores it.
-pub(crate) struct RedeemArgs {
-    pub(crate) id: Vec<u8>,
+pub(crate) struct RedeemRow {
+    pub(crate) id: [u8; 12],
     pub(crate) joiner: String,
     pub(crate) now: i64,
     pub(crate) until: Option<i64>,
@@ -130,26 +122,28 @@ pub(crate) struct RedeemArgs {
     pub(crate) inviter: Option<String>,
 }
 
-impl RedeemArgs {
-    /// Checks the joiner and refuses an invitation whose state may already be forgotten.
-    pub(crate) fn new(
-        invitation: &Invitation,
-        joiner: &str,
-        margin: Duration,
-        now: OffsetDateTime,
-    ) -> Result<RedeemArgs, Error> {
-        check_joiner(joiner)?;
-        refuse_if_forgotten(invitation, margin, now)?;
-        Ok(RedeemArgs {
-            id: key(invitation.id()),
-            joiner: joiner.to_owned(),
-            now: unix_ms(now),
-            until: forget_at(invitation, margin).map(unix_ms),
+impl RedeemRow {
+    fn new(call: &Redeem<'_>) -> RedeemRow {
+        let invitation = call.invitation;
+        RedeemRow {
+            id: invitation.id().to_bytes(),
+            joiner: call.joiner.to_owned(),
+            now: unix_ms(call.now),
+            until: call.forget_at.map(unix_ms),
             max: invitation.max_uses().map(as_i32),
             issued_s: invitation.issued_at().unix_timestamp(),
             inviter: invitation.inviter().map(str::to_owned),
-        })
+        }
     }
+}
+
+/// One check, as the database reads it.
+pub(crate) struct Check {
+    pub(crate) id: [u8; 12],
+    pub(crate) now: i64,
+    pub(crate) issued_s: i64,
+    pub(crate) inviter: Option<String>,
+    pub(crate) max: Option<i32>,
 }
 
 /// How a redemption ended, as the database reports it.
@@ -162,7 +156,7 @@ pub(crate) mod outcome {
 }
 
 /// A redemption's `(outcome, uses, joined_at)` as a [`Redemption`] or the error it names.
-pub(crate) fn redemption(
+fn redemption(
     (code, uses, joined_at): (i32, i32, i64),
     invitation: &Invitation,
 ) -> Result<Redemption, Error> {
@@ -184,108 +178,279 @@ pub(crate) fn redemption(
     }
 }
 
-/// A registry entry, as `record_issued` stores it.
-pub(crate) struct Record {
-    pub(crate) id: Vec<u8>,
-    pub(crate) now: i64,
-    pub(crate) until: Option<i64>,
-    pub(crate) issued_s: i64,
-    pub(crate) expires_s: Option<i64>,
-    pub(crate) email: Option<String>,
-    pub(crate) max: Option<i32>,
-    pub(crate) inviter: Option<String>,
-    pub(crate) description: Option<String>,
+/// Fails a step on a database that was never migrated (or lost its tables' marker).
+async fn initialized<DB: Dialect>(conn: &mut DB::Connection, q: &Queries<DB::Own>) -> Step<()> {
+    let row = DB::one(conn, stmt(&q.initialized)).await?;
+    if DB::flag(&row, "found")? {
+        Ok(())
+    } else {
+        Err(Error::StoreNotInitialized.into())
+    }
 }
 
-impl Record {
-    pub(crate) fn new(
+#[allow(private_interfaces)] // the step types are the crate's own; only the public methods matter
+impl<DB: Dialect> SqlStore<DB> {
+    /// The store on these pools, set up as `settings.init` says.
+    pub(crate) async fn start(
+        settings: Settings,
+        writer: Pool<DB>,
+        reader: Pool<DB>,
+    ) -> Result<SqlStore<DB>, Error> {
+        let prefix = settings
+            .prefix
+            .clone()
+            .unwrap_or_else(|| Self::DEFAULT_PREFIX.into());
+        let store = SqlStore {
+            shared: Arc::new(Shared {
+                writer,
+                reader,
+                queries: Queries::new(&prefix, DB::WORDS, DB::own(&prefix)),
+                prefix,
+                settings,
+                link: Link::default(),
+            }),
+        };
+        match store.shared.settings.init {
+            Init::Require => {}
+            Init::CreateIfMissing => store.migrate().await?,
+            Init::RecoverFromDataLoss {
+                revoke_issued_before,
+            } => {
+                store.migrate().await?;
+                let cutoff = Cutoff::new(revoke_issued_before);
+                store.revoke_issued_before(cutoff, None).await?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// Checks the settings a SQL store is opened with.
+    pub(crate) fn check_settings(settings: &Settings) -> Result<(), Error> {
+        settings.check()?;
+        check_prefix(settings.prefix.as_deref().unwrap_or(Self::DEFAULT_PREFIX))
+    }
+
+    /// The pool the store writes through. On PostgreSQL, the store's only pool (the one given
+    /// to [`PgStoreBuilder::pool`](super::PgStoreBuilder) or opened by `connect`); on SQLite,
+    /// the single writer connection: begin a sign-up's transaction on it
+    /// (`pool().begin_with("BEGIN IMMEDIATE")`) to create the account and
+    /// [`redeem_in`](SqlStore::redeem_in) together; the store's own writes wait meanwhile,
+    /// so keep that transaction short.
+    pub fn pool(&self) -> &Pool<DB> {
+        &self.shared.writer
+    }
+
+    /// Creates or updates the store's tables (and functions, on PostgreSQL), and marks the
+    /// store initialized. Idempotent, and safe to run from several processes at once (they take
+    /// turns: an advisory lock on PostgreSQL, the write lock on SQLite). Run it at deployment,
+    /// or at start-up; no other call changes the schema.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::StoreMisconfigured`] if the database holds a newer schema than this library
+    /// knows; store errors.
+    pub async fn migrate(&self) -> Result<(), Error> {
+        super::trace::connecting(DB::BACKEND, "migrate", async {
+            let prefix = self.shared.prefix.clone();
+            let schema = COMMON_SCHEMA.replace("{bigint}", DB::BIGINT) + DB::SCHEMA;
+            let sql = schema.replace("{p}", &prefix);
+            let now = unix_ms(self.shared.settings.now());
+            let found = self
+                .write("migrating", move |c, _| {
+                    Box::pin(async move { migrate_in::<DB>(c, &prefix, &sql, now).await })
+                })
+                .await?;
+            match found {
+                Some(version) => Err(Error::StoreMisconfigured {
+                    setting: "schema",
+                    found: format!("schema version {version}, newer than this library's"),
+                    fix: "upgrade admit before using this database",
+                }),
+                None => Ok(()),
+            }
+        })
+        .await
+    }
+
+    /// Deletes state past its forget-at time, at most `batch` rows per table per call, and
+    /// returns how many invitations, codes and attempt windows it deleted. Expired state never
+    /// changes an answer, so this only reclaims space: call it every few minutes (for instance
+    /// from a timer task) until it returns less than `batch`.
+    ///
+    /// # Errors
+    ///
+    /// Store errors.
+    pub async fn purge_expired(&self, batch: u32) -> Result<u64, Error> {
+        let link = Some(&self.shared.link);
+        super::trace::call(DB::BACKEND, "purge_expired", link, async {
+            let now = unix_ms(self.shared.settings.now());
+            let batch = i64::from(batch.max(1));
+            self.write("purging", |c, q| {
+                Box::pin(async move { Ok(DB::purge(c, q, now, batch).await?) })
+            })
+            .await
+        })
+        .await
+    }
+
+    /// Redeems `invitation` for `joiner` **inside the caller's transaction**, so that the
+    /// application's own writes (the account row of a sign-up) and the redemption commit or roll
+    /// back together: roll back, and the use was never consumed; commit, and both are there.
+    ///
+    /// Pass the transaction (`&mut *tx`) or a connection. Concurrent sign-ups with one
+    /// invitation take turns, and at most `max_uses` of them commit:
+    ///
+    /// - **PostgreSQL** locks the invitation's row until the transaction ends. Keep the
+    ///   transaction short, and use the default `READ COMMITTED` isolation (under `REPEATABLE
+    ///   READ` or `SERIALIZABLE`, a concurrent redemption makes this fail with a serialization
+    ///   error, and the sign-up has to be retried).
+    /// - **SQLite**: begin the transaction with `BEGIN IMMEDIATE` — on the store's own writer
+    ///   ([`pool`](SqlStore::pool)`().begin_with("BEGIN IMMEDIATE")`) or on your pool for the
+    ///   same file — so that it holds the write lock from its first statement. (A plain
+    ///   `BEGIN` that reads before it writes can fail with "the database is locked" when
+    ///   another writer committed in between; nothing is counted twice, but the sign-up has to
+    ///   be retried.)
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Store::redeem`](crate::store::Store::redeem). After any error, roll the
+    /// transaction back: whatever the error, nothing of the redemption is committed unless the
+    /// transaction is.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "postgres")]
+    /// # async fn sign_up(pool: sqlx::PgPool, store: admit::store::PgStore, invitation: admit::Invitation) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut tx = pool.begin().await?;
+    /// sqlx::query("INSERT INTO accounts (email) VALUES ($1)")
+    ///     .bind(invitation.email())
+    ///     .execute(&mut *tx)
+    ///     .await?;
+    /// store.redeem_in(&mut tx, &invitation, "user-42").await?; // the `?` drops `tx`: rollback
+    /// tx.commit().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn redeem_in(
+        &self,
+        conn: &mut DB::Connection,
         invitation: &Invitation,
-        description: Option<&str>,
-        margin: Duration,
-        now: OffsetDateTime,
-    ) -> Record {
-        Record {
-            id: key(invitation.id()),
-            now: unix_ms(now),
-            until: forget_at(invitation, margin).map(unix_ms),
-            issued_s: invitation.issued_at().unix_timestamp(),
-            expires_s: invitation.expires_at().map(OffsetDateTime::unix_timestamp),
-            email: invitation.email().map(str::to_owned),
-            max: invitation.max_uses().map(as_i32),
-            inviter: invitation.inviter().map(str::to_owned),
-            description: description.map(str::to_owned),
+        joiner: &str,
+    ) -> Result<Redemption, Error> {
+        let row = RedeemRow::new(&Redeem::new(&self.shared.settings, invitation, joiner)?);
+        let q = &self.shared.queries;
+        let outcome = self
+            .within("redeeming", async { Ok(DB::redeem(conn, q, &row).await?) })
+            .await?;
+        redemption(outcome, invitation)
+    }
+
+    /// Runs `work` within the deadline, a database error read as a store error.
+    async fn within<T>(
+        &self,
+        what: &'static str,
+        work: impl Future<Output = Step<T>>,
+    ) -> Result<T, Error> {
+        let deadline = self.shared.settings.deadline;
+        match tokio::time::timeout(deadline, work).await {
+            Err(_) => Err(Error::StoreTimeout { after: deadline }),
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(Stop::Answer(e))) => Err(e),
+            Ok(Err(Stop::Db(e))) => Err(DB::unavailable(what, &e)),
         }
     }
-}
 
-/// The registry entry of a row that was recorded (columns `rec_*`).
-pub(crate) fn issued_from<R>(
-    row: &R,
-    id: InvitationId,
-    uses: u32,
-    revoked_at: Option<OffsetDateTime>,
-    revoked_by_rule: Option<RevocationRule>,
-) -> Sql<IssuedInvitation>
-where
-    R: Row,
-    for<'a> &'a str: ColumnIndex<R>,
-    for<'r> i64: Decode<'r, R::Database>,
-    for<'r> i32: Decode<'r, R::Database>,
-    for<'r> String: Decode<'r, R::Database>,
-    i64: Type<R::Database>,
-    i32: Type<R::Database>,
-    String: Type<R::Database>,
-{
-    Ok(IssuedInvitation {
-        id,
-        issued_at: seconds(row.try_get::<Option<i64>, _>("rec_issued_s")?.unwrap_or(0))?,
-        expires_at: row
-            .try_get::<Option<i64>, _>("rec_expires_s")?
-            .map(seconds)
-            .transpose()?,
-        email: row.try_get("rec_email")?,
-        max_uses: limit(row.try_get("rec_max_uses")?),
-        inviter: row.try_get("rec_inviter")?,
-        description: row.try_get("rec_description")?,
-        uses,
-        revoked_at,
-        revoked_by_rule,
-    })
-}
+    /// Runs `op` in a transaction that writes, within the deadline. It commits when `op`
+    /// succeeds or answers (what it wrote before the answer stays), and rolls back when the
+    /// database fails.
+    async fn write<T, F>(&self, what: &'static str, op: F) -> Result<T, Error>
+    where
+        F: for<'c> FnOnce(&'c mut DB::Connection, &'c Queries<DB::Own>) -> StepFuture<'c, T>,
+    {
+        self.transaction(what, true, op).await
+    }
 
-/// The clock's time, to the millisecond (what the tables store).
-pub(crate) fn to_millis(now: OffsetDateTime) -> OffsetDateTime {
-    now.replace_nanosecond(now.nanosecond() / 1_000_000 * 1_000_000)
-        .unwrap_or(now)
-}
+    /// Runs `op` in a read transaction (one snapshot) on a reader, within the deadline.
+    async fn read<T, F>(&self, what: &'static str, op: F) -> Result<T, Error>
+    where
+        F: for<'c> FnOnce(&'c mut DB::Connection, &'c Queries<DB::Own>) -> StepFuture<'c, T>,
+    {
+        self.transaction(what, false, op).await
+    }
 
-/// Whether `found` (the `schema` value of the meta table) is newer than this library's schema.
-pub(crate) fn is_newer(found: Option<&str>) -> bool {
-    found.is_some_and(|v| v.parse::<u32>().map_or(true, |v| v > SCHEMA_VERSION))
-}
+    async fn transaction<T, F>(&self, what: &'static str, writes: bool, op: F) -> Result<T, Error>
+    where
+        F: for<'c> FnOnce(&'c mut DB::Connection, &'c Queries<DB::Own>) -> StepFuture<'c, T>,
+    {
+        let shared = &*self.shared;
+        self.within(what, async {
+            let mut tx = if writes {
+                DB::begin_write(&shared.writer).await?
+            } else {
+                shared.reader.begin().await?
+            };
+            let result = op(&mut tx, &shared.queries).await;
+            if let Ok(_) | Err(Stop::Answer(_)) = result {
+                tx.commit().await?;
+            }
+            result
+        })
+        .await
+    }
 
-/// What `migrate()` answers: done, or refused because the database holds a newer schema.
-pub(crate) fn migrated(newer: Option<String>) -> Result<(), Error> {
-    match newer {
-        Some(version) => Err(Error::StoreMisconfigured {
-            setting: "schema",
-            found: format!("schema version {version}, newer than this library's"),
-            fix: "upgrade admit before using this database",
-        }),
-        None => Ok(()),
+    /// Runs one statement's `op` in autocommit (its own transaction), within the deadline.
+    async fn single<T, F>(&self, what: &'static str, mode: Mode, op: F) -> Result<T, Error>
+    where
+        F: for<'c> FnOnce(&'c mut DB::Connection, &'c Queries<DB::Own>) -> StepFuture<'c, T>,
+    {
+        if mode == Mode::Write {
+            return self.write(what, op).await;
+        }
+        let shared = &*self.shared;
+        let pool = match mode {
+            Mode::SingleRead => &shared.reader,
+            _ => &shared.writer,
+        };
+        self.within(what, async {
+            let mut conn = pool.acquire().await?;
+            op(&mut conn, &shared.queries).await
+        })
+        .await
     }
 }
 
-/// What went wrong, in words that hold nothing of the query or its parameters.
-pub(crate) fn kind(e: &sqlx::Error) -> &'static str {
-    match e {
-        sqlx::Error::Io(_) => "connection failed",
-        sqlx::Error::Tls(_) => "TLS failed",
-        sqlx::Error::Protocol(_) => "protocol error",
-        sqlx::Error::PoolClosed => "the pool is closed",
-        sqlx::Error::WorkerCrashed => "the connection worker crashed",
-        sqlx::Error::Configuration(_) => "bad configuration",
-        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => "unexpected data",
-        _ => "database error",
+/// Creates or updates the schema; the version found if it is newer than this library's.
+async fn migrate_in<DB: Dialect>(
+    conn: &mut DB::Connection,
+    prefix: &str,
+    sql: &str,
+    now: i64,
+) -> Step<Option<String>> {
+    DB::lock_migration(conn).await?;
+    let version = if DB::has_meta(conn, prefix).await? {
+        let read = format!("SELECT value FROM {prefix}meta WHERE name = 'schema'");
+        match DB::optional(conn, stmt(&read)).await? {
+            Some(row) => Some(need(DB::text(&row, "value")?)?),
+            None => None,
+        }
+    } else {
+        None
+    };
+    let newer = |v: &str| {
+        v.parse::<u32>()
+            .map_or(true, |v| v > SqlStore::<DB>::SCHEMA_VERSION)
+    };
+    if let Some(version) = version.filter(|v| newer(v)) {
+        return Ok(Some(version));
     }
+    DB::batch(conn, sql).await?;
+    let mark = format!(
+        "INSERT INTO {prefix}meta (name, value) VALUES ('schema', $1), ('init', $2) \
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value \
+         WHERE {prefix}meta.name = 'schema'"
+    );
+    let version = SqlStore::<DB>::SCHEMA_VERSION.to_string();
+    let now = now.to_string();
+    DB::run(conn, stmt(&mark).bind(version.as_str()).bind(now.as_str())).await?;
+    Ok(None)
 }

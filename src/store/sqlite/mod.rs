@@ -1,86 +1,28 @@
 //! The SQLite store (feature `sqlite`): durable state in one file, no server. For a
 //! single-machine application, the embedded default that survives restarts; a sign-up can
-//! create its account and redeem its invitation in one transaction.
+//! create its account and redeem its invitation in one transaction. What PgStore does in
+//! PL/pgSQL functions happens here in Rust, inside one write transaction: SQLite has a single
+//! writer, so the transaction alone makes a redemption atomic.
 
 use std::path::Path;
 use std::str::FromStr as _;
-use std::sync::Arc;
-use std::time::Duration as StdDuration;
 
+use sqlx::Sqlite;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
 };
-use time::{Duration, OffsetDateTime};
 
-use super::sql::{DEFAULT_TABLE_PREFIX, SCHEMA_VERSION, check_prefix, kind};
-use super::{DEFAULT_MARGIN, DEFAULT_VISIT_CAP};
+use super::settings::Durable;
+use super::sql::dialect::{Dialect, Mode};
+use super::sql::io::{Io, Sql, need, stmt};
+use super::sql::queries::{Queries, Words};
+use super::sql::row::{count, kind};
+use super::sql::{Check, RedeemRow, SqlStore, outcome};
+use super::{HealthCheck, Init, StoreBuilder, Verdict};
 use crate::error::Error;
 
-mod ops;
-mod queries;
-mod store;
-
-/// How long one call may take unless configured otherwise.
-pub const DEFAULT_SQLITE_DEADLINE: StdDuration = StdDuration::from_secs(2);
-
-const SCHEMA: &str = include_str!("schema.sql");
-
-type ClockFn = dyn Fn() -> OffsetDateTime + Send + Sync;
-
-/// Runs `$op(conn, args…)` on the store's single writer connection, in a transaction that
-/// takes SQLite's write lock at once (`BEGIN IMMEDIATE`), within the deadline.
-macro_rules! write {
-    ($store:expr, $what:expr, $op:ident ( $($arg:expr),* $(,)? )) => {{
-        let shared = &$store.shared;
-        let deadline = shared.deadline;
-        let work = async {
-            let mut tx = shared.writer.begin_with("BEGIN IMMEDIATE").await?;
-            let value = $op(&mut tx, $($arg),*).await?;
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(value)
-        };
-        tokio::time::timeout(deadline, work)
-            .await
-            .map_err(|_| Error::StoreTimeout { after: deadline })
-            .and_then(|r| r.map_err(|e| $crate::store::sqlite::unavailable($what, &e)))
-    }};
-}
-pub(crate) use write;
-
-/// Runs `$op(conn, args…)` on a reader connection, in a read transaction (one snapshot), within
-/// the deadline. Readers never wait for the writer (the journal is a write-ahead log).
-macro_rules! read {
-    // One statement: a snapshot on its own, no transaction needed.
-    (single $store:expr, $what:expr, $op:ident ( $($arg:expr),* $(,)? )) => {{
-        let shared = &$store.shared;
-        let deadline = shared.deadline;
-        let work = async {
-            let mut conn = shared.reader.acquire().await?;
-            $op(&mut conn, $($arg),*).await
-        };
-        tokio::time::timeout(deadline, work)
-            .await
-            .map_err(|_| Error::StoreTimeout { after: deadline })
-            .and_then(|r| r.map_err(|e| $crate::store::sqlite::unavailable($what, &e)))
-    }};
-    ($store:expr, $what:expr, $op:ident ( $($arg:expr),* $(,)? )) => {{
-        let shared = &$store.shared;
-        let deadline = shared.deadline;
-        let work = async {
-            let mut tx = shared.reader.begin().await?;
-            let value = $op(&mut tx, $($arg),*).await?;
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(value)
-        };
-        tokio::time::timeout(deadline, work)
-            .await
-            .map_err(|_| Error::StoreTimeout { after: deadline })
-            .and_then(|r| r.map_err(|e| $crate::store::sqlite::unavailable($what, &e)))
-    }};
-}
-pub(crate) use read;
-
-/// A [`Store`](super::Store) in a SQLite file.
+/// A [`Store`](super::Store) in a SQLite file: the [`SqlStore`] on sqlx's `Sqlite`.
 ///
 /// Writes go through one connection, in `BEGIN IMMEDIATE` transactions: they queue in the
 /// store (fairly, under the deadline) instead of retrying on SQLite's lock, and a redemption is
@@ -88,125 +30,76 @@ pub(crate) use read;
 /// write-ahead log never blocks. Every commit is flushed to disk (`synchronous = FULL`), so an
 /// acknowledged redemption or revocation survives a crash of the process or of the machine.
 ///
-/// Tables carry a configurable prefix; [`SqliteStore::migrate`] creates them (explicitly: a
-/// store never changes a schema on its own). Calls on a file that was never migrated fail with
-/// [`Error::StoreNotInitialized`]. Expired state never affects an answer;
-/// [`SqliteStore::purge_expired`] deletes it in bounded batches.
+/// A missing file is refused unless the store is opened with [`Init::CreateIfMissing`]: a file
+/// that was lost (a container restarted without its volume, a deleted path) and a new one look
+/// the same, and only the first is a reason to refuse. Several processes on one machine may
+/// share the file (SQLite's file lock serializes their writers; each waits up to its deadline).
+/// Do not put it on a network file system.
 ///
-/// Several processes on one machine may share the file (SQLite's file lock serializes their
-/// writers; each waits up to its deadline). Do not put it on a network file system.
-#[derive(Clone)]
-pub struct SqliteStore {
-    shared: Arc<Shared>,
-}
+/// # Examples
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), admit::Error> {
+/// use admit::store::SqliteStore;
+///
+/// // First deployment: create the file and its tables (or `admit store init` once).
+/// let store = SqliteStore::builder().create_if_missing().open("admit.db").await?;
+/// // Every start after that: refuse a file that went missing.
+/// let store = SqliteStore::open("admit.db").await?;
+/// # let _ = store;
+/// # Ok(()) }
+/// ```
+pub type SqliteStore = SqlStore<Sqlite>;
 
-struct Shared {
-    writer: SqlitePool,
-    reader: SqlitePool,
-    queries: queries::Queries,
-    prefix: String,
-    margin: Duration,
-    visit_cap: usize,
-    deadline: StdDuration,
-    clock: Box<ClockFn>,
-    /// Whether the database is reachable, as calls have seen it (reported with `tracing`).
-    link: super::trace::Link,
-}
-
-/// Settings of a [`SqliteStore`]; see [`SqliteStore::builder`].
-pub struct SqliteStoreBuilder {
-    prefix: String,
-    margin: Duration,
-    visit_cap: usize,
-    deadline: StdDuration,
+/// The settings only a [`SqliteStore`] has; the others are every store's ([`StoreBuilder`]).
+#[derive(Clone, Debug)]
+pub struct SqliteOptions {
     readers: u32,
-    create: bool,
-    clock: Box<ClockFn>,
 }
 
-impl core::fmt::Debug for SqliteStoreBuilder {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SqliteStoreBuilder")
-            .field("prefix", &self.prefix)
-            .field("margin", &self.margin)
-            .field("visit_cap", &self.visit_cap)
-            .field("deadline", &self.deadline)
-            .field("readers", &self.readers)
-            .field("create", &self.create)
-            .finish_non_exhaustive()
+impl Default for SqliteOptions {
+    fn default() -> SqliteOptions {
+        SqliteOptions { readers: 4 }
     }
 }
 
-impl core::fmt::Debug for SqliteStore {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SqliteStore")
-            .field("prefix", &self.shared.prefix)
-            .field("margin", &self.shared.margin)
-            .field("deadline", &self.shared.deadline)
-            .finish_non_exhaustive()
-    }
-}
+impl Durable for SqliteOptions {}
 
-impl SqliteStoreBuilder {
-    /// The prefix of every table name (default `admit_`): lowercase ASCII letters, digits and
-    /// `_`, starting with a letter, at most 32 bytes.
-    pub fn prefix(mut self, prefix: &str) -> SqliteStoreBuilder {
-        prefix.clone_into(&mut self.prefix);
-        self
+/// Settings of a [`SqliteStore`]; see [`SqliteStore::builder`](SqlStore::builder).
+pub type SqliteStoreBuilder = StoreBuilder<SqliteOptions>;
+
+impl SqlStore<Sqlite> {
+    /// Configures a store: prefix, deadline, [`Init`], readers, margin, visit cap, clock.
+    pub fn builder() -> SqliteStoreBuilder {
+        StoreBuilder::new()
     }
 
-    /// How long state is kept after an invitation expires (default 1 hour).
-    pub fn margin(mut self, margin: Duration) -> SqliteStoreBuilder {
-        self.margin = margin;
-        self
-    }
-
-    /// How many visits are kept per invitation, newest first (default 100).
-    pub fn visit_cap(mut self, cap: usize) -> SqliteStoreBuilder {
-        self.visit_cap = cap;
-        self
-    }
-
-    /// How long one call may take, waiting for the writer or for another process's lock
-    /// included (default 2 s).
-    pub fn deadline(mut self, deadline: StdDuration) -> SqliteStoreBuilder {
-        self.deadline = deadline;
-        self
-    }
-
-    /// How many reader connections the store opens (default 4).
-    pub fn readers(mut self, n: u32) -> SqliteStoreBuilder {
-        self.readers = n.max(1);
-        self
-    }
-
-    /// Creates the database file when it does not exist. Without it, a missing file fails with
-    /// [`Error::StoreNotInitialized`]: a file that was lost (a container restarted without
-    /// its volume, a deleted path) and a new one look the same, and only the first is a
-    /// reason to refuse, so create a store once, deliberately — `admit store init --store
-    /// sqlite://PATH`, or this at first deployment — rather than at every start-up.
-    pub fn create_if_missing(mut self) -> SqliteStoreBuilder {
-        self.create = true;
-        self
-    }
-
-    /// Reads the time from `clock` instead of the system clock.
-    pub fn clock(
-        mut self,
-        clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static,
-    ) -> SqliteStoreBuilder {
-        self.clock = Box::new(clock);
-        self
-    }
-
-    /// Opens the database file at `path` (see
-    /// [`create_if_missing`](SqliteStoreBuilder::create_if_missing)).
+    /// Opens the existing file at `path` with the default settings.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] for a bad prefix; [`Error::StoreNotInitialized`] if the
-    /// file does not exist (and may not be created); [`Error::StoreUnavailable`] if it cannot
-    /// be opened or created; [`Error::StoreTimeout`] past the deadline.
+    /// As [`SqliteStoreBuilder::open`].
+    pub async fn open(path: impl AsRef<Path>) -> Result<SqliteStore, Error> {
+        SqliteStore::builder().open(path).await
+    }
+}
+
+impl StoreBuilder<SqliteOptions> {
+    /// How many reader connections the store opens (default 4).
+    pub fn readers(mut self, n: u32) -> SqliteStoreBuilder {
+        self.backend.readers = n.max(1);
+        self
+    }
+
+    /// Opens the database file at `path`. A missing file is refused with
+    /// [`Error::StoreNotInitialized`] unless the [`Init`] says to create it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for a bad prefix or setting; [`Error::StoreNotInitialized`]
+    /// if the file does not exist (and may not be created); [`Error::StoreUnavailable`] if it
+    /// cannot be opened or created; [`Error::StoreTimeout`] past the deadline; those of
+    /// [`migrate`](SqlStore::migrate) under [`Init::CreateIfMissing`].
     pub async fn open(self, path: impl AsRef<Path>) -> Result<SqliteStore, Error> {
         let options = SqliteConnectOptions::new().filename(path);
         self.with_options(options).await
@@ -234,198 +127,423 @@ impl SqliteStoreBuilder {
     }
 
     async fn with_options(self, options: SqliteConnectOptions) -> Result<SqliteStore, Error> {
-        super::trace::connecting("sqlite", "connect", async {
-            check_prefix(&self.prefix)?;
-            if !self.create && !options.get_filename().exists() {
+        let settings = &self.settings;
+        let (writer, reader) = super::trace::connecting("sqlite", "connect", async {
+            SqliteStore::check_settings(settings)?;
+            let create = settings.init != Init::Require;
+            if !create && !options.get_filename().exists() {
                 return Err(Error::StoreNotInitialized);
             }
-            let deadline = self.deadline;
+            let deadline = settings.deadline;
             let options = options
-                .create_if_missing(self.create)
+                .create_if_missing(create)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 // Another process holding the write lock: wait for it, up to the deadline.
                 .busy_timeout(deadline);
+            // A local file: no connection goes stale, so no ping before each call.
+            let pool = |n| {
+                SqlitePoolOptions::new()
+                    .max_connections(n)
+                    .test_before_acquire(false)
+                    .acquire_timeout(deadline.mul_f64(0.9))
+            };
             // The writer first: it creates the file and switches it to the write-ahead log.
             let pools = async {
-                // A local file: no connection goes stale, so no ping before each call.
-                let writer = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .test_before_acquire(false)
-                    .acquire_timeout(deadline.mul_f64(0.9))
-                    .connect_with(options.clone())
-                    .await?;
-                let reader = SqlitePoolOptions::new()
-                    .max_connections(self.readers)
-                    .test_before_acquire(false)
-                    .acquire_timeout(deadline.mul_f64(0.9))
-                    .connect_with(options)
-                    .await?;
+                let writer = pool(1).connect_with(options.clone()).await?;
+                let reader = pool(self.backend.readers).connect_with(options).await?;
                 Ok::<_, sqlx::Error>((writer, reader))
             };
-            let (writer, reader) = tokio::time::timeout(deadline, pools)
+            tokio::time::timeout(deadline, pools)
                 .await
                 .map_err(|_| Error::StoreTimeout { after: deadline })?
-                .map_err(|e| unavailable("opening", &e))?;
-            Ok(SqliteStore {
-                shared: Arc::new(Shared {
-                    writer,
-                    reader,
-                    queries: queries::Queries::new(&self.prefix),
-                    prefix: self.prefix,
-                    margin: self.margin,
-                    visit_cap: self.visit_cap,
-                    deadline: self.deadline,
-                    clock: self.clock,
-                    link: Default::default(),
-                }),
-            })
+                .map_err(|e| Sqlite::unavailable("opening", &e))
         })
-        .await
+        .await?;
+        SqliteStore::start(self.settings, writer, reader).await
     }
 }
 
-/// A database error as a store error: never a success, never the query's parameters.
-pub(crate) fn unavailable(what: &str, e: &sqlx::Error) -> Error {
-    match e {
-        sqlx::Error::PoolTimedOut => Error::StoreUnavailable {
-            reason: format!("{what}: the writer is busy (waited for it until the deadline)"),
-        },
-        sqlx::Error::Database(db) if db.message().starts_with("no such table") => {
-            Error::StoreNotInitialized
+/// The statements only SQLite runs.
+#[derive(Debug)]
+pub struct SqliteQueries {
+    probe: String,
+    count_new: String,
+    row: String,
+    drop: [String; 3],
+    touch: String,
+    set_max: String,
+    revoke_new: String,
+    revoke_existing: String,
+    purge: [String; 5],
+}
+
+/// What the probe reads: initialized, covered by a rule, then the row's uses, revoked and
+/// expired (`None`: no row), and this joiner's earlier redemption.
+struct Probe {
+    init: bool,
+    ruled: bool,
+    uses: Option<i32>,
+    revoked: Option<bool>,
+    expired: Option<bool>,
+    earlier: Option<i64>,
+}
+
+impl Probe {
+    async fn read(
+        conn: &mut SqliteConnection,
+        q: &Queries<SqliteQueries>,
+        id: &[u8],
+        now: i64,
+        issued_s: i64,
+        inviter: Option<&str>,
+        joiner: Option<&str>,
+    ) -> Sql<Probe> {
+        let probe = stmt(&q.own.probe)
+            .bind(id)
+            .bind(now)
+            .bind(issued_s)
+            .bind(inviter)
+            .bind(joiner);
+        let row = Sqlite::one(conn, probe).await?;
+        let flag = |name| Sqlite::int(&row, name).map(|v| v.map(|v| v != 0));
+        Ok(Probe {
+            init: flag("init")? == Some(true),
+            ruled: flag("ruled")? == Some(true),
+            uses: Sqlite::small(&row, "uses")?,
+            revoked: flag("revoked")?,
+            expired: flag("expired")?,
+            earlier: Sqlite::int(&row, "earlier")?,
+        })
+    }
+}
+
+/// Deletes the row of `id` with its joiners and visits.
+async fn drop_row(conn: &mut SqliteConnection, q: &Queries<SqliteQueries>, id: &[u8]) -> Sql<()> {
+    for sql in &q.own.drop {
+        Sqlite::run(conn, stmt(sql).bind(id)).await?;
+    }
+    Ok(())
+}
+
+/// Deletes the row of `id` (and its joiners and visits) if it is past its forget-at time.
+/// Returns the live row's `(uses, revoked)`, if there is one.
+async fn live(
+    conn: &mut SqliteConnection,
+    q: &Queries<SqliteQueries>,
+    id: &[u8],
+    now: i64,
+) -> Sql<Option<(i32, bool)>> {
+    let Some(row) = Sqlite::optional(conn, stmt(&q.own.row).bind(id).bind(now)).await? else {
+        return Ok(None);
+    };
+    if need(Sqlite::int(&row, "expired")?)? != 0 {
+        drop_row(conn, q, id).await?;
+        return Ok(None);
+    }
+    let uses = need(Sqlite::small(&row, "uses")?)?;
+    Ok(Some((uses, need(Sqlite::int(&row, "revoked")?)? != 0)))
+}
+
+// The dialect's items use the crate's own types: the trait is sealed, so nobody outside calls
+// them.
+#[allow(private_interfaces)]
+impl Dialect for Sqlite {
+    const BACKEND: &'static str = "sqlite";
+    const SCHEMA: &'static str = include_str!("schema.sql");
+    const WORDS: Words = Words {
+        greatest: "MAX",
+        as_bool: "",
+        as_text: "",
+        as_bigint: "",
+        as_bytes: "",
+    };
+    const BIGINT: &'static str = "INTEGER";
+    // The write lock at once: writers queue in the store instead of retrying on SQLite's lock.
+    const BEGIN_WRITE: Option<&'static str> = Some("BEGIN IMMEDIATE");
+    const REDEEM: Mode = Mode::Write;
+    // One statement on a reader: a snapshot on its own, no transaction needed.
+    const CHECK: Mode = Mode::SingleRead;
+
+    type Own = SqliteQueries;
+
+    fn own(p: &str) -> SqliteQueries {
+        // At most $2 expired invitations, the same ones in each of the three statements.
+        let expired_ids = format!(
+            "SELECT id FROM {p}invitations WHERE forget_at IS NOT NULL AND forget_at <= $1 \
+             ORDER BY forget_at, id LIMIT $2"
+        );
+        SqliteQueries {
+            // Everything a redemption decides on, in one statement: initialized, covered by a
+            // rule, and the row's uses, revoked and expired, and this joiner's earlier
+            // redemption ($1 id, $2 now, $3 issue second, $4 inviter, $5 joiner).
+            probe: format!(
+                "SELECT EXISTS (SELECT 1 FROM {p}meta WHERE name = 'init') AS init, \
+                 EXISTS (SELECT 1 FROM {p}rules \
+                   WHERE (scope = '*' OR scope = 'i:' || $4) AND $3 * 1000 < cutoff_ms) AS ruled, \
+                 i.uses AS uses, i.revoked_at IS NOT NULL AS revoked, \
+                 COALESCE(i.forget_at, 9223372036854775807) <= $2 AS expired, \
+                 (SELECT joined_at FROM {p}joiners WHERE id = $1 AND joiner = $5) AS earlier \
+                 FROM (SELECT 1) LEFT JOIN {p}invitations i ON i.id = $1"
+            ),
+            // A counted redemption, in one round trip: the row (if new), the joiner, the count
+            // ($1 id, $2 joiner, $3 now, $4 forget-at, $5 limit, $6 issue second, $7 inviter).
+            count_new: format!(
+                "INSERT INTO {p}invitations (id, forget_at) VALUES ($1, $4) \
+                   ON CONFLICT (id) DO NOTHING; \
+                 INSERT INTO {p}joiners (id, joiner, joined_at) VALUES ($1, $2, $3); \
+                 UPDATE {p}invitations SET uses = uses + 1, max_uses = COALESCE($5, max_uses), \
+                   forget_at = CASE WHEN forget_at IS NULL OR $4 IS NULL THEN NULL \
+                                    ELSE MAX(forget_at, $4) END, \
+                   issued_s = CASE WHEN seen THEN issued_s ELSE $6 END, \
+                   inviter = CASE WHEN seen THEN inviter ELSE $7 END, \
+                   seen = 1 \
+                 WHERE id = $1"
+            ),
+            // The row, live or not: uses, revoked, past its forget-at time.
+            row: format!(
+                "SELECT uses, revoked_at IS NOT NULL AS revoked, \
+                 COALESCE(forget_at, 9223372036854775807) <= $2 AS expired \
+                 FROM {p}invitations WHERE id = $1"
+            ),
+            drop: [
+                format!("DELETE FROM {p}joiners WHERE id = $1"),
+                format!("DELETE FROM {p}visits WHERE id = $1"),
+                format!("DELETE FROM {p}invitations WHERE id = $1"),
+            ],
+            // Created, or its forget_at lengthened (NULL wins: forever).
+            touch: format!(
+                "INSERT INTO {p}invitations (id, forget_at) VALUES ($1, $2) \
+                 ON CONFLICT (id) DO UPDATE SET forget_at = CASE \
+                   WHEN forget_at IS NULL OR excluded.forget_at IS NULL THEN NULL \
+                   ELSE MAX(forget_at, excluded.forget_at) END"
+            ),
+            set_max: format!("UPDATE {p}invitations SET max_uses = $2 WHERE id = $1"),
+            revoke_new: format!(
+                "INSERT INTO {p}invitations (id, forget_at, revoked_at) VALUES ($1, $3, $2)"
+            ),
+            // Revoked (the first time only), kept at least until $3.
+            revoke_existing: format!(
+                "UPDATE {p}invitations SET revoked_at = COALESCE(revoked_at, $2), \
+                   forget_at = CASE WHEN forget_at IS NULL OR $3 IS NULL THEN forget_at \
+                                    ELSE MAX(forget_at, $3) END \
+                 WHERE id = $1"
+            ),
+            // Bounded deletes ($1 now, $2 batch), each found through an index.
+            purge: [
+                format!("DELETE FROM {p}joiners WHERE id IN ({expired_ids})"),
+                format!("DELETE FROM {p}visits WHERE id IN ({expired_ids})"),
+                format!("DELETE FROM {p}invitations WHERE id IN ({expired_ids})"),
+                format!(
+                    "DELETE FROM {p}codes WHERE code IN (SELECT code FROM {p}codes \
+                     WHERE forget_at IS NOT NULL AND forget_at <= $1 LIMIT $2)"
+                ),
+                format!(
+                    "DELETE FROM {p}attempts WHERE rowid IN (SELECT rowid FROM {p}attempts \
+                     WHERE ends_at <= $1 LIMIT $2)"
+                ),
+            ],
         }
-        sqlx::Error::Database(db) => {
-            let code = db.code();
-            // SQLITE_BUSY and SQLITE_LOCKED, with their extended codes.
-            let primary = code
-                .as_deref()
-                .and_then(|c| c.parse::<u32>().ok())
-                .map(|c| c & 0xff);
-            match primary {
-                Some(5 | 6) => Error::StoreUnavailable {
-                    reason: format!("{what}: the database is locked by another writer"),
-                },
-                _ => Error::StoreUnavailable {
-                    reason: format!("{what}: SQLite error {}", code.as_deref().unwrap_or("?")),
-                },
+    }
+
+    /// Runs inside a write transaction (the store's, or the application's): one statement
+    /// reads everything the decision needs, one round trip writes a counted redemption.
+    async fn redeem(
+        conn: &mut SqliteConnection,
+        q: &Queries<SqliteQueries>,
+        a: &RedeemRow,
+    ) -> Sql<(i32, i32, i64)> {
+        let (id, inviter) = (&a.id[..], a.inviter.as_deref());
+        let joiner = Some(a.joiner.as_str());
+        let p = Probe::read(conn, q, id, a.now, a.issued_s, inviter, joiner).await?;
+        if !p.init {
+            return Ok((outcome::NOT_INITIALIZED, 0, 0));
+        }
+        if p.ruled {
+            return Ok((outcome::REVOKED, 0, 0));
+        }
+        // A row past its forget-at time is gone, with its joiners: start afresh.
+        let (uses, revoked, earlier) = if p.expired == Some(true) {
+            drop_row(conn, q, id).await?;
+            (0, false, None)
+        } else {
+            (p.uses.unwrap_or(0), p.revoked.unwrap_or(false), p.earlier)
+        };
+        if revoked {
+            return Ok((outcome::REVOKED, 0, 0));
+        }
+        if let Some(at) = earlier {
+            return Ok((outcome::REPEATED, uses, at));
+        }
+        if let Some(max) = a.max.filter(|&max| uses >= max) {
+            // Only an existing row can be at its limit (a new one has no uses).
+            Sqlite::run(conn, stmt(&q.own.set_max).bind(id).bind(Some(max))).await?;
+            return Ok((outcome::USED_UP, uses, 0));
+        }
+        let count_new = stmt(&q.own.count_new)
+            .bind(id)
+            .bind(a.joiner.as_str())
+            .bind(a.now)
+            .bind(a.until)
+            .bind(a.max)
+            .bind(a.issued_s)
+            .bind(inviter);
+        Sqlite::run(conn, count_new).await?;
+        Ok((outcome::COUNTED, uses.saturating_add(1), a.now))
+    }
+
+    /// The redemption's probe, nothing written.
+    async fn check(conn: &mut SqliteConnection, q: &Queries<SqliteQueries>, c: &Check) -> Sql<i32> {
+        let inviter = c.inviter.as_deref();
+        let p = Probe::read(conn, q, &c.id, c.now, c.issued_s, inviter, None).await?;
+        let max = c.max.and_then(|m| u32::try_from(m).ok());
+        Ok(if !p.init {
+            3
+        } else if p.ruled {
+            1
+        } else if p.expired != Some(false) {
+            // No row, or one past its forget-at time: nothing to refuse.
+            0
+        } else if p.revoked == Some(true) {
+            1
+        } else if max.is_some_and(|max| count(p.uses.unwrap_or(0)) >= max) {
+            2
+        } else {
+            0
+        })
+    }
+
+    async fn touch(
+        conn: &mut SqliteConnection,
+        q: &Queries<SqliteQueries>,
+        id: &[u8],
+        now: i64,
+        until: Option<i64>,
+    ) -> Sql<()> {
+        live(conn, q, id, now).await?;
+        Sqlite::run(conn, stmt(&q.own.touch).bind(id).bind(until)).await?;
+        Ok(())
+    }
+
+    async fn revoke(
+        conn: &mut SqliteConnection,
+        q: &Queries<SqliteQueries>,
+        id: &[u8],
+        now: i64,
+        forget: Option<i64>,
+    ) -> Sql<bool> {
+        let (sql, newly) = match live(conn, q, id, now).await? {
+            None => (&q.own.revoke_new, true),
+            Some((_, already)) => (&q.own.revoke_existing, !already),
+        };
+        Sqlite::run(conn, stmt(sql).bind(id).bind(now).bind(forget)).await?;
+        Ok(newly)
+    }
+
+    async fn has_meta(conn: &mut SqliteConnection, prefix: &str) -> Sql<bool> {
+        let name = format!("{prefix}meta");
+        let exists = stmt(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1) \
+             AS found",
+        )
+        .bind(name.as_str());
+        Sqlite::flag(&Sqlite::one(conn, exists).await?, "found")
+    }
+
+    async fn lock_migration(_conn: &mut SqliteConnection) -> Sql<()> {
+        // The write transaction `migrate()` runs in holds SQLite's lock already.
+        Ok(())
+    }
+
+    async fn persistence(conn: &mut SqliteConnection) -> Sql<HealthCheck> {
+        let pragma = |row: &SqliteRow, name| Sqlite::text(row, name).and_then(need);
+        let journal = pragma(
+            &Sqlite::one(conn, stmt("PRAGMA journal_mode")).await?,
+            "journal_mode",
+        )?;
+        let synchronous = need(Sqlite::int(
+            &Sqlite::one(conn, stmt("PRAGMA synchronous")).await?,
+            "synchronous",
+        )?)?;
+        // PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA.
+        let wal = journal.eq_ignore_ascii_case("wal");
+        let (verdict, meaning) = match synchronous {
+            2 | 3 => (
+                Verdict::Ok,
+                "every commit is on disk before it is acknowledged: an acknowledged redemption \
+                 or revocation survives a crash of the process or the machine",
+            ),
+            1 if wal => (
+                Verdict::Warning,
+                "survives a crash of the process; a power loss can undo the last commits",
+            ),
+            _ => (
+                Verdict::Unsafe,
+                "a crash can lose or corrupt acknowledged revocations and redemptions: use \
+                 synchronous=FULL",
+            ),
+        };
+        let level = match synchronous {
+            0 => "OFF",
+            1 => "NORMAL",
+            2 => "FULL",
+            3 => "EXTRA",
+            _ => "unknown",
+        };
+        Ok(HealthCheck::new(
+            "persistence",
+            None,
+            format!("journal_mode={journal}, synchronous={level}"),
+            verdict,
+            meaning,
+        ))
+    }
+
+    /// The first two statements delete the children of the invitations the third deletes;
+    /// counted are the invitations, codes and attempt windows.
+    async fn purge(
+        conn: &mut SqliteConnection,
+        q: &Queries<SqliteQueries>,
+        now: i64,
+        batch: i64,
+    ) -> Sql<u64> {
+        let mut deleted = 0;
+        for (i, sql) in q.own.purge.iter().enumerate() {
+            let n = Sqlite::run(conn, stmt(sql).bind(now).bind(batch)).await?;
+            if i >= 2 {
+                deleted += n;
             }
         }
-        other => Error::StoreUnavailable {
-            reason: format!("{what}: {}", kind(other)),
-        },
+        Ok(deleted)
     }
-}
 
-impl SqliteStore {
-    /// Configures a store: prefix, margin, visit cap, deadline, readers, clock.
-    pub fn builder() -> SqliteStoreBuilder {
-        SqliteStoreBuilder {
-            prefix: DEFAULT_TABLE_PREFIX.to_owned(),
-            margin: DEFAULT_MARGIN,
-            visit_cap: DEFAULT_VISIT_CAP,
-            deadline: DEFAULT_SQLITE_DEADLINE,
-            readers: 4,
-            create: false,
-            clock: Box::new(OffsetDateTime::now_utc),
+    fn unavailable(what: &str, e: &sqlx::Error) -> Error {
+        match e {
+            sqlx::Error::PoolTimedOut => Error::StoreUnavailable {
+                reason: format!("{what}: the writer is busy (waited for it until the deadline)"),
+            },
+            sqlx::Error::Database(db) if db.message().starts_with("no such table") => {
+                Error::StoreNotInitialized
+            }
+            sqlx::Error::Database(db) => {
+                let code = db.code();
+                // SQLITE_BUSY and SQLITE_LOCKED, with their extended codes.
+                let primary = code
+                    .as_deref()
+                    .and_then(|c| c.parse::<u32>().ok())
+                    .map(|c| c & 0xff);
+                match primary {
+                    Some(5 | 6) => Error::StoreUnavailable {
+                        reason: format!("{what}: the database is locked by another writer"),
+                    },
+                    _ => Error::StoreUnavailable {
+                        reason: format!("{what}: SQLite error {}", code.as_deref().unwrap_or("?")),
+                    },
+                }
+            }
+            other => Error::StoreUnavailable {
+                reason: format!("{what}: {}", kind(other)),
+            },
         }
     }
-
-    /// Opens the existing file at `path` with the default settings.
-    ///
-    /// # Errors
-    ///
-    /// As [`SqliteStoreBuilder::open`].
-    pub async fn open(path: impl AsRef<Path>) -> Result<SqliteStore, Error> {
-        SqliteStore::builder().open(path).await
-    }
-
-    /// The store's writer: a pool of one connection. Begin a sign-up's transaction on it
-    /// (`pool().begin_with("BEGIN IMMEDIATE")`) to create the account and
-    /// [`redeem_in`](SqliteStore::redeem_in) together; the store's own writes wait meanwhile,
-    /// so keep that transaction short.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.shared.writer
-    }
-
-    /// Creates or updates the store's tables, and marks the store initialized. Idempotent,
-    /// and safe to run from several processes at once (it runs in one write transaction).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::StoreMisconfigured`] if the file holds a newer schema than this library
-    /// knows; store errors.
-    pub async fn migrate(&self) -> Result<(), Error> {
-        super::trace::connecting("sqlite", "migrate", async {
-            let sql = SCHEMA.replace("{p}", &self.shared.prefix);
-            let now = super::unix_ms(self.now());
-            let found = write!(
-                self,
-                "migrating",
-                migrate_in(&self.shared.prefix, &sql, now)
-            )?;
-            super::sql::migrated(found)
-        })
-        .await
-    }
-
-    /// Deletes state past its forget-at time, at most `batch` rows per table per call, and
-    /// returns how many invitations, codes and attempt windows it deleted. Expired state never
-    /// changes an answer, so this only reclaims space: call it every few minutes until it
-    /// returns less than `batch`.
-    ///
-    /// # Errors
-    ///
-    /// Store errors.
-    pub async fn purge_expired(&self, batch: u32) -> Result<u64, Error> {
-        super::trace::call("sqlite", "purge_expired", Some(&self.shared.link), async {
-            let now = super::unix_ms(self.now());
-            let batch = i64::from(batch.max(1));
-            write!(self, "purging", purge(&self.shared.queries, now, batch))
-        })
-        .await
-    }
-
-    /// The clock, to the millisecond.
-    pub(crate) fn now(&self) -> OffsetDateTime {
-        super::sql::to_millis((self.shared.clock)())
-    }
-}
-
-use ops::purge_in as purge;
-
-/// Creates or updates the schema; the version found if it is newer than this library's.
-async fn migrate_in(
-    conn: &mut sqlx::SqliteConnection,
-    prefix: &str,
-    sql: &str,
-    now: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    let exists: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1)",
-    )
-    .bind(format!("{prefix}meta"))
-    .fetch_one(&mut *conn)
-    .await?;
-    let version: Option<String> = if exists {
-        sqlx::query_scalar(&format!(
-            "SELECT value FROM {prefix}meta WHERE name = 'schema'"
-        ))
-        .fetch_optional(&mut *conn)
-        .await?
-    } else {
-        None
-    };
-    if super::sql::is_newer(version.as_deref()) {
-        return Ok(version);
-    }
-    sqlx::Executor::execute(&mut *conn, sqlx::raw_sql(sql)).await?;
-    sqlx::query(&format!(
-        "INSERT INTO {prefix}meta (name, value) VALUES ('schema', $1), ('init', $2) \
-         ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE name = 'schema'"
-    ))
-    .bind(SCHEMA_VERSION.to_string())
-    .bind(now.to_string())
-    .execute(&mut *conn)
-    .await?;
-    Ok(None)
 }

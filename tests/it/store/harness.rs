@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use admit::store::{MemoryStore, Store};
+use admit::store::{AttemptLimiter, MemoryStore, ShortCodes, Store, Visits};
 use time::{Duration, OffsetDateTime};
 
 pub trait Harness: Send + Sync + 'static {
-    type S: Store + Clone + 'static;
+    type S: Store + ShortCodes + Visits + AttemptLimiter + Clone + 'static;
     fn store(&self) -> &Self::S;
     /// A second store on the same backend with its own settings (margin, visit cap).
     fn with(&self, margin: Duration, visit_cap: usize) -> impl Future<Output = Self::S> + Send;
@@ -273,7 +273,7 @@ mod postgres_harness {
 
     pub async fn pg_store(url: &str, clock: &MovedClock, margin: Duration, cap: usize) -> PgStore {
         let store = PgStore::builder()
-            .prefix(&unique_table_prefix())
+            .prefix(unique_table_prefix())
             .margin(margin)
             .visit_cap(cap)
             .max_connections(20)
@@ -373,6 +373,8 @@ mod sqlite_harness {
             self.dir.path().join("admit.db")
         }
 
+        // Used by the SQLite file tests, which mint with the `rand` feature.
+        #[cfg_attr(not(feature = "rand"), allow(dead_code))]
         pub fn clock(&self) -> &MovedClock {
             &self.clock
         }

@@ -21,7 +21,7 @@ async fn own_server() -> Option<PostgresServer> {
 
 async fn store(url: &str, deadline: StdDuration, connections: u32) -> PgStore {
     let store = PgStore::builder()
-        .prefix(&unique_table_prefix())
+        .prefix(unique_table_prefix())
         .deadline(deadline)
         .max_connections(connections)
         .connect(url)

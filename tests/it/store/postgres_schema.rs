@@ -1,7 +1,7 @@
 //! What only PostgreSQL shows: an explicit `migrate()`, failing closed without the schema, a
 //! newer schema refused, and `purge_expired` deleting what no answer depends on any more.
 
-use admit::store::{PgStore, Store, Verdict};
+use admit::store::{PgStore, Store, Verdict, Visits};
 use admit::{Error, Invitation};
 use time::Duration;
 

@@ -4,7 +4,9 @@
 
 use std::time::Duration as StdDuration;
 
-use admit::store::{Init, RedisStore, RedisStoreBuilder, Store, Verdict};
+use admit::store::{
+    AttemptLimiter, Init, RedisStore, RedisStoreBuilder, ShortCodes, Store, Verdict, Visits,
+};
 use admit::{Error, Invitation};
 use time::{Duration, OffsetDateTime};
 

@@ -1,7 +1,7 @@
 //! What only a real Redis can show: the key schema and TTLs, prefixes, script reloading, bad
 //! settings, and (with the cluster) rules reaching every slot.
 
-use admit::store::{Cutoff, RedisStore, Store};
+use admit::store::{Cutoff, RedisStore, Store, Visits};
 use admit::{Error, Invitation};
 use redis::AsyncCommands;
 use time::Duration;

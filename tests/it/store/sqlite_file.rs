@@ -178,11 +178,10 @@ async fn nothing_works_until_migrate_and_newer_schemas_are_refused() {
         Error::StoreNotInitialized
     );
     assert!(!path.exists(), "nothing was created");
-    let store = SqliteStore::builder()
-        .create_if_missing()
-        .open(&path)
-        .await
-        .unwrap();
+    // A file that holds no store (an empty file, made by hand): it opens, and every call
+    // fails until `migrate()`.
+    std::fs::File::create(&path).unwrap();
+    let store = SqliteStore::open(&path).await.unwrap();
     let inv = invitation(1);
     assert_eq!(
         store.redeem(&inv, "alice").await,

@@ -3,8 +3,8 @@
 #[cfg(feature = "rand")]
 use admit::VerifyOptions;
 #[cfg(feature = "rand")]
-use admit::store::RateLimit;
-use admit::store::{CodeSpec, Store};
+use admit::store::{AttemptLimiter, RateLimit, Store};
+use admit::store::{CodeSpec, ShortCodes};
 use admit::{Error, Invitation};
 #[cfg(feature = "rand")]
 use time::Duration;

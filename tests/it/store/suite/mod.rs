@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use admit::store::{ListFilter, Store};
+use admit::store::{ListFilter, Store, Visits};
 use admit::{Error, Invitation, InvitationBuilder, InvitationId, VerifyOptions};
 use time::{Duration, OffsetDateTime};
 

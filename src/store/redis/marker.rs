@@ -1,4 +1,5 @@
-//! The initialization marker: how a wiped Redis is told apart from a working one.
+//! The initialization marker: how a wiped Redis is told apart from a working one, and what
+//! [`Init`] does with it at connect.
 //!
 //! An empty restart, `FLUSHALL` or a failover to an empty replica would silently forget every
 //! revocation, use count and rule. So an explicit initialization writes a marker (field `init`)
@@ -15,29 +16,7 @@ use super::conn::{Call, Conn, bad_reply, each, fan_out, slot_ranges, unavailable
 use super::keys::Keys;
 use super::scripts::Scripts;
 use crate::error::Error;
-use crate::store::{Cutoff, HealthCheck, RevocationRule, Verdict, unix_ms};
-
-/// What [`RedisStoreBuilder::connect`](super::RedisStoreBuilder::connect) does about the
-/// initialization marker ([`RedisStoreBuilder::init`](super::RedisStoreBuilder::init)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum Init {
-    /// Refuse to connect ([`Error::StoreNotInitialized`]) where the marker is missing: the
-    /// default, and the right setting in production once the store was initialized.
-    #[default]
-    Require,
-    /// Write the marker where it is missing: for a brand-new Redis (first deployment, tests,
-    /// development). A Redis that lost its data is then taken for a new one, so revoked and
-    /// used-up invitations work again: choose this knowingly.
-    CreateIfMissing,
-    /// After data loss: write the marker where it is missing and revoke every invitation issued
-    /// before the cut-off (on every slot, in the same step as the marker), so nothing the lost
-    /// data used to refuse can come back. Re-send the invitations that should still work.
-    RecoverFromDataLoss {
-        /// Usually the time the data was lost, or now.
-        revoke_issued_before: OffsetDateTime,
-    },
-}
+use crate::store::{Cutoff, HealthCheck, Init, RevocationRule, Verdict, unix_ms};
 
 /// One control hash per slot range: data is lost a whole node at a time, so the first slot of
 /// each range tells each node's state.

@@ -1,21 +1,28 @@
-//! The SQL of every store call, with the table prefix filled in once, when the store is built.
-//! Times are Unix milliseconds; `$now` is always the store's clock.
+//! The SQL that PostgreSQL and SQLite run alike, written once, with the table prefix and the
+//! few words their dialects spell differently filled in when a store is built. Times are Unix
+//! milliseconds; `$now` is always the store's clock. Each dialect adds its own statements
+//! (`own`): redemption, check, revocation and purging differ in more than words.
 
-/// Every statement a [`PgStore`](super::PgStore) runs.
+/// The words a dialect spells its own way.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Words {
+    /// The larger of two values: `GREATEST` or `MAX`.
+    pub(crate) greatest: &'static str,
+    /// Suffixes that give a parameter its type where the database cannot infer it
+    /// (`::BOOLEAN`, `::TEXT`, `::BIGINT`, `::BYTEA` in PostgreSQL; nothing in SQLite).
+    pub(crate) as_bool: &'static str,
+    pub(crate) as_text: &'static str,
+    pub(crate) as_bigint: &'static str,
+    pub(crate) as_bytes: &'static str,
+}
+
+/// Every statement a SQL store runs: the shared ones, and the dialect's `own`.
 #[derive(Clone, Debug)]
-pub(crate) struct Queries {
+pub(crate) struct Queries<O> {
     pub(crate) initialized: String,
-    pub(crate) meta_exists: String,
-    pub(crate) redeem: String,
-    pub(crate) check: String,
     pub(crate) rules_for: String,
     pub(crate) live_row: String,
-    pub(crate) touch: String,
     pub(crate) see: String,
-    pub(crate) revoke_new: String,
-    pub(crate) revoked_for_update: String,
-    pub(crate) revoke_existing: String,
-    pub(crate) drop_expired: String,
     pub(crate) raise_rule: String,
     pub(crate) all_rules: String,
     pub(crate) joiners: String,
@@ -28,21 +35,23 @@ pub(crate) struct Queries {
     pub(crate) code_insert: String,
     pub(crate) code_get: String,
     pub(crate) attempt: String,
-    pub(crate) purge_invitations: String,
-    pub(crate) purge_codes: String,
-    pub(crate) purge_attempts: String,
+    pub(crate) own: O,
 }
 
-impl Queries {
-    pub(crate) fn new(p: &str) -> Queries {
+impl<O> Queries<O> {
+    pub(crate) fn new(p: &str, w: Words, own: O) -> Queries<O> {
         let live = "(forget_at IS NULL OR forget_at > $2)";
+        let Words {
+            greatest,
+            as_bool,
+            as_text,
+            as_bigint,
+            as_bytes,
+        } = w;
         Queries {
-            initialized: format!("SELECT EXISTS (SELECT 1 FROM {p}meta WHERE name = 'init')"),
-            meta_exists: format!("SELECT to_regclass('{p}meta') IS NOT NULL"),
-            redeem: format!(
-                "SELECT o_outcome, o_uses, o_joined_at FROM {p}redeem($1, $2, $3, $4, $5, $6, $7)"
+            initialized: format!(
+                "SELECT EXISTS (SELECT 1 FROM {p}meta WHERE name = 'init') AS found"
             ),
-            check: format!("SELECT {p}check($1, $2, $3, $4, $5)"),
             // $1 issue second, $2 inviter (NULL: none): every rule covering it, everyone first.
             rules_for: format!(
                 "SELECT scope, cutoff_ms FROM {p}rules \
@@ -54,35 +63,14 @@ impl Queries {
                  rec_issued_s, rec_expires_s, rec_email, rec_max_uses, rec_inviter, \
                  rec_description FROM {p}invitations WHERE id = $1 AND {live}"
             ),
-            touch: format!("SELECT uses FROM {p}touch($1, $2, $3)"),
             see: format!(
                 "UPDATE {p}invitations SET issued_s = $2, inviter = $3, seen = TRUE \
                  WHERE id = $1 AND NOT seen"
             ),
-            // A new row: kept until the given time, or forever.
-            revoke_new: format!(
-                "INSERT INTO {p}invitations (id, forget_at, revoked_at) VALUES ($1, $3, $2) \
-                 ON CONFLICT (id) DO NOTHING RETURNING TRUE"
-            ),
-            // An existing row, locked first: was it revoked already?
-            revoked_for_update: format!(
-                "SELECT revoked_at IS NOT NULL FROM {p}invitations WHERE id = $1 FOR UPDATE"
-            ),
-            // Then revoked (the first time only), kept at least until $3.
-            revoke_existing: format!(
-                "UPDATE {p}invitations AS t SET \
-                   revoked_at = COALESCE(t.revoked_at, $2), \
-                   forget_at = CASE WHEN t.forget_at IS NULL OR $3::BIGINT IS NULL \
-                                    THEN t.forget_at ELSE GREATEST(t.forget_at, $3) END \
-                 WHERE t.id = $1"
-            ),
-            drop_expired: format!(
-                "DELETE FROM {p}invitations WHERE id = $1 \
-                 AND COALESCE(forget_at, 9223372036854775807) <= $2"
-            ),
             raise_rule: format!(
                 "INSERT INTO {p}rules AS r (scope, cutoff_ms) VALUES ($1, $2) \
-                 ON CONFLICT (scope) DO UPDATE SET cutoff_ms = GREATEST(r.cutoff_ms, EXCLUDED.cutoff_ms) \
+                 ON CONFLICT (scope) DO UPDATE \
+                 SET cutoff_ms = {greatest}(r.cutoff_ms, excluded.cutoff_ms) \
                  RETURNING cutoff_ms"
             ),
             all_rules: format!("SELECT scope, cutoff_ms FROM {p}rules ORDER BY scope"),
@@ -102,10 +90,10 @@ impl Queries {
                  rec_expires_s, rec_email, rec_max_uses, rec_inviter, rec_description \
                  FROM {p}invitations \
                  WHERE recorded AND (forget_at IS NULL OR forget_at > $1) \
-                   AND ($5::BOOLEAN OR rec_expires_s IS NULL OR rec_expires_s > $2) \
-                   AND ($3::TEXT IS NULL OR rec_inviter = $3) \
-                   AND (NOT $6::BOOLEAN OR CASE WHEN $7::BIGINT IS NULL \
-                     THEN rec_expires_s IS NULL AND id > $8::BYTEA \
+                   AND ($5{as_bool} OR rec_expires_s IS NULL OR rec_expires_s > $2) \
+                   AND ($3{as_text} IS NULL OR rec_inviter = $3) \
+                   AND (NOT $6{as_bool} OR CASE WHEN $7{as_bigint} IS NULL \
+                     THEN rec_expires_s IS NULL AND id > $8{as_bytes} \
                      ELSE rec_expires_s IS NULL OR rec_expires_s > $7 \
                        OR (rec_expires_s = $7 AND id > $8) END) \
                  ORDER BY rec_expires_s ASC NULLS LAST, id LIMIT $4"
@@ -136,20 +124,7 @@ impl Queries {
                  ON CONFLICT (client, window_ms, window_no) DO UPDATE SET count = a.count + 1 \
                  RETURNING count"
             ),
-            // Bounded deletes: at most $2 rows, found by the forget-at index, deleted by
-            // primary key (`= ANY(ARRAY(…))` keeps the plan on indexes at any table size).
-            purge_invitations: format!(
-                "DELETE FROM {p}invitations WHERE id = ANY(ARRAY(SELECT id FROM {p}invitations \
-                 WHERE forget_at IS NOT NULL AND forget_at <= $1 LIMIT $2))"
-            ),
-            purge_codes: format!(
-                "DELETE FROM {p}codes WHERE code = ANY(ARRAY(SELECT code FROM {p}codes \
-                 WHERE forget_at IS NOT NULL AND forget_at <= $1 LIMIT $2))"
-            ),
-            purge_attempts: format!(
-                "DELETE FROM {p}attempts WHERE ctid = ANY(ARRAY(SELECT ctid FROM {p}attempts \
-                 WHERE ends_at <= $1 LIMIT $2))"
-            ),
+            own,
         }
     }
 }

@@ -1,0 +1,235 @@
+//! What some stores can do beyond [`Store`]: keep the visits of invitation links, map short
+//! codes to tokens, count attempts. Every store of this crate has all three; each is a trait of
+//! its own so that a store (or a wrapper around one) without a power says so in its type, and
+//! code that needs a power names it in its bounds (`S: Store + ShortCodes`).
+
+use core::future::Future;
+
+use super::{CodeSpec, RateLimit, Store, Visit};
+use crate::error::Error;
+use crate::invitation::{Invitation, InvitationId};
+
+/// A store that keeps the visits of invitation links (who opened a link, before anyone joins).
+pub trait Visits: Store {
+    /// Records a visit to an invitation link (say, the user agent and a coarse location), keeping
+    /// only the newest visits (100 by default).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for metadata over 1024 bytes; store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Visits};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// let invitation = issuer.mint(Invitation::builder())?.invitation().clone();
+    /// store.record_visit(&invitation, "ua=Mozilla/5.0; country=NL").await?;
+    /// assert_eq!(store.visits(invitation.id()).await?.len(), 1);
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn record_visit(
+        &self,
+        invitation: &Invitation,
+        metadata: &str,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// The recorded visits of an invitation, newest first.
+    ///
+    /// # Errors
+    ///
+    /// Store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, Visits};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// let invitation = issuer.mint(Invitation::builder())?.invitation().clone();
+    /// store.record_visit(&invitation, "first").await?;
+    /// store.record_visit(&invitation, "second").await?;
+    /// let visits = store.visits(invitation.id()).await?;
+    /// assert_eq!(visits[0].metadata, "second", "newest first");
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn visits(&self, id: InvitationId) -> impl Future<Output = Result<Vec<Visit>, Error>> + Send;
+}
+
+/// A store that maps short codes people can type (`7K3M-Q9XWD`, `LAUNCH-2024`) to tokens, as
+/// [`code`](super::CodeSpec) describes.
+pub trait ShortCodes: Store {
+    /// Registers a short code for an already minted token and returns the code as people
+    /// should see it (`7K3M-Q9XWD`, or your vanity code). The code expires with the invitation.
+    /// The token is not verified here; whoever resolves the code verifies what comes back.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CodeTaken`] if the code is in use (creation is atomic: of two concurrent
+    /// attempts at one vanity code, exactly one wins); [`Error::InvalidArgument`] for a bad
+    /// vanity code; the decoding errors of the token; [`Error::Expired`] if the invitation is
+    /// already past its expiry plus the store's margin; store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, ShortCodes};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// use admit::store::CodeSpec;
+    ///
+    /// let token = issuer.mint(Invitation::builder())?;
+    /// let code = store.create_code(token.as_str(), &CodeSpec::random()).await?;
+    /// assert_eq!(store.resolve_code(&code).await?, token.as_str());
+    /// // A vanity code is taken once.
+    /// store.create_code(token.as_str(), &CodeSpec::vanity("LAUNCH24")).await?;
+    /// let again = store.create_code(token.as_str(), &CodeSpec::vanity("LAUNCH24")).await;
+    /// assert_eq!(again, Err(admit::Error::CodeTaken));
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn create_code(
+        &self,
+        token: &str,
+        spec: &CodeSpec,
+    ) -> impl Future<Output = Result<String, Error>> + Send;
+
+    /// The token text behind a code, to verify as usual. Case, dashes, spaces and the
+    /// look-alikes `I`/`L`/`O` do not matter.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MistypedCode`] when a random code's check character is wrong (no lookup is
+    /// made); [`Error::UnknownCode`]; [`Error::InvalidArgument`] for text that cannot be a
+    /// code; store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, ShortCodes};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// use admit::store::CodeSpec;
+    ///
+    /// let token = issuer.mint(Invitation::builder())?;
+    /// let code = store.create_code(token.as_str(), &CodeSpec::random()).await?;
+    /// // What a person typed: lower case, with spaces or dashes.
+    /// let typed = code.to_lowercase();
+    /// assert_eq!(store.resolve_code(&typed).await?, token.as_str());
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn resolve_code(&self, code: &str) -> impl Future<Output = Result<String, Error>> + Send;
+
+    /// [`count_attempt`](AttemptLimiter::count_attempt), then [`resolve_code`](ShortCodes::resolve_code): put
+    /// this behind a code entry box.
+    ///
+    /// # Errors
+    ///
+    /// Those of the two calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{MemoryStore, ShortCodes};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// use admit::store::{CodeSpec, RateLimit};
+    ///
+    /// let token = issuer.mint(Invitation::builder())?;
+    /// let code = store.create_code(token.as_str(), &CodeSpec::random()).await?;
+    /// let limit = RateLimit::per_minute(10);
+    /// let found = store.resolve_code_for("203.0.113.7", &code, &limit).await?;
+    /// assert_eq!(found, token.as_str());
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn resolve_code_for(
+        &self,
+        client: &str,
+        code: &str,
+        limit: &RateLimit,
+    ) -> impl Future<Output = Result<String, Error>> + Send
+    where
+        Self: AttemptLimiter,
+    {
+        async move {
+            self.count_attempt(client, limit).await?;
+            self.resolve_code(code).await
+        }
+    }
+}
+
+/// A store that counts attempts per client in fixed windows: what to put in front of anything
+/// guessable, such as a box where people type short codes.
+pub trait AttemptLimiter: Store {
+    /// Counts one attempt by `client` (an IP address, a session ID) against `limit` in the
+    /// current fixed window, and returns how many attempts are left in it. Atomic across
+    /// processes on Redis.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RateLimited`] once the limit is reached (the attempt is still counted);
+    /// [`Error::InvalidArgument`] for a bad client or limit; store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] {
+    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// # runtime.block_on(async {
+    /// # use admit::store::{AttemptLimiter, MemoryStore};
+    /// # use admit::{Invitation, Issuer, SigningKey};
+    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
+    /// # let store = MemoryStore::new();
+    /// use admit::store::RateLimit;
+    ///
+    /// let limit = RateLimit::per_minute(2);
+    /// assert_eq!(store.count_attempt("203.0.113.7", &limit).await?, 1);
+    /// store.count_attempt("203.0.113.7", &limit).await?;
+    /// let third = store.count_attempt("203.0.113.7", &limit).await;
+    /// assert_eq!(third.unwrap_err().code(), "rate_limited");
+    /// # Ok::<(), admit::Error>(())
+    /// # })?;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn count_attempt(
+        &self,
+        client: &str,
+        limit: &RateLimit,
+    ) -> impl Future<Output = Result<u32, Error>> + Send;
+}

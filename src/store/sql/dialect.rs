@@ -1,0 +1,124 @@
+//! What differs between the SQL databases: where a redemption's atomic step happens (a
+//! PL/pgSQL function that locks a row; Rust inside SQLite's single write transaction), how a
+//! revocation and a purge are written, what health means, and how a database error reads.
+//! Everything else is the generic [`SqlStore`](super::SqlStore).
+
+use core::future::Future;
+
+use sqlx::Pool;
+
+use super::io::{Io, Sql};
+use super::queries::{Queries, Words};
+use super::{Check, RedeemRow};
+use crate::error::Error;
+use crate::store::HealthCheck;
+
+/// How a call that is one statement runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// In autocommit on a connection of the writer's pool: its own transaction.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    Single,
+    /// In autocommit on a reader connection.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    SingleRead,
+    /// In a write transaction.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    Write,
+}
+
+/// A SQL database the store runs on. Sealed: implemented for sqlx's PostgreSQL and SQLite.
+// Sealed: public only because it bounds `SqlStore`'s methods; its items use the crate's own
+// types, which nobody outside can name.
+#[allow(unreachable_pub, private_interfaces)]
+pub trait Dialect: Io + Sized {
+    /// The backend's name: `postgres` or `sqlite`.
+    const BACKEND: &'static str;
+    /// The tables and functions only this database has (`{p}` is the prefix).
+    const SCHEMA: &'static str;
+    /// Its spelling of the shared statements.
+    const WORDS: Words;
+    /// `INTEGER` wide enough for Unix milliseconds: `BIGINT` or `INTEGER`.
+    const BIGINT: &'static str;
+    /// How a transaction that writes begins (`None`: a plain `BEGIN`).
+    const BEGIN_WRITE: Option<&'static str>;
+    /// How [`redeem`](Dialect::redeem) and [`check`](Dialect::check) run.
+    const REDEEM: Mode;
+    const CHECK: Mode;
+
+    /// The statements only this database runs.
+    type Own: Send + Sync + core::fmt::Debug;
+
+    fn own(prefix: &str) -> Self::Own;
+
+    /// A redemption: `(outcome, uses, joined_at)` as
+    /// [`redemption`](super::redemption) reads it. Runs on the store's connection or inside
+    /// the application's transaction ([`SqlStore::redeem_in`](super::SqlStore::redeem_in)).
+    fn redeem(
+        conn: &mut Self::Connection,
+        q: &Queries<Self::Own>,
+        row: &RedeemRow,
+    ) -> impl Future<Output = Sql<(i32, i32, i64)>> + Send;
+
+    /// Revoked or used up? One statement, nothing written.
+    fn check(
+        conn: &mut Self::Connection,
+        q: &Queries<Self::Own>,
+        check: &Check,
+    ) -> impl Future<Output = Sql<i32>> + Send;
+
+    /// The row of `id`, live: an expired one dropped first, then created, or its forget-at
+    /// time lengthened.
+    fn touch(
+        conn: &mut Self::Connection,
+        q: &Queries<Self::Own>,
+        id: &[u8],
+        now: i64,
+        until: Option<i64>,
+    ) -> impl Future<Output = Sql<()>> + Send;
+
+    /// Marks `id` revoked in an initialized store; whether it was not revoked before.
+    fn revoke(
+        conn: &mut Self::Connection,
+        q: &Queries<Self::Own>,
+        id: &[u8],
+        now: i64,
+        forget: Option<i64>,
+    ) -> impl Future<Output = Sql<bool>> + Send;
+
+    /// Whether the meta table exists.
+    fn has_meta(
+        conn: &mut Self::Connection,
+        prefix: &str,
+    ) -> impl Future<Output = Sql<bool>> + Send;
+
+    /// What `migrate()` does before it reads the schema version (PostgreSQL takes a lock).
+    fn lock_migration(conn: &mut Self::Connection) -> impl Future<Output = Sql<()>> + Send;
+
+    /// The durability check of a health report.
+    fn persistence(conn: &mut Self::Connection) -> impl Future<Output = Sql<HealthCheck>> + Send;
+
+    /// Deletes at most `batch` expired rows per table; how many invitations, codes and
+    /// attempt windows.
+    fn purge(
+        conn: &mut Self::Connection,
+        q: &Queries<Self::Own>,
+        now: i64,
+        batch: i64,
+    ) -> impl Future<Output = Sql<u64>> + Send;
+
+    /// A database error as a store error: never a success, never the query's parameters.
+    fn unavailable(what: &str, e: &sqlx::Error) -> Error;
+
+    /// Opens a transaction that writes.
+    fn begin_write(
+        pool: &Pool<Self>,
+    ) -> impl Future<Output = Sql<sqlx::Transaction<'static, Self>>> + Send {
+        async move {
+            match Self::BEGIN_WRITE {
+                Some(begin) => pool.begin_with(begin).await,
+                None => pool.begin().await,
+            }
+        }
+    }
+}
