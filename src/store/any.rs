@@ -6,13 +6,14 @@ use std::time::Duration as StdDuration;
 use time::OffsetDateTime;
 
 use super::backend::{
-    AttemptCounter, Backend, CodeTable, NewCode, Record, Redeem, VisitCall, VisitLog, Window,
+    AttemptCounter, Backend, CodeTable, NewCode, Page, Record, Redeem, Revoke, VisitCall, VisitLog,
+    Window,
 };
 use super::settings::{Durable, Settings};
 use super::trace::Link;
 use super::{
-    Health, Init, IssuedInvitation, ListFilter, MemoryOptions, MemoryStore, Redemption,
-    RevocationRule, Status, Store, StoreBuilder, Visit,
+    Health, Init, IssuedInvitation, MemoryOptions, MemoryStore, Redemption, RevocationRule, Status,
+    Store, StoreBuilder, Visit,
 };
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
@@ -314,13 +315,8 @@ impl Backend for AnyStore {
         each!(self, s => Backend::is_revoked(s, id, now).await)
     }
 
-    async fn revoke(
-        &self,
-        id: InvitationId,
-        now: OffsetDateTime,
-        forget: Option<OffsetDateTime>,
-    ) -> Result<bool, Error> {
-        each!(self, s => Backend::revoke(s, id, now, forget).await)
+    async fn revoke(&self, call: Revoke) -> Result<bool, Error> {
+        each!(self, s => Backend::revoke(s, call).await)
     }
 
     async fn raise_rule(&self, inviter: Option<&str>, cutoff_ms: i64) -> Result<i64, Error> {
@@ -343,12 +339,8 @@ impl Backend for AnyStore {
         each!(self, s => s.record(call).await)
     }
 
-    async fn list(
-        &self,
-        filter: &ListFilter,
-        now: OffsetDateTime,
-    ) -> Result<Vec<IssuedInvitation>, Error> {
-        each!(self, s => Backend::list(s, filter, now).await)
+    async fn list(&self, call: Page<'_>) -> Result<Vec<IssuedInvitation>, Error> {
+        each!(self, s => Backend::list(s, call).await)
     }
 }
 
@@ -367,23 +359,14 @@ impl CodeTable for AnyStore {
         each!(self, s => CodeTable::create_code(s, call).await)
     }
 
-    async fn resolve_code(
-        &self,
-        canonical: &str,
-        now: OffsetDateTime,
-    ) -> Result<Option<String>, Error> {
-        each!(self, s => CodeTable::resolve_code(s, canonical, now).await)
+    async fn resolve_code(&self, code: &str, now: OffsetDateTime) -> Result<Option<String>, Error> {
+        each!(self, s => CodeTable::resolve_code(s, code, now).await)
     }
 }
 
 impl AttemptCounter for AnyStore {
-    async fn count_attempt(
-        &self,
-        client: &str,
-        window: Window,
-        now: OffsetDateTime,
-    ) -> Result<u32, Error> {
-        each!(self, s => AttemptCounter::count_attempt(s, client, window, now).await)
+    async fn count_attempt(&self, client: &str, window: Window) -> Result<u32, Error> {
+        each!(self, s => AttemptCounter::count_attempt(s, client, window).await)
     }
 }
 

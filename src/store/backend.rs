@@ -19,6 +19,12 @@ use super::{
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
 
+/// What a primitive returns: a future of its answer, `Send` so stores work in multi-threaded
+/// runtimes.
+pub(crate) trait Answer<T>: Future<Output = Result<T, Error>> + Send {}
+
+impl<T, F: Future<Output = Result<T, Error>> + Send> Answer<T> for F {}
+
 /// The operations every store has.
 pub(crate) trait Backend: Send + Sync {
     /// The backend's name in traces: `memory`, `redis`, `postgres`, `sqlite`.
@@ -34,100 +40,62 @@ pub(crate) trait Backend: Send + Sync {
 
     /// Counts `joiner` unless the invitation is revoked (by ID or rule) or used up; a joiner
     /// seen before gets its first redemption back.
-    fn redeem(&self, call: Redeem<'_>) -> impl Future<Output = Result<Redemption, Error>> + Send;
+    fn redeem(&self, call: Redeem<'_>) -> impl Answer<Redemption>;
 
     /// [`Error::Revoked`] or [`Error::UsedUp`], or nothing.
-    fn check(
-        &self,
-        invitation: &Invitation,
-        now: OffsetDateTime,
-    ) -> impl Future<Output = Result<(), Error>> + Send;
+    fn check(&self, invitation: &Invitation, now: OffsetDateTime) -> impl Answer<()>;
 
     /// Whether the live state of `id` carries a revocation mark.
-    fn is_revoked(
-        &self,
-        id: InvitationId,
-        now: OffsetDateTime,
-    ) -> impl Future<Output = Result<bool, Error>> + Send;
+    fn is_revoked(&self, id: InvitationId, now: OffsetDateTime) -> impl Answer<bool>;
 
     /// Marks `id` revoked (the first time only) and keeps its state at least until
     /// `forget_at` (`None`: as long as it is kept already, or forever when there is none).
     /// Whether it was not revoked before.
-    fn revoke(
-        &self,
-        id: InvitationId,
-        now: OffsetDateTime,
-        forget_at: Option<OffsetDateTime>,
-    ) -> impl Future<Output = Result<bool, Error>> + Send;
+    fn revoke(&self, call: Revoke) -> impl Answer<bool>;
 
     /// Raises the rule of `inviter` (`None`: everyone) to `cutoff_ms` unless it is later
     /// already; the cut-off in force, in Unix milliseconds.
-    fn raise_rule(
-        &self,
-        inviter: Option<&str>,
-        cutoff_ms: i64,
-    ) -> impl Future<Output = Result<i64, Error>> + Send;
+    fn raise_rule(&self, inviter: Option<&str>, cutoff_ms: i64) -> impl Answer<i64>;
 
     /// Every rule, the everyone-rule first, then by inviter.
-    fn rules(&self) -> impl Future<Output = Result<Vec<RevocationRule>, Error>> + Send;
+    fn rules(&self) -> impl Answer<Vec<RevocationRule>>;
 
     /// The settings the promises depend on, with verdicts.
-    fn health(&self) -> impl Future<Output = Result<Health, Error>> + Send;
+    fn health(&self) -> impl Answer<Health>;
 
     /// Everything known about `id`.
-    fn status(
-        &self,
-        id: InvitationId,
-        now: OffsetDateTime,
-    ) -> impl Future<Output = Result<Status, Error>> + Send;
+    fn status(&self, id: InvitationId, now: OffsetDateTime) -> impl Answer<Status>;
 
     /// Adds a minted invitation to the registry.
-    fn record(&self, call: Record<'_>) -> impl Future<Output = Result<(), Error>> + Send;
+    fn record(&self, call: Record<'_>) -> impl Answer<()>;
 
     /// A page of the registry, in [`ListFilter`]'s order.
-    fn list(
-        &self,
-        filter: &ListFilter,
-        now: OffsetDateTime,
-    ) -> impl Future<Output = Result<Vec<IssuedInvitation>, Error>> + Send;
+    fn list(&self, call: Page<'_>) -> impl Answer<Vec<IssuedInvitation>>;
 }
 
 /// Stores that keep the visits of invitation links.
 pub(crate) trait VisitLog: Backend {
     /// Adds a visit, newest first, keeping at most `cap`.
-    fn record_visit(&self, call: VisitCall<'_>) -> impl Future<Output = Result<(), Error>> + Send;
+    fn record_visit(&self, call: VisitCall<'_>) -> impl Answer<()>;
 
     /// The visits of `id`, newest first.
-    fn visits(
-        &self,
-        id: InvitationId,
-        now: OffsetDateTime,
-    ) -> impl Future<Output = Result<Vec<Visit>, Error>> + Send;
+    fn visits(&self, id: InvitationId, now: OffsetDateTime) -> impl Answer<Vec<Visit>>;
 }
 
 /// Stores that map short codes to tokens.
 pub(crate) trait CodeTable: Backend {
     /// Maps `call.canonical` to the token unless a live code is there; whether it did.
-    fn create_code(&self, call: NewCode<'_>) -> impl Future<Output = Result<bool, Error>> + Send;
+    fn create_code(&self, call: NewCode<'_>) -> impl Answer<bool>;
 
-    /// The token behind a live code.
-    fn resolve_code(
-        &self,
-        canonical: &str,
-        now: OffsetDateTime,
-    ) -> impl Future<Output = Result<Option<String>, Error>> + Send;
+    /// The token behind a live code (its canonical form).
+    fn resolve_code(&self, code: &str, now: OffsetDateTime) -> impl Answer<Option<String>>;
 }
 
 /// Stores that count attempts per client in fixed windows.
 pub(crate) trait AttemptCounter: Backend {
     /// Counts one attempt by `client` in `window`; the attempts counted there, this one
     /// included.
-    fn count_attempt(
-        &self,
-        client: &str,
-        window: Window,
-        now: OffsetDateTime,
-    ) -> impl Future<Output = Result<u32, Error>> + Send;
+    fn count_attempt(&self, client: &str, window: Window) -> impl Answer<u32>;
 }
 
 /// A redemption, checked: a valid joiner, an invitation whose state is not forgotten yet.
@@ -160,6 +128,21 @@ impl<'a> Redeem<'a> {
     }
 }
 
+/// A revocation by ID.
+#[derive(Clone, Copy)]
+pub(crate) struct Revoke {
+    pub(crate) id: InvitationId,
+    pub(crate) now: OffsetDateTime,
+    pub(crate) forget_at: Option<OffsetDateTime>,
+}
+
+/// A page of the registry, the filter checked.
+#[derive(Clone, Copy)]
+pub(crate) struct Page<'a> {
+    pub(crate) filter: &'a ListFilter,
+    pub(crate) now: OffsetDateTime,
+}
+
 /// A registry entry, checked.
 #[derive(Clone, Copy)]
 pub(crate) struct Record<'a> {
@@ -188,27 +171,31 @@ pub(crate) struct NewCode<'a> {
     pub(crate) forget_at: Option<OffsetDateTime>,
 }
 
-/// A fixed window of the attempt limiter: its length, its number since the epoch, its end.
+/// A fixed window of the attempt limiter, at `now_ms`: its length, its number since the
+/// epoch, its end.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Window {
     pub(crate) ms: i64,
     pub(crate) number: i64,
     pub(crate) end_ms: i64,
+    pub(crate) now_ms: i64,
 }
 
 impl Window {
     /// The window of length `ms` that holds `now_ms`.
     pub(crate) fn at(ms: i64, now_ms: i64) -> Window {
         let number = now_ms / ms;
+        let end_ms = number.saturating_add(1).saturating_mul(ms);
         Window {
             ms,
             number,
-            end_ms: number.saturating_add(1).saturating_mul(ms),
+            end_ms,
+            now_ms,
         }
     }
 
-    /// How long from `now_ms` until the window ends.
-    pub(crate) fn left(&self, now_ms: i64) -> Duration {
-        Duration::milliseconds(self.end_ms.saturating_sub(now_ms)).max(Duration::ZERO)
+    /// How long until the window ends.
+    pub(crate) fn left(&self) -> Duration {
+        Duration::milliseconds(self.end_ms.saturating_sub(self.now_ms)).max(Duration::ZERO)
     }
 }

@@ -8,7 +8,8 @@ use core::future::Future;
 use time::OffsetDateTime;
 
 use super::backend::{
-    AttemptCounter, Backend, CodeTable, NewCode, Record, Redeem, VisitCall, VisitLog, Window,
+    AttemptCounter, Backend, CodeTable, NewCode, Page, Record, Redeem, Revoke, VisitCall, VisitLog,
+    Window,
 };
 use super::code::check_client;
 use super::rules::checked_rule;
@@ -59,8 +60,8 @@ impl<B: Backend> Store for B {
     ) -> Result<bool, Error> {
         traced(self, "revoke", async {
             let now = self.settings().now();
-            let forget = revocation_forget_at(expires_at, self.settings().margin, now)?;
-            Backend::revoke(self, id, now, forget).await
+            let forget_at = revocation_forget_at(expires_at, self.settings().margin, now)?;
+            Backend::revoke(self, Revoke { id, now, forget_at }).await
         })
         .await
     }
@@ -120,7 +121,8 @@ impl<B: Backend> Store for B {
     async fn list(&self, filter: &ListFilter) -> Result<Vec<IssuedInvitation>, Error> {
         traced(self, "list", async {
             filter.validate()?;
-            Backend::list(self, filter, self.settings().now()).await
+            let now = self.settings().now();
+            Backend::list(self, Page { filter, now }).await
         })
         .await
     }
@@ -186,13 +188,11 @@ impl<B: AttemptCounter> AttemptLimiter for B {
     async fn count_attempt(&self, client: &str, limit: &RateLimit) -> Result<u32, Error> {
         traced(self, "count_attempt", async {
             check_client(client)?;
-            let now = self.settings().now();
-            let now_ms = unix_ms(now);
-            let window = Window::at(limit.validate()?, now_ms);
-            let attempts = AttemptCounter::count_attempt(self, client, window, now).await?;
+            let window = Window::at(limit.validate()?, unix_ms(self.settings().now()));
+            let attempts = AttemptCounter::count_attempt(self, client, window).await?;
             if attempts > limit.limit {
                 return Err(Error::RateLimited {
-                    retry_after: window.left(now_ms).try_into().unwrap_or_default(),
+                    retry_after: window.left().try_into().unwrap_or_default(),
                 });
             }
             Ok(limit.limit - attempts)

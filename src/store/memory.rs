@@ -6,12 +6,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use time::{Duration, OffsetDateTime};
 
 use super::backend::{
-    AttemptCounter, Backend, CodeTable, NewCode, Record, Redeem, VisitCall, VisitLog, Window,
+    AttemptCounter, Backend, CodeTable, NewCode, Page, Record, Redeem, Revoke, VisitCall, VisitLog,
+    Window,
 };
 use super::rules::first_covering;
 use super::settings::Settings;
 use super::{
-    Health, HealthCheck, IssuedInvitation, Joiner, ListFilter, Redemption, RevocationRule, Status,
+    Health, HealthCheck, IssuedInvitation, Joiner, Redemption, RevocationRule, Status,
     StoreBuilder, Verdict, Visit, from_unix_ms,
 };
 use crate::error::Error;
@@ -337,22 +338,18 @@ impl Backend for MemoryStore {
             .is_some_and(|e| e.revoked_at.is_some()))
     }
 
-    async fn revoke(
-        &self,
-        id: InvitationId,
-        now: OffsetDateTime,
-        forget: Option<OffsetDateTime>,
-    ) -> Result<bool, Error> {
+    async fn revoke(&self, call: Revoke) -> Result<bool, Error> {
+        let Revoke { id, now, forget_at } = call;
         let mut inner = self.write(now);
         let existed = inner.live(id, now).is_some();
         let entry = inner.entries.entry(id).or_default();
         if !existed {
             // New state: kept until the given expiry, or forever when it is unknown.
             *entry = Entry {
-                forget_at: forget,
+                forget_at,
                 ..Entry::default()
             };
-        } else if let (Some(current), Some(forget)) = (entry.forget_at, forget) {
+        } else if let (Some(current), Some(forget)) = (entry.forget_at, forget_at) {
             entry.forget_at = Some(current.max(forget));
         }
         let newly = entry.revoked_at.is_none();
@@ -466,11 +463,8 @@ impl Backend for MemoryStore {
         Ok(())
     }
 
-    async fn list(
-        &self,
-        filter: &ListFilter,
-        now: OffsetDateTime,
-    ) -> Result<Vec<IssuedInvitation>, Error> {
+    async fn list(&self, call: Page<'_>) -> Result<Vec<IssuedInvitation>, Error> {
+        let Page { filter, now } = call;
         let inner = self.lock();
         let mut found: Vec<IssuedInvitation> = inner
             .entries
@@ -530,12 +524,8 @@ impl CodeTable for MemoryStore {
         Ok(!taken)
     }
 
-    async fn resolve_code(
-        &self,
-        canonical: &str,
-        now: OffsetDateTime,
-    ) -> Result<Option<String>, Error> {
-        Ok(match self.lock().codes.get(canonical) {
+    async fn resolve_code(&self, code: &str, now: OffsetDateTime) -> Result<Option<String>, Error> {
+        Ok(match self.lock().codes.get(code) {
             Some((token, forget)) if forget.is_none_or(|t| now < t) => Some(token.clone()),
             _ => None,
         })
@@ -543,12 +533,8 @@ impl CodeTable for MemoryStore {
 }
 
 impl AttemptCounter for MemoryStore {
-    async fn count_attempt(
-        &self,
-        client: &str,
-        window: Window,
-        now: OffsetDateTime,
-    ) -> Result<u32, Error> {
+    async fn count_attempt(&self, client: &str, window: Window) -> Result<u32, Error> {
+        let now = from_unix_ms(window.now_ms).unwrap_or_else(|| self.shared.settings.now());
         let end = from_unix_ms(window.end_ms).unwrap_or(now);
         let mut inner = self.write(now);
         let slot = inner

@@ -11,9 +11,10 @@ use super::sql::dialect::{Dialect, Mode};
 use super::sql::io::{Io, Sql, need, stmt};
 use super::sql::queries::{Queries, Words};
 use super::sql::row::kind;
-use super::sql::{Check, RedeemRow, SqlStore};
+use super::sql::{RedeemRow, SqlStore};
 use super::{HealthCheck, StoreBuilder, Verdict};
 use crate::error::Error;
+use crate::invitation::InvitationId;
 
 /// A [`Store`](super::Store) in PostgreSQL: the [`SqlStore`] on sqlx's `Postgres`.
 ///
@@ -199,7 +200,7 @@ impl Dialect for Postgres {
         a: &RedeemRow,
     ) -> Sql<(i32, i32, i64)> {
         let call = stmt(&q.own.redeem)
-            .bind(&a.id[..])
+            .bind(a.id)
             .bind(a.joiner.as_str())
             .bind(a.now)
             .bind(a.until)
@@ -214,9 +215,9 @@ impl Dialect for Postgres {
         ))
     }
 
-    async fn check(conn: &mut PgConnection, q: &Queries<PgQueries>, c: &Check) -> Sql<i32> {
+    async fn check(conn: &mut PgConnection, q: &Queries<PgQueries>, c: &RedeemRow) -> Sql<i32> {
         let call = stmt(&q.own.check)
-            .bind(&c.id[..])
+            .bind(c.id)
             .bind(c.now)
             .bind(c.max)
             .bind(c.issued_s)
@@ -230,7 +231,7 @@ impl Dialect for Postgres {
     async fn touch(
         conn: &mut PgConnection,
         q: &Queries<PgQueries>,
-        id: &[u8],
+        id: InvitationId,
         now: i64,
         until: Option<i64>,
     ) -> Sql<()> {
@@ -241,7 +242,7 @@ impl Dialect for Postgres {
     async fn revoke(
         conn: &mut PgConnection,
         q: &Queries<PgQueries>,
-        id: &[u8],
+        id: InvitationId,
         now: i64,
         forget: Option<i64>,
     ) -> Sql<bool> {

@@ -8,14 +8,15 @@ use redis::Value;
 use time::{Duration, OffsetDateTime};
 
 use super::backend::{
-    AttemptCounter, Backend, CodeTable, NewCode, Record, Redeem, VisitCall, VisitLog, Window,
+    AttemptCounter, Backend, CodeTable, NewCode, Page, Record, Redeem, Revoke, VisitCall, VisitLog,
+    Window,
 };
 use super::rules::first_covering;
 use super::settings::Settings;
 use super::trace::Link;
 use super::{
-    Health, IssuedInvitation, Joiner, ListFilter, Redemption, RevocationRule, Status, StoreBuilder,
-    Visit, unix_ms,
+    Health, IssuedInvitation, Joiner, Redemption, RevocationRule, Status, StoreBuilder, Visit,
+    unix_ms,
 };
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
@@ -368,16 +369,12 @@ impl Backend for RedisStore {
         Ok(self.call_as::<i64>(call).await? == 1)
     }
 
-    async fn revoke(
-        &self,
-        id: InvitationId,
-        now: OffsetDateTime,
-        forget: Option<OffsetDateTime>,
-    ) -> Result<bool, Error> {
+    async fn revoke(&self, call: Revoke) -> Result<bool, Error> {
+        let Revoke { id, now, forget_at } = call;
         let (control, state) = (self.keys.control_for(id), self.keys.state(id));
         let call = Call::new(&self.scripts.revoke, [&control, &state])
             .arg(unix_ms(now))
-            .arg(Self::keep_for(forget, now));
+            .arg(Self::keep_for(forget_at, now));
         Ok(self.call_as::<i64>(call).await? == 1)
     }
 
@@ -524,12 +521,8 @@ impl Backend for RedisStore {
         Ok(())
     }
 
-    async fn list(
-        &self,
-        filter: &ListFilter,
-        now: OffsetDateTime,
-    ) -> Result<Vec<IssuedInvitation>, Error> {
-        self.list_pages(filter, now).await
+    async fn list(&self, call: Page<'_>) -> Result<Vec<IssuedInvitation>, Error> {
+        self.list_pages(call.filter, call.now).await
     }
 }
 
@@ -573,10 +566,10 @@ impl CodeTable for RedisStore {
 
     async fn resolve_code(
         &self,
-        canonical: &str,
+        code: &str,
         _now: OffsetDateTime,
     ) -> Result<Option<String>, Error> {
-        let key = self.keys.code(canonical);
+        let key = self.keys.code(code);
         let control = self.keys.control_near(&key);
         let call = Call::new(&self.scripts.code_resolve, [&control, &key]);
         self.call_as(call).await
@@ -584,15 +577,10 @@ impl CodeTable for RedisStore {
 }
 
 impl AttemptCounter for RedisStore {
-    async fn count_attempt(
-        &self,
-        client: &str,
-        window: Window,
-        now: OffsetDateTime,
-    ) -> Result<u32, Error> {
+    async fn count_attempt(&self, client: &str, window: Window) -> Result<u32, Error> {
         let key = self.keys.attempts(client, window.ms, window.number);
         let control = self.keys.control_near(&key);
-        let left_ms = (window.end_ms - unix_ms(now)).max(1);
+        let left_ms = (window.end_ms - window.now_ms).max(1);
         let call = Call::new(&self.scripts.attempt, [&control, &key]).arg(left_ms);
         let n: u64 = self.call_as(call).await?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))

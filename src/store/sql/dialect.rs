@@ -7,24 +7,29 @@ use core::future::Future;
 
 use sqlx::Pool;
 
+use super::RedeemRow;
 use super::io::{Io, Sql};
 use super::queries::{Queries, Words};
-use super::{Check, RedeemRow};
 use crate::error::Error;
+use crate::invitation::InvitationId;
 use crate::store::HealthCheck;
 
-/// How a call that is one statement runs.
+/// How a store call runs on the database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
-    /// In autocommit on a connection of the writer's pool: its own transaction.
+    /// One statement in autocommit on a connection of the writer's pool: its own transaction.
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     Single,
-    /// In autocommit on a reader connection.
+    /// One statement in autocommit on a reader connection.
     #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     SingleRead,
-    /// In a write transaction.
-    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    /// A read transaction (one snapshot) on a reader, in an initialized store.
+    Read,
+    /// A write transaction, in an initialized store.
     Write,
+    /// A write transaction whose work checks (or makes) the store itself: `migrate()`, and
+    /// SQLite's redemption, which reads the marker in the statement it decides on.
+    Unchecked,
 }
 
 /// A SQL database the store runs on. Sealed: implemented for sqlx's PostgreSQL and SQLite.
@@ -64,7 +69,7 @@ pub trait Dialect: Io + Sized {
     fn check(
         conn: &mut Self::Connection,
         q: &Queries<Self::Own>,
-        check: &Check,
+        row: &RedeemRow,
     ) -> impl Future<Output = Sql<i32>> + Send;
 
     /// The row of `id`, live: an expired one dropped first, then created, or its forget-at
@@ -72,7 +77,7 @@ pub trait Dialect: Io + Sized {
     fn touch(
         conn: &mut Self::Connection,
         q: &Queries<Self::Own>,
-        id: &[u8],
+        id: InvitationId,
         now: i64,
         until: Option<i64>,
     ) -> impl Future<Output = Sql<()>> + Send;
@@ -81,7 +86,7 @@ pub trait Dialect: Io + Sized {
     fn revoke(
         conn: &mut Self::Connection,
         q: &Queries<Self::Own>,
-        id: &[u8],
+        id: InvitationId,
         now: i64,
         forget: Option<i64>,
     ) -> impl Future<Output = Sql<bool>> + Send;

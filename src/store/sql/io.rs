@@ -20,49 +20,31 @@ pub(crate) enum Arg<'a> {
     Small(Option<i32>),
     Text(Option<&'a str>),
     Bytes(&'a [u8]),
+    /// An invitation's primary key.
+    Id([u8; 12]),
     Bool(bool),
 }
 
-impl From<i64> for Arg<'_> {
-    fn from(v: i64) -> Self {
-        Arg::Int(Some(v))
-    }
+/// `From` for every type a statement binds, one line each.
+macro_rules! arg_from {
+    ($($t:ty => $variant:ident($wrap:expr)),* $(,)?) => {
+        $(impl<'a> From<$t> for Arg<'a> {
+            fn from(v: $t) -> Arg<'a> {
+                Arg::$variant($wrap(v))
+            }
+        })*
+    };
 }
 
-impl From<Option<i64>> for Arg<'_> {
-    fn from(v: Option<i64>) -> Self {
-        Arg::Int(v)
-    }
-}
-
-impl From<Option<i32>> for Arg<'_> {
-    fn from(v: Option<i32>) -> Self {
-        Arg::Small(v)
-    }
-}
-
-impl<'a> From<&'a str> for Arg<'a> {
-    fn from(v: &'a str) -> Self {
-        Arg::Text(Some(v))
-    }
-}
-
-impl<'a> From<Option<&'a str>> for Arg<'a> {
-    fn from(v: Option<&'a str>) -> Self {
-        Arg::Text(v)
-    }
-}
-
-impl<'a> From<&'a [u8]> for Arg<'a> {
-    fn from(v: &'a [u8]) -> Self {
-        Arg::Bytes(v)
-    }
-}
-
-impl From<bool> for Arg<'_> {
-    fn from(v: bool) -> Self {
-        Arg::Bool(v)
-    }
+arg_from! {
+    i64 => Int(Some),
+    Option<i64> => Int(core::convert::identity),
+    Option<i32> => Small(core::convert::identity),
+    &'a str => Text(Some),
+    Option<&'a str> => Text(core::convert::identity),
+    &'a [u8] => Bytes(core::convert::identity),
+    crate::invitation::InvitationId => Id(|id: crate::invitation::InvitationId| id.to_bytes()),
+    bool => Bool(core::convert::identity),
 }
 
 /// A statement and its arguments, in order (`$1`, `$2`, …).
@@ -192,6 +174,7 @@ macro_rules! impl_io {
                     Arg::Small(v) => q.bind(v),
                     Arg::Text(v) => q.bind(v),
                     Arg::Bytes(v) => q.bind(v),
+                    Arg::Id(v) => q.bind(v.to_vec()),
                     Arg::Bool(v) => q.bind(v),
                 }
             }

@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use time::OffsetDateTime;
+
 use sqlx::Pool;
 
 use super::backend::Redeem;
@@ -12,7 +14,7 @@ use super::settings::Settings;
 use super::trace::Link;
 use super::{Cutoff, Init, Redemption, Store, unix_ms};
 use crate::error::Error;
-use crate::invitation::Invitation;
+use crate::invitation::{Invitation, InvitationId};
 
 pub(crate) mod dialect;
 pub(crate) mod io;
@@ -108,12 +110,9 @@ impl From<Error> for Stop {
 /// A step of a store call on the database.
 pub(crate) type Step<T> = Result<T, Stop>;
 
-/// A boxed step, as a transaction runs it.
-pub(crate) type StepFuture<'c, T> = core::pin::Pin<Box<dyn Future<Output = Step<T>> + Send + 'c>>;
-
-/// One redemption, as the database stores it.
+/// A redemption or a check, as the database reads it (a check has no joiner).
 pub(crate) struct RedeemRow {
-    pub(crate) id: [u8; 12],
+    pub(crate) id: InvitationId,
     pub(crate) joiner: String,
     pub(crate) now: i64,
     pub(crate) until: Option<i64>,
@@ -123,27 +122,22 @@ pub(crate) struct RedeemRow {
 }
 
 impl RedeemRow {
-    fn new(call: &Redeem<'_>) -> RedeemRow {
-        let invitation = call.invitation;
+    fn new(
+        invitation: &Invitation,
+        joiner: &str,
+        now: OffsetDateTime,
+        forget_at: Option<OffsetDateTime>,
+    ) -> RedeemRow {
         RedeemRow {
-            id: invitation.id().to_bytes(),
-            joiner: call.joiner.to_owned(),
-            now: unix_ms(call.now),
-            until: call.forget_at.map(unix_ms),
+            id: invitation.id(),
+            joiner: joiner.to_owned(),
+            now: unix_ms(now),
+            until: forget_at.map(unix_ms),
             max: invitation.max_uses().map(as_i32),
             issued_s: invitation.issued_at().unix_timestamp(),
             inviter: invitation.inviter().map(str::to_owned),
         }
     }
-}
-
-/// One check, as the database reads it.
-pub(crate) struct Check {
-    pub(crate) id: [u8; 12],
-    pub(crate) now: i64,
-    pub(crate) issued_s: i64,
-    pub(crate) inviter: Option<String>,
-    pub(crate) max: Option<i32>,
 }
 
 /// How a redemption ended, as the database reports it.
@@ -256,8 +250,8 @@ impl<DB: Dialect> SqlStore<DB> {
             let sql = schema.replace("{p}", &prefix);
             let now = unix_ms(self.shared.settings.now());
             let found = self
-                .write("migrating", move |c, _| {
-                    Box::pin(async move { migrate_in::<DB>(c, &prefix, &sql, now).await })
+                .run("migrating", Mode::Unchecked, async |c, _| {
+                    migrate_in::<DB>(c, &prefix, &sql, now).await
                 })
                 .await?;
             match found {
@@ -285,8 +279,8 @@ impl<DB: Dialect> SqlStore<DB> {
         super::trace::call(DB::BACKEND, "purge_expired", link, async {
             let now = unix_ms(self.shared.settings.now());
             let batch = i64::from(batch.max(1));
-            self.write("purging", |c, q| {
-                Box::pin(async move { Ok(DB::purge(c, q, now, batch).await?) })
+            self.run("purging", Mode::Write, async |c, q| {
+                Ok(DB::purge(c, q, now, batch).await?)
             })
             .await
         })
@@ -337,7 +331,8 @@ impl<DB: Dialect> SqlStore<DB> {
         invitation: &Invitation,
         joiner: &str,
     ) -> Result<Redemption, Error> {
-        let row = RedeemRow::new(&Redeem::new(&self.shared.settings, invitation, joiner)?);
+        let call = Redeem::new(&self.shared.settings, invitation, joiner)?;
+        let row = RedeemRow::new(invitation, joiner, call.now, call.forget_at);
         let q = &self.shared.queries;
         let outcome = self
             .within("redeeming", async { Ok(DB::redeem(conn, q, &row).await?) })
@@ -360,60 +355,39 @@ impl<DB: Dialect> SqlStore<DB> {
         }
     }
 
-    /// Runs `op` in a transaction that writes, within the deadline. It commits when `op`
-    /// succeeds or answers (what it wrote before the answer stays), and rolls back when the
-    /// database fails.
-    async fn write<T, F>(&self, what: &'static str, op: F) -> Result<T, Error>
+    /// Runs `op` as `mode` says, within the deadline. In a transaction, the store must be
+    /// initialized first; the transaction commits when `op` succeeds or answers (what it wrote
+    /// before the answer stays), and rolls back when the database fails.
+    async fn run<T, F>(&self, what: &'static str, mode: Mode, op: F) -> Result<T, Error>
     where
-        F: for<'c> FnOnce(&'c mut DB::Connection, &'c Queries<DB::Own>) -> StepFuture<'c, T>,
+        F: AsyncFnOnce(&mut DB::Connection, &Queries<DB::Own>) -> Step<T>,
     {
-        self.transaction(what, true, op).await
-    }
-
-    /// Runs `op` in a read transaction (one snapshot) on a reader, within the deadline.
-    async fn read<T, F>(&self, what: &'static str, op: F) -> Result<T, Error>
-    where
-        F: for<'c> FnOnce(&'c mut DB::Connection, &'c Queries<DB::Own>) -> StepFuture<'c, T>,
-    {
-        self.transaction(what, false, op).await
-    }
-
-    async fn transaction<T, F>(&self, what: &'static str, writes: bool, op: F) -> Result<T, Error>
-    where
-        F: for<'c> FnOnce(&'c mut DB::Connection, &'c Queries<DB::Own>) -> StepFuture<'c, T>,
-    {
-        let shared = &*self.shared;
+        let Shared {
+            writer,
+            reader,
+            queries,
+            ..
+        } = &*self.shared;
         self.within(what, async {
-            let mut tx = if writes {
-                DB::begin_write(&shared.writer).await?
-            } else {
-                shared.reader.begin().await?
+            let mut tx = match mode {
+                Mode::Single | Mode::SingleRead => {
+                    let pool = if mode == Mode::Single { writer } else { reader };
+                    return op(&mut *pool.acquire().await?, queries).await;
+                }
+                Mode::Read => reader.begin().await?,
+                Mode::Write | Mode::Unchecked => DB::begin_write(writer).await?,
             };
-            let result = op(&mut tx, &shared.queries).await;
+            let result = match mode {
+                Mode::Unchecked => op(&mut tx, queries).await,
+                _ => match initialized::<DB>(&mut tx, queries).await {
+                    Ok(()) => op(&mut tx, queries).await,
+                    Err(e) => Err(e),
+                },
+            };
             if let Ok(_) | Err(Stop::Answer(_)) = result {
                 tx.commit().await?;
             }
             result
-        })
-        .await
-    }
-
-    /// Runs one statement's `op` in autocommit (its own transaction), within the deadline.
-    async fn single<T, F>(&self, what: &'static str, mode: Mode, op: F) -> Result<T, Error>
-    where
-        F: for<'c> FnOnce(&'c mut DB::Connection, &'c Queries<DB::Own>) -> StepFuture<'c, T>,
-    {
-        if mode == Mode::Write {
-            return self.write(what, op).await;
-        }
-        let shared = &*self.shared;
-        let pool = match mode {
-            Mode::SingleRead => &shared.reader,
-            _ => &shared.writer,
-        };
-        self.within(what, async {
-            let mut conn = pool.acquire().await?;
-            op(&mut conn, &shared.queries).await
         })
         .await
     }

@@ -18,9 +18,10 @@ use super::sql::dialect::{Dialect, Mode};
 use super::sql::io::{Io, Sql, need, stmt};
 use super::sql::queries::{Queries, Words};
 use super::sql::row::{count, kind};
-use super::sql::{Check, RedeemRow, SqlStore, outcome};
+use super::sql::{RedeemRow, SqlStore, outcome};
 use super::{HealthCheck, Init, StoreBuilder, Verdict};
 use crate::error::Error;
+use crate::invitation::InvitationId;
 
 /// A [`Store`](super::Store) in a SQLite file: the [`SqlStore`] on sqlx's `Sqlite`.
 ///
@@ -193,7 +194,7 @@ impl Probe {
     async fn read(
         conn: &mut SqliteConnection,
         q: &Queries<SqliteQueries>,
-        id: &[u8],
+        id: InvitationId,
         now: i64,
         issued_s: i64,
         inviter: Option<&str>,
@@ -219,7 +220,11 @@ impl Probe {
 }
 
 /// Deletes the row of `id` with its joiners and visits.
-async fn drop_row(conn: &mut SqliteConnection, q: &Queries<SqliteQueries>, id: &[u8]) -> Sql<()> {
+async fn drop_row(
+    conn: &mut SqliteConnection,
+    q: &Queries<SqliteQueries>,
+    id: InvitationId,
+) -> Sql<()> {
     for sql in &q.own.drop {
         Sqlite::run(conn, stmt(sql).bind(id)).await?;
     }
@@ -231,7 +236,7 @@ async fn drop_row(conn: &mut SqliteConnection, q: &Queries<SqliteQueries>, id: &
 async fn live(
     conn: &mut SqliteConnection,
     q: &Queries<SqliteQueries>,
-    id: &[u8],
+    id: InvitationId,
     now: i64,
 ) -> Sql<Option<(i32, bool)>> {
     let Some(row) = Sqlite::optional(conn, stmt(&q.own.row).bind(id).bind(now)).await? else {
@@ -261,7 +266,7 @@ impl Dialect for Sqlite {
     const BIGINT: &'static str = "INTEGER";
     // The write lock at once: writers queue in the store instead of retrying on SQLite's lock.
     const BEGIN_WRITE: Option<&'static str> = Some("BEGIN IMMEDIATE");
-    const REDEEM: Mode = Mode::Write;
+    const REDEEM: Mode = Mode::Unchecked;
     // One statement on a reader: a snapshot on its own, no transaction needed.
     const CHECK: Mode = Mode::SingleRead;
 
@@ -353,7 +358,7 @@ impl Dialect for Sqlite {
         q: &Queries<SqliteQueries>,
         a: &RedeemRow,
     ) -> Sql<(i32, i32, i64)> {
-        let (id, inviter) = (&a.id[..], a.inviter.as_deref());
+        let (id, inviter) = (a.id, a.inviter.as_deref());
         let joiner = Some(a.joiner.as_str());
         let p = Probe::read(conn, q, id, a.now, a.issued_s, inviter, joiner).await?;
         if !p.init {
@@ -393,9 +398,13 @@ impl Dialect for Sqlite {
     }
 
     /// The redemption's probe, nothing written.
-    async fn check(conn: &mut SqliteConnection, q: &Queries<SqliteQueries>, c: &Check) -> Sql<i32> {
+    async fn check(
+        conn: &mut SqliteConnection,
+        q: &Queries<SqliteQueries>,
+        c: &RedeemRow,
+    ) -> Sql<i32> {
         let inviter = c.inviter.as_deref();
-        let p = Probe::read(conn, q, &c.id, c.now, c.issued_s, inviter, None).await?;
+        let p = Probe::read(conn, q, c.id, c.now, c.issued_s, inviter, None).await?;
         let max = c.max.and_then(|m| u32::try_from(m).ok());
         Ok(if !p.init {
             3
@@ -416,7 +425,7 @@ impl Dialect for Sqlite {
     async fn touch(
         conn: &mut SqliteConnection,
         q: &Queries<SqliteQueries>,
-        id: &[u8],
+        id: InvitationId,
         now: i64,
         until: Option<i64>,
     ) -> Sql<()> {
@@ -428,7 +437,7 @@ impl Dialect for Sqlite {
     async fn revoke(
         conn: &mut SqliteConnection,
         q: &Queries<SqliteQueries>,
-        id: &[u8],
+        id: InvitationId,
         now: i64,
         forget: Option<i64>,
     ) -> Sql<bool> {
