@@ -118,13 +118,9 @@ pub trait Store: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// let invitation = issuer.mint(Invitation::builder().max_uses(2))?.invitation().clone();
     /// assert_eq!(store.redeem(&invitation, "user-1").await?.uses, 1);
     /// // A retry by the same joiner is accepted and not counted again.
@@ -132,9 +128,7 @@ pub trait Store: Send + Sync {
     /// store.redeem(&invitation, "user-2").await?;
     /// let third = store.redeem(&invitation, "user-3").await;
     /// assert_eq!(third, Err(admit::Error::UsedUp { max_uses: 2 }));
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn redeem(
@@ -155,21 +149,15 @@ pub trait Store: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// let invitation = issuer.mint(Invitation::builder().one_time())?.invitation().clone();
     /// store.check(&invitation).await?; // showing the sign-up page counts nothing
     /// store.redeem(&invitation, "user-1").await?;
     /// let later = store.check(&invitation).await;
     /// assert_eq!(later, Err(admit::Error::UsedUp { max_uses: 1 }));
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn check(&self, invitation: &Invitation) -> impl Future<Output = Result<(), Error>> + Send;
@@ -185,20 +173,14 @@ pub trait Store: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// let invitation = issuer.mint(Invitation::builder())?.invitation().clone();
     /// assert!(!store.is_revoked(invitation.id()).await?);
     /// store.revoke_invitation(&invitation).await?;
     /// assert!(store.is_revoked(invitation.id()).await?);
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn is_revoked(&self, id: InvitationId) -> impl Future<Output = Result<bool, Error>> + Send;
@@ -226,13 +208,9 @@ pub trait Store: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// let invitation = issuer.mint(Invitation::builder())?.invitation().clone();
     /// // The ID and expiry an admin page kept from when it minted.
     /// let (id, expires_at) = (invitation.id(), invitation.expires_at());
@@ -240,9 +218,7 @@ pub trait Store: Send + Sync {
     /// assert!(!store.revoke(id, expires_at).await?, "already revoked");
     /// let refused = store.redeem(&invitation, "user-1").await.unwrap_err();
     /// assert_eq!(refused.code(), "revoked");
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn revoke(
@@ -261,19 +237,13 @@ pub trait Store: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// let invitation = issuer.mint(Invitation::builder())?.invitation().clone();
     /// store.revoke_invitation(&invitation).await?;
     /// assert_eq!(store.check(&invitation).await.unwrap_err().code(), "revoked");
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn revoke_invitation(
@@ -303,13 +273,9 @@ pub trait Store: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// let grace = issuer.mint(Invitation::builder().inviter("grace"))?.invitation().clone();
     /// let alan = issuer.mint(Invitation::builder().inviter("alan"))?.invitation().clone();
     /// // Everything grace invited until now (an abusive inviter).
@@ -319,9 +285,7 @@ pub trait Store: Send + Sync {
     /// assert!(rule.covers(grace.issued_at(), grace.inviter()));
     /// assert_eq!(store.redeem(&grace, "user-1").await.unwrap_err().code(), "revoked");
     /// store.redeem(&alan, "user-2").await?;
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn revoke_issued_before(
@@ -339,20 +303,14 @@ pub trait Store: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// store.revoke_issued_before(time::OffsetDateTime::now_utc(), None).await?;
     /// let rules = store.revocation_rules().await?;
     /// assert_eq!(rules.len(), 1);
     /// assert_eq!(rules[0].inviter, None, "everyone's invitations");
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn revocation_rules(&self) -> impl Future<Output = Result<Vec<RevocationRule>, Error>> + Send;
@@ -366,21 +324,15 @@ pub trait Store: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// let health = store.health().await?;
     /// for check in health.problems() {
     ///     eprintln!("{check:?}"); // an in-memory store is not durable, for one
     /// }
     /// # let _ = health.verdict();
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn health(&self) -> impl Future<Output = Result<Health, Error>> + Send;
@@ -395,22 +347,16 @@ pub trait Store: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// let invitation = issuer.mint(Invitation::builder().max_uses(5))?.invitation().clone();
     /// store.redeem(&invitation, "user-1").await?;
     /// let status = store.status(invitation.id()).await?;
     /// assert_eq!((status.uses, status.max_uses), (1, Some(5)));
     /// assert_eq!(status.joiners[0].joiner, "user-1");
     /// assert!(!status.is_revoked());
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn status(&self, id: InvitationId) -> impl Future<Output = Result<Status, Error>> + Send;
@@ -425,21 +371,15 @@ pub trait Store: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// let token = issuer.mint(Invitation::builder().inviter("grace"))?;
     /// store.record_issued(token.invitation(), Some("launch-day batch")).await?;
     /// let status = store.status(token.invitation().id()).await?;
     /// let issued = status.issued.expect("recorded");
     /// assert_eq!(issued.description.as_deref(), Some("launch-day batch"));
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn record_issued(
@@ -462,13 +402,9 @@ pub trait Store: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Store};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// use admit::store::ListFilter;
     ///
     /// for _ in 0..3 {
@@ -479,9 +415,7 @@ pub trait Store: Send + Sync {
     /// assert_eq!(page.len(), 2);
     /// let rest = ListFilter::new().inviter("grace").after(page[1].cursor());
     /// assert_eq!(store.list(&rest).await?.len(), 1);
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn list(

@@ -21,19 +21,13 @@ pub trait Visits: Store {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Visits};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Visits}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// let invitation = issuer.mint(Invitation::builder())?.invitation().clone();
     /// store.record_visit(&invitation, "ua=Mozilla/5.0; country=NL").await?;
     /// assert_eq!(store.visits(invitation.id()).await?.len(), 1);
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn record_visit(
@@ -51,21 +45,15 @@ pub trait Visits: Store {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, Visits};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Visits}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// let invitation = issuer.mint(Invitation::builder())?.invitation().clone();
     /// store.record_visit(&invitation, "first").await?;
     /// store.record_visit(&invitation, "second").await?;
     /// let visits = store.visits(invitation.id()).await?;
     /// assert_eq!(visits[0].metadata, "second", "newest first");
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn visits(&self, id: InvitationId) -> impl Future<Output = Result<Vec<Visit>, Error>> + Send;
@@ -88,13 +76,9 @@ pub trait ShortCodes: Store {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, ShortCodes};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, ShortCodes}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// use admit::store::CodeSpec;
     ///
     /// let token = issuer.mint(Invitation::builder())?;
@@ -104,9 +88,7 @@ pub trait ShortCodes: Store {
     /// store.create_code(token.as_str(), &CodeSpec::vanity("LAUNCH24")).await?;
     /// let again = store.create_code(token.as_str(), &CodeSpec::vanity("LAUNCH24")).await;
     /// assert_eq!(again, Err(admit::Error::CodeTaken));
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn create_code(
@@ -127,13 +109,9 @@ pub trait ShortCodes: Store {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, ShortCodes};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, ShortCodes}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// use admit::store::CodeSpec;
     ///
     /// let token = issuer.mint(Invitation::builder())?;
@@ -141,9 +119,7 @@ pub trait ShortCodes: Store {
     /// // What a person typed: lower case, with spaces or dashes.
     /// let typed = code.to_lowercase();
     /// assert_eq!(store.resolve_code(&typed).await?, token.as_str());
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn resolve_code(&self, code: &str) -> impl Future<Output = Result<String, Error>> + Send;
@@ -158,13 +134,9 @@ pub trait ShortCodes: Store {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{MemoryStore, ShortCodes};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, ShortCodes}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// use admit::store::{CodeSpec, RateLimit};
     ///
     /// let token = issuer.mint(Invitation::builder())?;
@@ -172,9 +144,7 @@ pub trait ShortCodes: Store {
     /// let limit = RateLimit::per_minute(10);
     /// let found = store.resolve_code_for("203.0.113.7", &code, &limit).await?;
     /// assert_eq!(found, token.as_str());
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn resolve_code_for(
@@ -208,13 +178,9 @@ pub trait AttemptLimiter: Store {
     /// # Examples
     ///
     /// ```
-    /// # #[cfg(feature = "rand")] {
-    /// # let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    /// # runtime.block_on(async {
-    /// # use admit::store::{AttemptLimiter, MemoryStore};
-    /// # use admit::{Invitation, Issuer, SigningKey};
-    /// # let issuer = Issuer::new(SigningKey::generate()?, "acme/invite")?;
-    /// # let store = MemoryStore::new();
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{AttemptLimiter, MemoryStore}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
     /// use admit::store::RateLimit;
     ///
     /// let limit = RateLimit::per_minute(2);
@@ -222,9 +188,7 @@ pub trait AttemptLimiter: Store {
     /// store.count_attempt("203.0.113.7", &limit).await?;
     /// let third = store.count_attempt("203.0.113.7", &limit).await;
     /// assert_eq!(third.unwrap_err().code(), "rate_limited");
-    /// # Ok::<(), admit::Error>(())
-    /// # })?;
-    /// # }
+    /// # Ok::<(), admit::Error>(()) })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn count_attempt(

@@ -133,22 +133,12 @@ impl<B: fmt::Debug> fmt::Debug for StoreBuilder<B> {
 impl<B> StoreBuilder<B> {
     /// How long state is kept after an invitation expires (default 1 hour). Keep it at least
     /// as long as your verifiers' leeway: a token is accepted that long past its expiry.
-    ///
-    /// ```
-    /// let builder = admit::store::MemoryStore::builder().margin(time::Duration::hours(2));
-    /// # let _ = builder;
-    /// ```
     pub fn margin(mut self, margin: Duration) -> StoreBuilder<B> {
         self.settings.margin = margin;
         self
     }
 
     /// How many visits are kept per invitation, newest first (default 100; at most 100000).
-    ///
-    /// ```
-    /// let builder = admit::store::MemoryStore::builder().visit_cap(20);
-    /// # let _ = builder;
-    /// ```
     pub fn visit_cap(mut self, cap: usize) -> StoreBuilder<B> {
         self.settings.visit_cap = cap;
         self
@@ -157,14 +147,6 @@ impl<B> StoreBuilder<B> {
     /// Reads the time from `clock` instead of the system clock (for tests that move time).
     /// Times are the application's, not a database server's: every process sharing a store
     /// needs a synchronized clock.
-    ///
-    /// ```
-    /// # #[cfg(feature = "test-util")] {
-    /// let clock = admit::testing::TestClock::at(time::macros::datetime!(2027-01-15 8:00 UTC));
-    /// let store = admit::store::MemoryStore::builder().clock(clock.source()).build();
-    /// # let _ = store;
-    /// # }
-    /// ```
     pub fn clock(
         mut self,
         clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static,
@@ -184,11 +166,6 @@ impl<B: Durable> StoreBuilder<B> {
     /// whitespace) or table and function name (PostgreSQL, SQLite; default `admit_`, lowercase
     /// letters, digits and `_`, starting with a letter, at most 32 bytes), so that several
     /// applications can share one server or file.
-    ///
-    /// ```
-    /// let builder = admit::store::AnyStore::builder().prefix("acme_");
-    /// # let _ = builder;
-    /// ```
     pub fn prefix(mut self, prefix: impl Into<String>) -> StoreBuilder<B> {
         self.settings.prefix = Some(prefix.into());
         self
@@ -196,24 +173,12 @@ impl<B: Durable> StoreBuilder<B> {
 
     /// How long one call may take, waiting for a connection or a lock included (default
     /// 2 s). Past it, the call fails with [`Error::StoreTimeout`]: never a hang, never "valid".
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let builder = admit::store::AnyStore::builder().deadline(Duration::from_millis(500));
-    /// # let _ = builder;
-    /// ```
     pub fn deadline(mut self, deadline: StdDuration) -> StoreBuilder<B> {
         self.settings.deadline = deadline;
         self
     }
 
     /// What to do when opening finds no store there (default [`Init::Require`]: refuse).
-    ///
-    /// ```
-    /// use admit::store::{AnyStore, Init};
-    /// let builder = AnyStore::builder().init(Init::CreateIfMissing);
-    /// # let _ = builder;
-    /// ```
     pub fn init(mut self, init: Init) -> StoreBuilder<B> {
         self.settings.init = init;
         self
