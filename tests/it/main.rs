@@ -1,13 +1,7 @@
 //! Integration tests, compiled as one binary to keep link time down.
 #![allow(missing_docs, unreachable_pub)]
 
-#[cfg(all(feature = "axum", feature = "rand"))]
-mod admin_ui;
-#[cfg(all(feature = "axum", feature = "rand"))]
-mod axum_signup;
 mod batch;
-#[cfg(all(feature = "axum", feature = "rand"))]
-mod browser;
 mod canonical;
 mod claims;
 #[cfg(feature = "cli")]
@@ -53,8 +47,8 @@ mod time_window;
 mod url;
 mod vectors;
 
-#[path = "../support/mod.rs"]
-mod support;
+/// Real Redis and PostgreSQL servers (the `admit-test-servers` workspace member).
+use admit_test_servers as support;
 
 use admit::{Invitation, InvitationId, Issuer, SigningKey, Token, Verifier};
 use time::OffsetDateTime;

@@ -91,15 +91,10 @@ pub use redis_harness::*;
 
 #[cfg(feature = "redis")]
 mod redis_harness {
-    use std::sync::OnceLock;
-
     use admit::store::RedisStore;
     use time::{Duration, OffsetDateTime};
 
     use super::Harness;
-    #[cfg(feature = "cluster")]
-    use crate::support::redis_server::RedisCluster;
-    use crate::support::redis_server::{self, RedisServer};
 
     /// A Redis store on a unique key prefix, on the shared test server (or cluster).
     pub struct RedisHarness {
@@ -114,53 +109,9 @@ mod redis_harness {
         Cluster(Vec<String>),
     }
 
-    /// Where the shared single-node Redis is: `ADMIT_REDIS_URL`, or a server started once for
-    /// this test process.
-    pub fn single_url() -> Option<String> {
-        static SERVER: OnceLock<Option<(String, Option<RedisServer>)>> = OnceLock::new();
-        SERVER
-            .get_or_init(|| {
-                if let Ok(url) = std::env::var("ADMIT_REDIS_URL") {
-                    return Some((url, None));
-                }
-                redis_server::available().then(|| {
-                    let server = RedisServer::plain();
-                    (server.url(), Some(server))
-                })
-            })
-            .as_ref()
-            .map(|(url, _)| url.clone())
-    }
-
     #[cfg(feature = "cluster")]
-    /// The shared cluster: `ADMIT_REDIS_CLUSTER_URLS` (comma-separated), or three masters
-    /// started once for this test process.
-    pub fn cluster_urls() -> Option<Vec<String>> {
-        static CLUSTER: OnceLock<Option<(Vec<String>, Option<RedisCluster>)>> = OnceLock::new();
-        CLUSTER
-            .get_or_init(|| {
-                if let Ok(urls) = std::env::var("ADMIT_REDIS_CLUSTER_URLS") {
-                    return Some((urls.split(',').map(str::to_owned).collect(), None));
-                }
-                redis_server::available().then(|| {
-                    let cluster = RedisCluster::start();
-                    (cluster.urls(), Some(cluster))
-                })
-            })
-            .as_ref()
-            .map(|(urls, _)| urls.clone())
-    }
-
-    pub fn unique_prefix() -> String {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static N: AtomicU32 = AtomicU32::new(0);
-        format!(
-            "t{}-{}-{}:",
-            std::process::id(),
-            OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000_007,
-            N.fetch_add(1, Ordering::Relaxed)
-        )
-    }
+    pub use crate::support::redis_cluster_urls as cluster_urls;
+    pub use crate::support::{redis_url as single_url, unique_prefix};
 
     /// A store on a fresh prefix: a new store as far as Redis can tell, so it is initialized.
     async fn connect(target: &Target, prefix: &str, margin: Duration, cap: usize) -> RedisStore {
@@ -225,44 +176,12 @@ pub use postgres_harness::*;
 
 #[cfg(feature = "postgres")]
 mod postgres_harness {
-    use std::sync::OnceLock;
-    use std::sync::atomic::Ordering;
-
     use admit::store::PgStore;
     use time::{Duration, OffsetDateTime};
 
     use super::{Harness, MovedClock};
-    use crate::support::postgres_server::{self, PostgresServer};
 
-    /// Where the shared PostgreSQL is: `ADMIT_POSTGRES_URL`, or a server started once for this
-    /// test process.
-    pub fn postgres_url() -> Option<String> {
-        static SERVER: OnceLock<Option<(String, Option<PostgresServer>)>> = OnceLock::new();
-        SERVER
-            .get_or_init(|| {
-                if let Ok(url) = std::env::var("ADMIT_POSTGRES_URL") {
-                    return Some((url, None));
-                }
-                postgres_server::available().then(|| {
-                    let server = PostgresServer::start();
-                    (server.url(), Some(server))
-                })
-            })
-            .as_ref()
-            .map(|(url, _)| url.clone())
-    }
-
-    /// A table prefix no other test uses.
-    pub fn unique_table_prefix() -> String {
-        use std::sync::atomic::AtomicU32;
-        static N: AtomicU32 = AtomicU32::new(0);
-        format!(
-            "t{}_{}_{}_",
-            std::process::id(),
-            OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000_007,
-            N.fetch_add(1, Ordering::Relaxed)
-        )
-    }
+    pub use crate::support::{postgres_url, unique_table_prefix};
 
     /// A PostgreSQL store on fresh tables, on a clock the test moves.
     pub struct PgHarness {

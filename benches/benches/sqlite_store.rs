@@ -1,36 +1,26 @@
-//! `PgStore` on a real PostgreSQL, next to a floor on the same pool: one single-statement
-//! `UPDATE … RETURNING` on a one-row table, the least any durable counter costs there.
+//! `SqliteStore` on a file in a temporary directory, next to a floor on the same connection: one
+//! single-statement `UPDATE … RETURNING` on a one-row table, committed as durably as the store
+//! commits (write-ahead log, `synchronous = FULL`): the least any durable counter costs there.
 //!
 //! ```text
-//! cargo bench --features postgres --bench pg_store          # starts its own PostgreSQL
-//! ADMIT_POSTGRES_URL=postgres://… cargo bench --features postgres --bench pg_store
+//! cargo bench -p admit-bench --bench sqlite_store
 //! ```
 //!
-//! Groups: `postgres_1_task` (latency) and `postgres_64_tasks` (throughput). Each `redeem`
+//! Groups: `sqlite_1_task` (latency) and `sqlite_64_tasks` (throughput). Each `redeem`
 //! counts a new joiner on an invitation without a limit, so every call writes. After criterion,
 //! a full run measures `redeem` p50 ÷ floor p50 (one task) and `redeem` ÷ floor throughput
 //! (64 tasks), interleaved round by round, and prints their medians.
 
 use std::time::Duration;
 
-use admit::store::PgStore;
+use admit::store::SqliteStore;
 use criterion::Criterion;
 
-#[path = "../tests/support/postgres_server.rs"]
-mod postgres_server;
-// For its `TempDir` and `free_port`, which the PostgreSQL helper uses.
-#[path = "../tests/support/redis_server.rs"]
-mod redis_server;
-#[path = "support/sql_bench.rs"]
-mod sql_bench;
-#[path = "support/timing.rs"]
-mod timing;
-
-use sql_bench::{Floor, Setup, bench, ratios};
+use admit_bench::sql_bench::{Floor, Setup, bench, ratios};
 
 /// The floor: one autocommit `UPDATE … RETURNING` on the store's own pool.
 #[derive(Clone)]
-struct FloorQuery(sqlx::PgPool);
+struct FloorQuery(sqlx::SqlitePool);
 
 impl Floor for FloorQuery {
     async fn floor(&self) {
@@ -42,14 +32,15 @@ impl Floor for FloorQuery {
     }
 }
 
-fn setup(rt: &tokio::runtime::Runtime, url: &str) -> Setup<PgStore, FloorQuery> {
+fn setup(rt: &tokio::runtime::Runtime, path: &std::path::Path) -> Setup<SqliteStore, FloorQuery> {
     rt.block_on(async {
-        let store = PgStore::builder()
+        let store = SqliteStore::builder()
+            .create_if_missing()
             .prefix("bench_")
-            .max_connections(16)
-            .connect(url)
+            .deadline(Duration::from_secs(30))
+            .open(path)
             .await
-            .expect("connect");
+            .expect("open");
         store.migrate().await.expect("migrate");
         sqlx::raw_sql(
             "CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, n BIGINT NOT NULL); \
@@ -68,24 +59,15 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let mut _server = None;
-    let url = match std::env::var("ADMIT_POSTGRES_URL") {
-        Ok(url) => url,
-        Err(_) => {
-            assert!(postgres_server::available(), "the bench needs PostgreSQL");
-            let server = postgres_server::PostgresServer::start();
-            let url = server.url();
-            _server = Some(server);
-            url
-        }
-    };
-    let s = setup(&rt, &url);
+    let dir = admit_test_servers::TempDir::new("bench-sqlite");
+    let path = dir.path().join("bench.db");
+    let s = setup(&rt, &path);
     let mut c = Criterion::default()
         .sample_size(30)
         .measurement_time(Duration::from_secs(4))
         .warm_up_time(Duration::from_secs(1))
         .configure_from_args();
-    bench(&mut c, &rt, "postgres", &s);
+    bench(&mut c, &rt, "sqlite", &s);
     c.final_summary();
     if std::env::args().skip(1).all(|a| a == "--bench") {
         ratios(&rt, &s);

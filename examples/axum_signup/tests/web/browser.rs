@@ -49,7 +49,7 @@ fn browser_available() -> bool {
 }
 
 fn start_driver() -> Driver {
-    let port = crate::support::redis_server::free_port();
+    let port = admit_test_servers::free_port();
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -86,7 +86,8 @@ async fn browser(driver: &Driver) -> Client {
 
 /// Where screenshots go: `target/screenshots/`.
 fn shots() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    // The workspace's target directory, two levels up.
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&dir).expect("create target/screenshots");
     dir
 }

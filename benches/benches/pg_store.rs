@@ -1,34 +1,27 @@
-//! `SqliteStore` on a file in a temporary directory, next to a floor on the same connection: one
-//! single-statement `UPDATE … RETURNING` on a one-row table, committed as durably as the store
-//! commits (write-ahead log, `synchronous = FULL`): the least any durable counter costs there.
+//! `PgStore` on a real PostgreSQL, next to a floor on the same pool: one single-statement
+//! `UPDATE … RETURNING` on a one-row table, the least any durable counter costs there.
 //!
 //! ```text
-//! cargo bench --features sqlite --bench sqlite_store
+//! cargo bench -p admit-bench --bench pg_store          # starts its own PostgreSQL
+//! ADMIT_POSTGRES_URL=postgres://… cargo bench -p admit-bench --bench pg_store
 //! ```
 //!
-//! Groups: `sqlite_1_task` (latency) and `sqlite_64_tasks` (throughput). Each `redeem`
+//! Groups: `postgres_1_task` (latency) and `postgres_64_tasks` (throughput). Each `redeem`
 //! counts a new joiner on an invitation without a limit, so every call writes. After criterion,
 //! a full run measures `redeem` p50 ÷ floor p50 (one task) and `redeem` ÷ floor throughput
 //! (64 tasks), interleaved round by round, and prints their medians.
 
 use std::time::Duration;
 
-use admit::store::SqliteStore;
+use admit::store::PgStore;
 use criterion::Criterion;
 
-// For its `TempDir`.
-#[path = "../tests/support/redis_server.rs"]
-mod redis_server;
-#[path = "support/sql_bench.rs"]
-mod sql_bench;
-#[path = "support/timing.rs"]
-mod timing;
-
-use sql_bench::{Floor, Setup, bench, ratios};
+use admit_bench::sql_bench::{Floor, Setup, bench, ratios};
+use admit_test_servers::postgres_server;
 
 /// The floor: one autocommit `UPDATE … RETURNING` on the store's own pool.
 #[derive(Clone)]
-struct FloorQuery(sqlx::SqlitePool);
+struct FloorQuery(sqlx::PgPool);
 
 impl Floor for FloorQuery {
     async fn floor(&self) {
@@ -40,15 +33,14 @@ impl Floor for FloorQuery {
     }
 }
 
-fn setup(rt: &tokio::runtime::Runtime, path: &std::path::Path) -> Setup<SqliteStore, FloorQuery> {
+fn setup(rt: &tokio::runtime::Runtime, url: &str) -> Setup<PgStore, FloorQuery> {
     rt.block_on(async {
-        let store = SqliteStore::builder()
-            .create_if_missing()
+        let store = PgStore::builder()
             .prefix("bench_")
-            .deadline(Duration::from_secs(30))
-            .open(path)
+            .max_connections(16)
+            .connect(url)
             .await
-            .expect("open");
+            .expect("connect");
         store.migrate().await.expect("migrate");
         sqlx::raw_sql(
             "CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, n BIGINT NOT NULL); \
@@ -67,15 +59,24 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let dir = redis_server::TempDir::new("bench-sqlite");
-    let path = dir.path().join("bench.db");
-    let s = setup(&rt, &path);
+    let mut _server = None;
+    let url = match std::env::var("ADMIT_POSTGRES_URL") {
+        Ok(url) => url,
+        Err(_) => {
+            assert!(postgres_server::available(), "the bench needs PostgreSQL");
+            let server = postgres_server::PostgresServer::start();
+            let url = server.url();
+            _server = Some(server);
+            url
+        }
+    };
+    let s = setup(&rt, &url);
     let mut c = Criterion::default()
         .sample_size(30)
         .measurement_time(Duration::from_secs(4))
         .warm_up_time(Duration::from_secs(1))
         .configure_from_args();
-    bench(&mut c, &rt, "sqlite", &s);
+    bench(&mut c, &rt, "postgres", &s);
     c.final_summary();
     if std::env::args().skip(1).all(|a| a == "--bench") {
         ratios(&rt, &s);

@@ -9,23 +9,23 @@ use admit::store::Store;
 use admit::{Invitation, Issuer, SigningKey};
 use criterion::{Criterion, Throughput};
 
-use super::timing::{median, p50, spread};
+use crate::timing::{median, p50, spread};
 
 /// The least a durable write costs on the store's database.
-pub(crate) trait Floor: Clone + Send + Sync + 'static {
+pub trait Floor: Clone + Send + Sync + 'static {
     fn floor(&self) -> impl Future<Output = ()> + Send;
 }
 
 #[derive(Clone)]
-pub(crate) struct Setup<S, F> {
-    pub(crate) store: S,
+pub struct Setup<S, F> {
+    pub store: S,
     floor: F,
     issuer: Arc<Issuer>,
     counter: Arc<AtomicU64>,
 }
 
 impl<S: Store + Clone + 'static, F: Floor> Setup<S, F> {
-    pub(crate) fn new(store: S, floor: F) -> Setup<S, F> {
+    pub fn new(store: S, floor: F) -> Setup<S, F> {
         Setup {
             store,
             floor,
@@ -62,7 +62,7 @@ impl<S: Store + Clone + 'static, F: Floor> Setup<S, F> {
     }
 }
 
-pub(crate) fn bench<S: Store + Clone + 'static, F: Floor>(
+pub fn bench<S: Store + Clone + 'static, F: Floor>(
     c: &mut Criterion,
     rt: &tokio::runtime::Runtime,
     name: &str,
@@ -101,10 +101,7 @@ pub(crate) fn bench<S: Store + Clone + 'static, F: Floor>(
 
 /// `redeem` p50 ÷ floor p50 (one task) and `redeem` ÷ floor throughput (64 tasks), round by
 /// round, interleaved; prints their medians.
-pub(crate) fn ratios<S: Store + Clone + 'static, F: Floor>(
-    rt: &tokio::runtime::Runtime,
-    s: &Setup<S, F>,
-) {
+pub fn ratios<S: Store + Clone + 'static, F: Floor>(rt: &tokio::runtime::Runtime, s: &Setup<S, F>) {
     const ROUNDS: usize = 9;
     let (mut latency, mut throughput) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {

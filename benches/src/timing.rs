@@ -4,10 +4,10 @@
 use std::time::{Duration, Instant};
 
 /// How many tasks run at once in the throughput groups.
-pub(crate) const TASKS: u64 = 64;
+pub const TASKS: u64 = 64;
 
 /// Runs `iters` operations spread over 64 concurrent tasks; returns the wall time.
-pub(crate) async fn spread<F, Fut>(iters: u64, op: F) -> Duration
+pub async fn spread<F, Fut>(iters: u64, op: F) -> Duration
 where
     F: Fn(u64) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -38,7 +38,7 @@ where
 }
 
 /// The median latency of `n` calls, one at a time.
-pub(crate) async fn p50<F: Future<Output = ()>>(n: usize, mut op: impl FnMut() -> F) -> Duration {
+pub async fn p50<F: Future<Output = ()>>(n: usize, mut op: impl FnMut() -> F) -> Duration {
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
         let start = Instant::now();
@@ -49,7 +49,7 @@ pub(crate) async fn p50<F: Future<Output = ()>>(n: usize, mut op: impl FnMut() -
     times[n / 2]
 }
 
-pub(crate) fn median(mut values: Vec<f64>) -> f64 {
+pub fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
 }

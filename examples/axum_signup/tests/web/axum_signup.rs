@@ -7,8 +7,7 @@ use admit::store::AnyStore;
 use admit::{Invitation, SigningKey};
 use reqwest::StatusCode;
 
-#[path = "../../examples/axum_signup/main.rs"]
-pub mod app;
+pub use ::axum_signup as app;
 
 pub const ADMIN: &str = "admin-secret";
 
@@ -349,7 +348,7 @@ async fn concurrent_sign_ups_on_memory() {
 #[cfg(feature = "sqlite")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_flow_on_sqlite() {
-    let dir = crate::support::redis_server::TempDir::new("axum-sqlite");
+    let dir = admit_test_servers::TempDir::new("axum-sqlite");
     let url = format!("sqlite://{}", dir.path().join("app.db").display());
     let store = AnyStore::builder()
         .create_if_missing()
@@ -367,13 +366,13 @@ async fn sign_up_flow_on_sqlite() {
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_flow_on_postgres() {
-    let Some(url) = tokio::task::spawn_blocking(crate::store::harness::postgres_url)
+    let Some(url) = tokio::task::spawn_blocking(admit_test_servers::postgres_url)
         .await
         .unwrap()
     else {
         return;
     };
-    let prefix = crate::store::harness::unique_table_prefix();
+    let prefix = admit_test_servers::unique_table_prefix();
     let store = AnyStore::builder()
         .prefix(prefix.clone())
         .deadline(std::time::Duration::from_secs(30))

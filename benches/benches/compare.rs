@@ -1,7 +1,7 @@
 //! admit next to what people would pick instead, in one run on one machine.
 //!
 //! ```text
-//! cargo bench --all-features --bench compare
+//! cargo bench -p admit-bench --bench compare
 //! ```
 //!
 //! Every contender carries the same claims — a random ID, issued-at, expiry (7 days), email
@@ -26,7 +26,7 @@
 //!
 //! After the criterion groups (absolute times), the ratios the README's goals are held to are
 //! measured again, each pair in 401 interleaved rounds (see [`interleaved`]), printed, and
-//! written to `target/criterion/interleaved.json` for `examples/bench_report.rs`.
+//! written to `target/criterion/interleaved.json` for `benches/src/bin/bench_report.rs`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -245,9 +245,10 @@ fn bench(c: &mut Criterion) {
             serde_json::json!({ "median": r.median, "q1": r.q1, "q3": r.q3, "rounds": ROUNDS }),
         );
     }
-    let _ = std::fs::create_dir_all("target/criterion");
+    let dir = admit_bench::target_dir().join("criterion");
+    let _ = std::fs::create_dir_all(&dir);
     let _ = std::fs::write(
-        "target/criterion/interleaved.json",
+        dir.join("interleaved.json"),
         serde_json::Value::Object(json).to_string(),
     );
 }
@@ -270,7 +271,7 @@ struct Ratio {
 /// (criterion runs one function after the other, and the first of a group came out 2–3% slower
 /// here whichever it was) then hit both sides alike, and a round a VM's neighbour disturbed is
 /// one sample of 401, which the median shrugs off. The criterion means above give the absolute
-/// times; the goals are held to these ratios (`examples/bench_report.rs`).
+/// times; the goals are held to these ratios (`benches/src/bin/bench_report.rs`).
 fn interleaved(a: (&mut dyn FnMut(), u32), b: (&mut dyn FnMut(), u32)) -> Ratio {
     let (a, a_items) = a;
     let (b, b_items) = b;

@@ -4,7 +4,7 @@
 //! is what batching per thread buys.
 //!
 //! ```text
-//! cargo bench --features cli --bench cli
+//! cargo bench -p admit-bench --bench cli      # builds the release `admit` binary first
 //! ```
 
 use std::process::{Command, Stdio};
@@ -18,10 +18,11 @@ const COUNT: u32 = 100_000;
 const MESSAGE_LEN: usize = 20 + 1 + 12 + 26;
 
 fn bench(c: &mut Criterion) {
+    let admit = admit_bench::admit_binary();
     let dir = std::env::temp_dir().join(format!("admit-cli-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let key = dir.join("key.pem");
-    let status = Command::new(env!("CARGO_BIN_EXE_admit"))
+    let status = Command::new(&admit)
         .args(["keygen", "--force", "--out"])
         .arg(&key)
         .stderr(Stdio::null())
@@ -34,7 +35,7 @@ fn bench(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(20));
     g.bench_function("admit_cli", |b| {
         b.iter(|| {
-            let status = Command::new(env!("CARGO_BIN_EXE_admit"))
+            let status = Command::new(&admit)
                 .args([
                     "mint",
                     "--context",
@@ -66,7 +67,7 @@ fn bench(c: &mut Criterion) {
     let tokens = dir.join("tokens.txt");
     let pubkey = dir.join("pub.pem");
     let file = std::fs::File::create(&tokens).expect("tokens file");
-    let status = Command::new(env!("CARGO_BIN_EXE_admit"))
+    let status = Command::new(&admit)
         .args([
             "mint",
             "--context",
@@ -80,7 +81,7 @@ fn bench(c: &mut Criterion) {
         .status()
         .expect("run admit mint");
     assert!(status.success());
-    let public = Command::new(env!("CARGO_BIN_EXE_admit"))
+    let public = Command::new(&admit)
         .args(["pubkey", "--key"])
         .arg(&key)
         .stderr(Stdio::null())
@@ -88,7 +89,7 @@ fn bench(c: &mut Criterion) {
         .expect("run admit pubkey");
     std::fs::write(&pubkey, public.stdout).expect("pub.pem");
     let verify = |threads: Option<&str>| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_admit"));
+        let mut cmd = Command::new(&admit);
         cmd.args(["verify", "--context", "bench/invite", "--pub"])
             .arg(&pubkey)
             .stdin(std::fs::File::open(&tokens).expect("tokens file"))

@@ -7,8 +7,8 @@
 //!   on Redis has to pay.
 //!
 //! ```text
-//! cargo bench --features redis --bench store            # starts its own redis-server
-//! ADMIT_REDIS_URL=redis://127.0.0.1:6379/ cargo bench --features redis --bench store
+//! cargo bench -p admit-bench --bench store            # starts its own redis-server
+//! ADMIT_REDIS_URL=redis://127.0.0.1:6379/ cargo bench -p admit-bench --bench store
 //! ```
 //!
 //! Groups: `redis_1_task` (one request at a time: latency) and `redis_64_tasks` (64 tasks at
@@ -29,12 +29,8 @@ use admit::{Invitation, Issuer, SigningKey};
 use criterion::{Criterion, Throughput};
 use redis::aio::ConnectionManager;
 
-#[path = "../tests/support/redis_server.rs"]
-mod redis_server;
-#[path = "support/timing.rs"]
-mod timing;
-
-use timing::{median, p50, spread};
+use admit_bench::timing::{median, p50, spread};
+use admit_test_servers::redis_server;
 
 /// The floor for `redeem`: the least a one-round-trip join can do (revoked? already joined?
 /// under the limit? then record), with no rules, no expiry and no initialization marker.

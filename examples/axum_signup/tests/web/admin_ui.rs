@@ -370,7 +370,7 @@ async fn admin_on_memory() {
 #[cfg(feature = "sqlite")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_on_sqlite() {
-    let dir = crate::support::redis_server::TempDir::new("admin-sqlite");
+    let dir = admit_test_servers::TempDir::new("admin-sqlite");
     let store = |name: &str| {
         let url = format!("sqlite://{}", dir.path().join(name).display());
         async move {

@@ -1,3 +1,0 @@
-#[cfg(feature = "postgres")]
-pub mod postgres_server;
-pub mod redis_server;
