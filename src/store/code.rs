@@ -34,7 +34,7 @@ pub const DEFAULT_CODE_LEN: usize = 8;
 /// Shortest and longest vanity code, in characters (dashes and spaces not counted).
 pub const VANITY_LEN: core::ops::RangeInclusive<usize> = 4..=32;
 
-/// What code to create for an invitation ([`Store::create_code`](super::Store::create_code)).
+/// What code to create for an invitation ([`ShortCodes::create_code`](super::ShortCodes::create_code)).
 ///
 /// # Examples
 ///

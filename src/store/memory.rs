@@ -18,11 +18,11 @@ use super::{
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
 
-/// A [`Store`] in this process's memory: the embedded default.
+/// A [`Store`](super::Store) in this process's memory: the embedded default.
 ///
 /// Correct for one process (every operation holds one lock, so redemption is atomic across
 /// threads and tasks), gone when the process exits: a restart forgets every revocation and use
-/// count, and [`Store::health`] says so with a warning. Use [`RedisStore`](super::RedisStore) (feature `redis`) when
+/// count, and [`Store::health`](super::Store::health) says so with a warning. Use [`RedisStore`](super::RedisStore) (feature `redis`) when
 /// several processes or machines share invitations, or when state must survive a restart.
 ///
 /// Expired state is dropped as it is met and by a sweep at most once a second during writes:

@@ -10,10 +10,11 @@
 //! - [`RedisStore`] (feature `redis`; Redis Cluster with feature `cluster`): shared by every
 //!   process and machine, atomic through Lua scripts, with a deadline on every call.
 //! - [`PgStore`] (feature `postgres`): in the application's PostgreSQL, atomic through a row lock;
-//!   [`PgStore::redeem_in`] redeems inside the application's own transaction, so an account and
-//!   its invitation's use commit or roll back together.
+//!   [`redeem_in`](SqlStore::redeem_in) redeems inside the application's own transaction, so an
+//!   account and its invitation's use commit or roll back together.
 //! - [`SqliteStore`] (feature `sqlite`): in one SQLite file, the durable default for a single
-//!   machine; atomic through SQLite's single writer, with [`SqliteStore::redeem_in`] too.
+//!   machine; atomic through SQLite's single writer, with [`redeem_in`](SqlStore::redeem_in)
+//!   too. Both are the one generic [`SqlStore`].
 //!
 //! [`AnyStore`] opens whichever of them a URL names (`memory:`, `redis://…`, `postgres://…`,
 //! `sqlite://PATH`, …), for services that take their store from configuration.
@@ -38,6 +39,19 @@
 //!   ([`Error::StoreNotInitialized`]), a revocation that would be forgotten before its
 //!   invitation expires, a cut-off in the future. [`Store::health`] reports each setting the
 //!   promises depend on, with a verdict.
+//!
+//! # One core, many backends
+//!
+//! Every store gets its [`Store`], [`Visits`], [`ShortCodes`] and [`AttemptLimiter`] from one
+//! layer that checks the arguments, reads "now" from the store's clock, works out how long
+//! state is kept and traces the call; below it, each backend implements only its atomic step,
+//! one primitive per operation. So the rules cannot drift between backends, and every backend
+//! passes the same conformance suite. Every builder is a [`StoreBuilder`] with the same setters
+//! ([`margin`](StoreBuilder::margin), [`visit_cap`](StoreBuilder::visit_cap),
+//! [`clock`](StoreBuilder::clock); [`prefix`](StoreBuilder::prefix),
+//! [`deadline`](StoreBuilder::deadline) and [`init`](StoreBuilder::init) for stores on a
+//! server or in a file), and [`Init`] says the same thing to every backend: refuse a store
+//! that is not set up, create one, or recover one that lost its data.
 //!
 //! With the `tracing` feature, every call runs in a `store` span (backend, operation, outcome,
 //! latency) and failures, lost connections and refused configurations are WARN events; the

@@ -128,7 +128,7 @@ impl IssuedInvitation {
     }
 }
 
-/// One visit to an invitation link ([`Store::record_visit`](super::Store::record_visit)).
+/// One visit to an invitation link ([`Visits::record_visit`](super::Visits::record_visit)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Visit {

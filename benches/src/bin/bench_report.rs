@@ -1,4 +1,4 @@
-//! Turns the criterion results and interleaved ratios of `benches/compare.rs` into
+//! Turns the criterion results and interleaved ratios of `benches/benches/compare.rs` into
 //! `docs/performance.md` (tables), `docs/performance.svg` (a bar chart), and the "Performance" section of `README.md`.
 //!
 //! ```text

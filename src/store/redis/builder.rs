@@ -97,10 +97,10 @@ impl StoreBuilder<RedisOptions> {
     /// [`Error::InvalidArgument`] for a bad URL or setting; [`Error::StoreUnavailable`] or
     /// [`Error::StoreTimeout`] if Redis cannot be reached within the deadline;
     /// [`Error::StoreMisconfigured`] for eviction or clock offset; [`Error::StoreNotInitialized`]
-    /// under [`Init::Require`] when the marker is missing.
+    /// under [`Init::Require`](crate::store::Init::Require) when the marker is missing.
     pub async fn connect(self, url: &str) -> Result<RedisStore, Error> {
         trace::connecting("redis", "connect", async {
-            let conn = self.open(url).await?;
+            let conn = self.dial(url).await?;
             self.finish(conn, false).await
         })
         .await
@@ -115,7 +115,7 @@ impl StoreBuilder<RedisOptions> {
     /// [`Error::InvalidArgument`] for a bad URL or setting; store errors if Redis cannot be
     /// reached.
     pub async fn health(self, url: &str) -> Result<Health, Error> {
-        let conn = self.open(url).await?;
+        let conn = self.dial(url).await?;
         self.unchecked(conn, false).health().await
     }
 
@@ -126,11 +126,11 @@ impl StoreBuilder<RedisOptions> {
     /// As for [`RedisStoreBuilder::health`].
     #[cfg(feature = "cluster")]
     pub async fn health_cluster<S: AsRef<str>>(self, urls: &[S]) -> Result<Health, Error> {
-        let conn = self.open_cluster(urls).await?;
+        let conn = self.dial_cluster(urls).await?;
         self.unchecked(conn, true).health().await
     }
 
-    async fn open(&self, url: &str) -> Result<Conn, Error> {
+    async fn dial(&self, url: &str) -> Result<Conn, Error> {
         self.validate()?;
         let deadline = self.settings.deadline;
         let client = redis::Client::open(url).map_err(|_| Error::InvalidArgument {
@@ -160,14 +160,14 @@ impl StoreBuilder<RedisOptions> {
     #[cfg(feature = "cluster")]
     pub async fn connect_cluster<S: AsRef<str>>(self, urls: &[S]) -> Result<RedisStore, Error> {
         trace::connecting("redis", "connect", async {
-            let conn = self.open_cluster(urls).await?;
+            let conn = self.dial_cluster(urls).await?;
             self.finish(conn, true).await
         })
         .await
     }
 
     #[cfg(feature = "cluster")]
-    async fn open_cluster<S: AsRef<str>>(&self, urls: &[S]) -> Result<Conn, Error> {
+    async fn dial_cluster<S: AsRef<str>>(&self, urls: &[S]) -> Result<Conn, Error> {
         self.validate()?;
         let deadline = self.settings.deadline;
         let infos: Vec<String> = urls.iter().map(|u| u.as_ref().to_owned()).collect();

@@ -41,7 +41,7 @@ const DEFAULT_PREFIX: &str = "admit:";
 /// How often the eviction settings are read again after connecting, unless configured otherwise.
 const DEFAULT_RECHECK: StdDuration = StdDuration::from_secs(60);
 
-/// A [`Store`] on Redis, shared by every process and machine that connects to it.
+/// A [`Store`](super::Store) on Redis, shared by every process and machine that connects to it.
 ///
 /// Every operation on one invitation is a single Lua script (`EVALSHA`, loaded at connect and
 /// reloaded when Redis answers `NOSCRIPT`), so it is atomic and costs one round trip. Every call
@@ -60,9 +60,9 @@ const DEFAULT_RECHECK: StdDuration = StdDuration::from_secs(60);
 /// - **An initialized store.** A Redis that restarted empty, was flushed, or failed over to an
 ///   empty replica looks exactly like a new one. Every script checks an initialization marker
 ///   in the same step as its work, and calls fail with [`Error::StoreNotInitialized`] until the
-///   store is initialized — as new ([`Init::CreateIfMissing`], `admit store init`) or after
+///   store is initialized — as new ([`Init::CreateIfMissing`](super::Init::CreateIfMissing), `admit store init`) or after
 ///   data loss, revoking everything issued before the loss
-///   ([`Init::RecoverFromDataLoss`], `admit store init --revoke-issued-before`).
+///   ([`Init::RecoverFromDataLoss`](super::Init::RecoverFromDataLoss), `admit store init --revoke-issued-before`).
 /// - **Persistence that keeps acknowledged writes.** With `appendonly yes` and `appendfsync
 ///   always`, an acknowledged redemption or revocation survives a crash; with `everysec`, the
 ///   last second may be lost, and with RDB snapshots alone a restart silently goes back to the
@@ -71,7 +71,7 @@ const DEFAULT_RECHECK: StdDuration = StdDuration::from_secs(60);
 ///   but the application servers' do; the store refuses to connect when this process and Redis
 ///   disagree by more than the margin minus the leeway.
 ///
-/// [`health`](Store::health) reports each of these with a verdict. Replication to replicas is
+/// [`health`](super::Store::health) reports each of these with a verdict. Replication to replicas is
 /// asynchronous, so a failover can lose recent acknowledged writes (the health report warns).
 ///
 /// The keys it writes are described below.

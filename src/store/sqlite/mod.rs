@@ -79,7 +79,7 @@ impl SqlStore<Sqlite> {
     ///
     /// # Errors
     ///
-    /// As [`SqliteStoreBuilder::open`].
+    /// As [`SqliteStoreBuilder`]'s [`open`](StoreBuilder::open).
     pub async fn open(path: impl AsRef<Path>) -> Result<SqliteStore, Error> {
         SqliteStore::builder().open(path).await
     }
@@ -110,7 +110,7 @@ impl StoreBuilder<SqliteOptions> {
     ///
     /// # Errors
     ///
-    /// As [`open`](SqliteStoreBuilder::open); [`Error::InvalidArgument`] for a URL that is
+    /// As [`open`](StoreBuilder::open); [`Error::InvalidArgument`] for a URL that is
     /// not a SQLite file.
     pub async fn connect(self, url: &str) -> Result<SqliteStore, Error> {
         let lower = url.to_ascii_lowercase();
