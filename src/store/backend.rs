@@ -14,7 +14,7 @@ use super::settings::Settings;
 use super::trace::Link;
 use super::{
     Health, IssuedInvitation, ListFilter, Redemption, RevocationRule, Status, Visit, check_joiner,
-    forget_at, refuse_if_forgotten,
+    live_forget_at,
 };
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
@@ -118,12 +118,12 @@ impl<'a> Redeem<'a> {
     ) -> Result<Redeem<'a>, Error> {
         check_joiner(joiner)?;
         let now = settings.now();
-        refuse_if_forgotten(invitation, settings.margin, now)?;
+        let forget_at = live_forget_at(invitation, settings.margin, now)?;
         Ok(Redeem {
             invitation,
             joiner,
             now,
-            forget_at: forget_at(invitation, settings.margin),
+            forget_at,
         })
     }
 }

@@ -105,8 +105,8 @@ pub use retention::{
     DEFAULT_MARGIN, DEFAULT_VISIT_CAP, MAX_JOINER_LEN, MAX_LIST_LIMIT, MAX_NOTE_LEN,
 };
 pub(crate) use retention::{
-    check_inviter, check_joiner, check_note, code_forget_at, forget_at, from_unix_ms, lookup_code,
-    new_code, refuse_if_forgotten, revocation_forget_at, unix_ms,
+    check_inviter, check_joiner, check_note, code_forget_at, forget_at, from_unix_ms,
+    live_forget_at, lookup_code, new_code, revocation_forget_at, unix_ms,
 };
 pub use rules::{Cutoff, RevocationRule};
 pub use settings::{DEFAULT_DEADLINE, StoreBuilder};

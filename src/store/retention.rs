@@ -57,8 +57,7 @@ pub(crate) fn code_forget_at(
     now: OffsetDateTime,
 ) -> Result<Option<OffsetDateTime>, Error> {
     let seen = crate::verifier::inspect_unverified(token)?;
-    refuse_if_forgotten(&seen, margin, now)?;
-    Ok(forget_at(&seen, margin))
+    live_forget_at(&seen, margin, now)
 }
 
 pub(crate) fn check_joiner(joiner: &str) -> Result<(), Error> {
@@ -118,19 +117,22 @@ pub(crate) fn forget_at(claims: &Claims, margin: Duration) -> Option<OffsetDateT
     claims.expires_at().map(|e| e.saturating_add(margin))
 }
 
-/// A redemption after the store would have forgotten the invitation must not start a new
-/// count, so it is refused as expired.
-pub(crate) fn refuse_if_forgotten(
+/// When the store may forget an invitation that is still to be acted on (redeemed, given a
+/// code): its expiry plus the margin. One the store would already have forgotten is refused as
+/// expired, so that a redemption cannot start a new count.
+pub(crate) fn live_forget_at(
     claims: &Claims,
     margin: Duration,
     now: OffsetDateTime,
-) -> Result<(), Error> {
-    match (claims.expires_at(), forget_at(claims, margin)) {
-        (Some(expired_at), Some(forget)) if now >= forget => {
-            Err(Error::Expired { expired_at, now })
-        }
-        _ => Ok(()),
+) -> Result<Option<OffsetDateTime>, Error> {
+    let Some(expired_at) = claims.expires_at() else {
+        return Ok(None);
+    };
+    let forget = expired_at.saturating_add(margin);
+    if now >= forget {
+        return Err(Error::Expired { expired_at, now });
     }
+    Ok(Some(forget))
 }
 
 /// How long to keep a revocation of an invitation expiring at `expires_at` (`None`: as long as

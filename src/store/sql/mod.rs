@@ -12,7 +12,7 @@ use sqlx::Pool;
 use super::backend::Redeem;
 use super::settings::Settings;
 use super::trace::Link;
-use super::{Cutoff, Init, Redemption, Store, unix_ms};
+use super::{Cutoff, Init, Redemption, unix_ms};
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
 
@@ -31,7 +31,7 @@ use row::{as_i32, check_prefix, count, time_of};
 /// database's 64-bit integer).
 const COMMON_SCHEMA: &str = include_str!("schema.sql");
 
-/// A [`Store`] in a SQL database: [`PgStore`](super::PgStore) in PostgreSQL,
+/// A [`Store`](super::Store) in a SQL database: [`PgStore`](super::PgStore) in PostgreSQL,
 /// [`SqliteStore`](super::SqliteStore) in a SQLite file. Both keep the same tables (with a
 /// configurable prefix), pass the same conformance suite, and can redeem inside the
 /// application's own transaction ([`redeem_in`](SqlStore::redeem_in)), so that an account and
@@ -204,15 +204,17 @@ impl<DB: Dialect> SqlStore<DB> {
                 link: Link::default(),
             }),
         };
+        let now = store.shared.settings.now();
         match store.shared.settings.init {
             Init::Require => {}
-            Init::CreateIfMissing => store.migrate().await?,
+            Init::CreateIfMissing => store.migrate_with(None).await?,
+            // The tables, the marker and the rule in one transaction: a recovery cannot stop
+            // half-way with the store set up and the lost revocations not replaced.
             Init::RecoverFromDataLoss {
                 revoke_issued_before,
             } => {
-                store.migrate().await?;
-                let cutoff = Cutoff::new(revoke_issued_before);
-                store.revoke_issued_before(cutoff, None).await?;
+                let cutoff = Cutoff::new(revoke_issued_before).checked_ms(now)?;
+                store.migrate_with(Some(cutoff)).await?;
             }
         }
         Ok(store)
@@ -244,14 +246,24 @@ impl<DB: Dialect> SqlStore<DB> {
     /// [`Error::StoreMisconfigured`] if the database holds a newer schema than this library
     /// knows; store errors.
     pub async fn migrate(&self) -> Result<(), Error> {
+        self.migrate_with(None).await
+    }
+
+    /// [`migrate`](SqlStore::migrate), and in the same transaction, when given, a rule that
+    /// revokes everything issued before `cutoff_ms` (the recovery from data loss).
+    async fn migrate_with(&self, cutoff_ms: Option<i64>) -> Result<(), Error> {
         super::trace::connecting(DB::BACKEND, "migrate", async {
             let prefix = self.shared.prefix.clone();
             let schema = COMMON_SCHEMA.replace("{bigint}", DB::BIGINT) + DB::SCHEMA;
             let sql = schema.replace("{p}", &prefix);
             let now = unix_ms(self.shared.settings.now());
             let found = self
-                .run("migrating", Mode::Unchecked, async |c, _| {
-                    migrate_in::<DB>(c, &prefix, &sql, now).await
+                .run("migrating", Mode::Unchecked, async |c, q| {
+                    let newer = migrate_in::<DB>(c, &prefix, &sql, now).await?;
+                    if let (None, Some(cutoff)) = (&newer, cutoff_ms) {
+                        DB::run(c, stmt(&q.raise_rule).bind("*").bind(cutoff)).await?;
+                    }
+                    Ok(newer)
                 })
                 .await?;
             match found {

@@ -191,21 +191,16 @@ struct Probe {
 }
 
 impl Probe {
+    /// Reads the probe for a redemption, or for a check (whose joiner is empty: NULL here, so
+    /// no joiner is looked up).
     async fn read(
         conn: &mut SqliteConnection,
         q: &Queries<SqliteQueries>,
-        id: InvitationId,
-        now: i64,
-        issued_s: i64,
-        inviter: Option<&str>,
-        joiner: Option<&str>,
+        r: &RedeemRow,
     ) -> Sql<Probe> {
-        let probe = stmt(&q.own.probe)
-            .bind(id)
-            .bind(now)
-            .bind(issued_s)
-            .bind(inviter)
-            .bind(joiner);
+        let joiner = Some(r.joiner.as_str()).filter(|j| !j.is_empty());
+        let probe = stmt(&q.own.probe).bind(r.id).bind(r.now).bind(r.issued_s);
+        let probe = probe.bind(r.inviter.as_deref()).bind(joiner);
         let row = Sqlite::one(conn, probe).await?;
         let flag = |name| Sqlite::int(&row, name).map(|v| v.map(|v| v != 0));
         Ok(Probe {
@@ -359,8 +354,7 @@ impl Dialect for Sqlite {
         a: &RedeemRow,
     ) -> Sql<(i32, i32, i64)> {
         let (id, inviter) = (a.id, a.inviter.as_deref());
-        let joiner = Some(a.joiner.as_str());
-        let p = Probe::read(conn, q, id, a.now, a.issued_s, inviter, joiner).await?;
+        let p = Probe::read(conn, q, a).await?;
         if !p.init {
             return Ok((outcome::NOT_INITIALIZED, 0, 0));
         }
@@ -403,8 +397,7 @@ impl Dialect for Sqlite {
         q: &Queries<SqliteQueries>,
         c: &RedeemRow,
     ) -> Sql<i32> {
-        let inviter = c.inviter.as_deref();
-        let p = Probe::read(conn, q, c.id, c.now, c.issued_s, inviter, None).await?;
+        let p = Probe::read(conn, q, c).await?;
         let max = c.max.and_then(|m| u32::try_from(m).ok());
         Ok(if !p.init {
             3

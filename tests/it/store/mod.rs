@@ -17,6 +17,9 @@ mod redis_faults;
 mod redis_guarantees;
 #[cfg(all(feature = "redis", feature = "rand"))]
 mod redis_layout;
+mod settings;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod sql_init;
 #[cfg(all(feature = "sqlite", feature = "rand"))]
 mod sqlite_file;
 
