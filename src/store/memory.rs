@@ -295,15 +295,10 @@ impl Backend for MemoryStore {
     }
 
     async fn redeem(&self, call: Redeem<'_>) -> Result<Redemption, Error> {
-        let Redeem {
-            invitation,
-            joiner,
-            now,
-            forget_at,
-        } = call;
+        let (invitation, joiner, now) = (call.invitation, call.joiner, call.now);
         let mut inner = self.write(now);
         inner.check_revoked(invitation, now)?;
-        let entry = inner.entry(invitation.id(), now, forget_at);
+        let entry = inner.entry(invitation.id(), now, call.forget_at);
         if let Some(&joined_at) = entry.joiners.get(joiner) {
             return Ok(Redemption {
                 uses: entry.uses,

@@ -306,20 +306,15 @@ impl Backend for RedisStore {
     }
 
     async fn redeem(&self, call: Redeem<'_>) -> Result<Redemption, Error> {
-        let Redeem {
-            invitation,
-            joiner,
-            now,
-            forget_at,
-        } = call;
+        let (invitation, now) = (call.invitation, call.now);
         let id = invitation.id();
         let (control, state) = (self.keys.control_for(id), self.keys.state(id));
         let inviter = invitation.inviter();
         let call = Call::new(&self.scripts.redeem, [&control, &state])
-            .arg(format!("j:{joiner}"))
+            .arg(format!("j:{}", call.joiner))
             .arg(unix_ms(now))
             .arg(opt_num(invitation.max_uses()))
-            .arg(Self::keep_for(forget_at, now))
+            .arg(Self::keep_for(call.forget_at, now))
             .arg(invitation.issued_at().unix_timestamp())
             .arg(inviter_field(inviter))
             .arg(inviter.unwrap_or_default());
@@ -481,12 +476,7 @@ impl Backend for RedisStore {
     }
 
     async fn record(&self, call: Record<'_>) -> Result<(), Error> {
-        let Record {
-            invitation,
-            description,
-            now,
-            forget_at,
-        } = call;
+        let (invitation, now) = (call.invitation, call.now);
         let id = invitation.id();
         let (control, state) = (self.keys.control_for(id), self.keys.state(id));
         let call = Call::new(&self.scripts.record_issued, [&control, &state])
@@ -495,8 +485,8 @@ impl Backend for RedisStore {
             .arg(opt_num(invitation.max_uses()))
             .arg(invitation.inviter().unwrap_or_default())
             .arg(invitation.email().unwrap_or_default())
-            .arg(description.unwrap_or_default())
-            .arg(Self::keep_for(forget_at, now));
+            .arg(call.description.unwrap_or_default())
+            .arg(Self::keep_for(call.forget_at, now));
         self.call(call).await?;
 
         let margin = self.settings.margin;
