@@ -182,7 +182,6 @@ async fn initialized<DB: Dialect>(conn: &mut DB::Connection, q: &Queries<DB::Own
     }
 }
 
-#[allow(private_interfaces)] // the step types are the crate's own; only the public methods matter
 impl<DB: Dialect> SqlStore<DB> {
     /// The store on these pools, set up as `settings.init` says.
     pub(crate) async fn start(
