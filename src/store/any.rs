@@ -153,10 +153,13 @@ impl StoreBuilder<AnyOptions> {
     /// [`Error::InvalidArgument`] for a URL this build cannot open; the errors of the
     /// store's own `connect`, and of its [`Init`].
     pub async fn connect(self, url: &str) -> Result<AnyStore, Error> {
-        let target = target(url)?;
-        self.settings.check()?;
-        Ok(match target {
-            Target::Memory => AnyStore::Memory(self.with(MemoryOptions::default()).build()),
+        Ok(match target(url)? {
+            // Every other backend checks the settings as it opens; the memory store's builder
+            // takes any, so they are checked here.
+            Target::Memory => {
+                self.settings.check()?;
+                AnyStore::Memory(self.with(MemoryOptions::default()).build())
+            }
             #[cfg(feature = "redis")]
             Target::Redis(url) => AnyStore::Redis(self.redis().connect(&url).await?),
             #[cfg(feature = "cluster")]

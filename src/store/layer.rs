@@ -12,11 +12,11 @@ use super::backend::{
     Window,
 };
 use super::code::check_client;
-use super::rules::checked_rule;
+use super::rules::{checked_rule, stored_cutoff};
 use super::{
     AttemptLimiter, CodeSpec, Cutoff, Health, IssuedInvitation, ListFilter, RateLimit, Redemption,
     RevocationRule, ShortCodes, Status, Store, Visit, Visits, check_note, code_forget_at,
-    forget_at, from_unix_ms, lookup_code, new_code, revocation_forget_at, trace, unix_ms,
+    forget_at, lookup_code, new_code, revocation_forget_at, trace, unix_ms,
 };
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
@@ -74,10 +74,7 @@ impl<B: Backend> Store for B {
         traced(self, "revoke_issued_before", async {
             let cutoff = checked_rule(before, inviter, self.settings().now())?;
             let in_force = self.raise_rule(inviter, cutoff).await?;
-            let at = from_unix_ms(in_force).ok_or_else(|| Error::StoreUnavailable {
-                reason: "a stored cut-off is out of range".into(),
-            })?;
-            Ok(RevocationRule::new(at, inviter))
+            Ok(RevocationRule::new(stored_cutoff(in_force)?, inviter))
         })
         .await
     }

@@ -9,7 +9,7 @@ use super::backend::{
     AttemptCounter, Backend, CodeTable, NewCode, Page, Record, Redeem, Revoke, VisitCall, VisitLog,
     Window,
 };
-use super::rules::first_covering;
+use super::rules::{first_covering, stored_cutoff};
 use super::settings::Settings;
 use super::{
     Health, HealthCheck, IssuedInvitation, Joiner, Redemption, RevocationRule, Status,
@@ -277,14 +277,6 @@ impl Entry {
     }
 }
 
-/// A cut-off the store holds, as a time. Every one came from an `OffsetDateTime`, so it converts
-/// back.
-fn stored_time(ms: i64) -> Result<OffsetDateTime, Error> {
-    from_unix_ms(ms).ok_or_else(|| Error::StoreUnavailable {
-        reason: "a stored cut-off is out of range".into(),
-    })
-}
-
 impl Backend for MemoryStore {
     fn name(&self) -> &'static str {
         "memory"
@@ -369,12 +361,12 @@ impl Backend for MemoryStore {
         let inner = self.lock();
         let mut rules = Vec::new();
         if let Some(ms) = inner.rule_all {
-            rules.push(RevocationRule::new(stored_time(ms)?, None));
+            rules.push(RevocationRule::new(stored_cutoff(ms)?, None));
         }
         let mut by_inviter: Vec<(&String, &i64)> = inner.rule_inviter.iter().collect();
         by_inviter.sort();
         for (inviter, ms) in by_inviter {
-            rules.push(RevocationRule::new(stored_time(*ms)?, Some(inviter)));
+            rules.push(RevocationRule::new(stored_cutoff(*ms)?, Some(inviter)));
         }
         Ok(rules)
     }

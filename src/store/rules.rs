@@ -154,6 +154,14 @@ impl fmt::Display for RevocationRule {
     }
 }
 
+/// A cut-off a store holds (Unix milliseconds), as a time. Every one came from an
+/// `OffsetDateTime`, so it converts back; one that does not was not written by a store.
+pub(crate) fn stored_cutoff(ms: i64) -> Result<OffsetDateTime, Error> {
+    from_unix_ms(ms).ok_or_else(|| Error::StoreUnavailable {
+        reason: "a stored cut-off is out of range".into(),
+    })
+}
+
 /// Whether an invitation issued in second `issued_s` is covered by a cut-off at `cutoff_ms`:
 /// its second starts before the cut-off. The Lua scripts make the same comparison.
 pub(crate) fn covers_ms(issued_s: i64, cutoff_ms: i64) -> bool {
