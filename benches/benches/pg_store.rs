@@ -11,13 +11,9 @@
 //! a full run measures `redeem` p50 ÷ floor p50 (one task) and `redeem` ÷ floor throughput
 //! (64 tasks), interleaved round by round, and prints their medians.
 
-use std::time::Duration;
-
 use admit::store::PgStore;
-use criterion::Criterion;
 
-use admit_bench::sql_bench::{Floor, Setup, bench, ratios};
-use admit_test_servers::postgres_server;
+use admit_bench::sql_bench::{Floor, Setup, run};
 
 /// The floor: one autocommit `UPDATE … RETURNING` on the store's own pool.
 #[derive(Clone)]
@@ -59,26 +55,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let mut _server = None;
-    let url = match std::env::var("ADMIT_POSTGRES_URL") {
-        Ok(url) => url,
-        Err(_) => {
-            assert!(postgres_server::available(), "the bench needs PostgreSQL");
-            let server = postgres_server::PostgresServer::start();
-            let url = server.url();
-            _server = Some(server);
-            url
-        }
-    };
-    let s = setup(&rt, &url);
-    let mut c = Criterion::default()
-        .sample_size(30)
-        .measurement_time(Duration::from_secs(4))
-        .warm_up_time(Duration::from_secs(1))
-        .configure_from_args();
-    bench(&mut c, &rt, "postgres", &s);
-    c.final_summary();
-    if std::env::args().skip(1).all(|a| a == "--bench") {
-        ratios(&rt, &s);
-    }
+    // `ADMIT_POSTGRES_URL`, or a server started for this process.
+    let url = admit_test_servers::postgres_url().expect("the bench needs PostgreSQL");
+    run(&rt, "postgres", &setup(&rt, &url));
 }

@@ -14,9 +14,8 @@
 use std::time::Duration;
 
 use admit::store::SqliteStore;
-use criterion::Criterion;
 
-use admit_bench::sql_bench::{Floor, Setup, bench, ratios};
+use admit_bench::sql_bench::{Floor, Setup, run};
 
 /// The floor: one autocommit `UPDATE … RETURNING` on the store's own pool.
 #[derive(Clone)]
@@ -61,15 +60,5 @@ fn main() {
         .expect("runtime");
     let dir = admit_test_servers::TempDir::new("bench-sqlite");
     let path = dir.path().join("bench.db");
-    let s = setup(&rt, &path);
-    let mut c = Criterion::default()
-        .sample_size(30)
-        .measurement_time(Duration::from_secs(4))
-        .warm_up_time(Duration::from_secs(1))
-        .configure_from_args();
-    bench(&mut c, &rt, "sqlite", &s);
-    c.final_summary();
-    if std::env::args().skip(1).all(|a| a == "--bench") {
-        ratios(&rt, &s);
-    }
+    run(&rt, "sqlite", &setup(&rt, &path));
 }

@@ -22,7 +22,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use admit::store::{MemoryStore, RedisStore, Store};
 use admit::{Invitation, Issuer, SigningKey};
@@ -30,7 +30,6 @@ use criterion::{Criterion, Throughput};
 use redis::aio::ConnectionManager;
 
 use admit_bench::timing::{median, p50, spread};
-use admit_test_servers::redis_server;
 
 /// The floor for `redeem`: the least a one-round-trip join can do (revoked? already joined?
 /// under the limit? then record), with no rules, no expiry and no initialization marker.
@@ -289,30 +288,14 @@ fn ratios(rt: &tokio::runtime::Runtime, s: &Setup) {
 
 fn main() {
     let rt = runtime();
-    let mut _server = None;
-    let url = match std::env::var("ADMIT_REDIS_URL") {
-        Ok(url) => url,
-        Err(_) => {
-            assert!(
-                redis_server::available(),
-                "the store bench needs redis-server"
-            );
-            let server = redis_server::RedisServer::plain();
-            let url = server.url();
-            _server = Some(server);
-            url
-        }
-    };
+    // `ADMIT_REDIS_URL`, or a server started for this process.
+    let url = admit_test_servers::redis_url().expect("the store bench needs redis-server");
     let s = setup(&rt, &url);
-    let mut c = Criterion::default()
-        .sample_size(30)
-        .measurement_time(Duration::from_secs(4))
-        .warm_up_time(Duration::from_secs(1))
-        .configure_from_args();
+    let mut c = admit_bench::criterion();
     bench(&mut c, &rt, &s);
     c.final_summary();
     // `cargo bench -- <filter>` and `--test` runs skip the ratios; a full run prints them.
-    if std::env::args().skip(1).all(|a| a == "--bench") {
+    if admit_bench::full_run() {
         ratios(&rt, &s);
     }
 }

@@ -6,9 +6,28 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
+
+use criterion::Criterion;
 
 pub mod sql_bench;
 pub mod timing;
+
+/// The criterion settings of the store benches (30 samples of 4 s after 1 s of warm-up), and
+/// what the command line adds.
+pub fn criterion() -> Criterion {
+    Criterion::default()
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(4))
+        .warm_up_time(Duration::from_secs(1))
+        .configure_from_args()
+}
+
+/// Whether this is a full run (`cargo bench` with no filter, not `--test`): only a full run
+/// measures the interleaved ratios after criterion.
+pub fn full_run() -> bool {
+    std::env::args().skip(1).all(|a| a == "--bench")
+}
 
 /// The workspace's root: the directory of admit's own `Cargo.toml`.
 pub fn workspace_root() -> &'static Path {

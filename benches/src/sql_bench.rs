@@ -62,7 +62,7 @@ impl<S: Store + Clone + 'static, F: Floor> Setup<S, F> {
     }
 }
 
-pub fn bench<S: Store + Clone + 'static, F: Floor>(
+fn bench<S: Store + Clone + 'static, F: Floor>(
     c: &mut Criterion,
     rt: &tokio::runtime::Runtime,
     name: &str,
@@ -99,9 +99,23 @@ pub fn bench<S: Store + Clone + 'static, F: Floor>(
     g.finish();
 }
 
+/// The criterion groups of a SQL store named `name`, then, on a full run, its ratios.
+pub fn run<S: Store + Clone + 'static, F: Floor>(
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    s: &Setup<S, F>,
+) {
+    let mut c = crate::criterion();
+    bench(&mut c, rt, name, s);
+    c.final_summary();
+    if crate::full_run() {
+        ratios(rt, s);
+    }
+}
+
 /// `redeem` p50 ÷ floor p50 (one task) and `redeem` ÷ floor throughput (64 tasks), round by
 /// round, interleaved; prints their medians.
-pub fn ratios<S: Store + Clone + 'static, F: Floor>(rt: &tokio::runtime::Runtime, s: &Setup<S, F>) {
+fn ratios<S: Store + Clone + 'static, F: Floor>(rt: &tokio::runtime::Runtime, s: &Setup<S, F>) {
     const ROUNDS: usize = 9;
     let (mut latency, mut throughput) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
