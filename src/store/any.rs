@@ -1,19 +1,20 @@
 //! One store named by a URL, chosen at run time: what a CLI flag or a configuration file holds.
 
 use core::fmt;
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use time::OffsetDateTime;
 
 use super::backend::{
-    AttemptCounter, Backend, CodeTable, NewCode, Page, Record, Redeem, Revoke, VisitCall, VisitLog,
-    Window,
+    AttemptCounter, Backend, CodeTable, EventPage, NewCode, Page, Record, Redeem, Revoke,
+    VisitCall, VisitLog, Window,
 };
 use super::settings::{Durable, Settings};
 use super::trace::Link;
 use super::{
-    Health, Init, IssuedInvitation, MemoryOptions, MemoryStore, Redemption, RevocationRule, Status,
-    Store, StoreBuilder, Visit,
+    Event, Health, Init, IssuedInvitation, MemoryOptions, MemoryStore, Redemption, RevocationRule,
+    Status, Store, StoreBuilder, Visit,
 };
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
@@ -304,6 +305,34 @@ impl Backend for AnyStore {
 
     fn link(&self) -> Option<&Link> {
         each!(self, s => s.link())
+    }
+
+    fn actor(&self) -> Option<&str> {
+        each!(self, s => s.actor())
+    }
+
+    fn acting(&self, actor: Arc<str>) -> AnyStore {
+        match self {
+            AnyStore::Memory(s) => AnyStore::Memory(s.acting(actor)),
+            #[cfg(feature = "redis")]
+            AnyStore::Redis(s) => AnyStore::Redis(s.acting(actor)),
+            #[cfg(feature = "postgres")]
+            AnyStore::Postgres(s) => AnyStore::Postgres(s.acting(actor)),
+            #[cfg(feature = "sqlite")]
+            AnyStore::Sqlite(s) => AnyStore::Sqlite(s.acting(actor)),
+        }
+    }
+
+    async fn events(&self, call: EventPage<'_>) -> Result<Vec<Event>, Error> {
+        each!(self, s => Backend::events(s, call).await)
+    }
+
+    fn log_mark(&self) -> u64 {
+        each!(self, s => s.log_mark())
+    }
+
+    async fn wait(&self, mark: u64) -> Result<(), Error> {
+        each!(self, s => s.wait(mark).await)
     }
 
     async fn redeem(&self, call: Redeem<'_>) -> Result<Redemption, Error> {

@@ -7,9 +7,12 @@
 //! every implementation gets the same argument checks, retention arithmetic and tracing.
 
 use core::future::Future;
+use std::sync::Arc;
 
 use time::{Duration, OffsetDateTime};
 
+use super::event_filter::EventFilter;
+use super::events::Event;
 use super::settings::Settings;
 use super::trace::Link;
 use super::{
@@ -37,6 +40,27 @@ pub(crate) trait Backend: Send + Sync {
     fn link(&self) -> Option<&Link> {
         None
     }
+
+    /// Who this handle acts as: the actor of every event it writes.
+    fn actor(&self) -> Option<&str>;
+
+    /// This store (sharing its state and connections), acting as `actor`.
+    fn acting(&self, actor: Arc<str>) -> Self
+    where
+        Self: Sized;
+
+    /// A page of the event log, in cursor order.
+    fn events(&self, call: EventPage<'_>) -> impl Answer<Vec<Event>>;
+
+    /// A mark of how far the log has grown, for [`wait`](Backend::wait) (0 where a store
+    /// cannot tell).
+    fn log_mark(&self) -> u64 {
+        0
+    }
+
+    /// Returns once the log may have grown past `mark`: at once on the memory store when it
+    /// has, after a short pause on the others (so a follower never spins).
+    fn wait(&self, mark: u64) -> impl Answer<()>;
 
     /// Counts `joiner` unless the invitation is revoked (by ID or rule) or used up; a joiner
     /// seen before gets its first redemption back.
@@ -136,6 +160,13 @@ pub(crate) struct Revoke {
     pub(crate) forget_at: Option<OffsetDateTime>,
 }
 
+/// A page of the event log, the filter checked.
+#[derive(Clone, Copy)]
+pub(crate) struct EventPage<'a> {
+    pub(crate) filter: &'a EventFilter,
+    pub(crate) now: OffsetDateTime,
+}
+
 /// A page of the registry, the filter checked.
 #[derive(Clone, Copy)]
 pub(crate) struct Page<'a> {
@@ -162,9 +193,12 @@ pub(crate) struct VisitCall<'a> {
     pub(crate) cap: usize,
 }
 
-/// A new short code, checked: its canonical form and when it may be forgotten.
+/// A new short code, checked: its canonical form and when it may be forgotten, and the
+/// invitation and inviter its token names (not verified: for the event only).
 #[derive(Clone, Copy)]
 pub(crate) struct NewCode<'a> {
+    pub(crate) id: InvitationId,
+    pub(crate) inviter: Option<&'a str>,
     pub(crate) canonical: &'a str,
     pub(crate) token: &'a str,
     pub(crate) now: OffsetDateTime,

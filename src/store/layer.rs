@@ -4,19 +4,22 @@
 //! ([`backend`](super::backend)) for its atomic step, and is traced (feature `tracing`).
 
 use core::future::Future;
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 
 use super::backend::{
-    AttemptCounter, Backend, CodeTable, NewCode, Page, Record, Redeem, Revoke, VisitCall, VisitLog,
-    Window,
+    AttemptCounter, Backend, CodeTable, EventPage, NewCode, Page, Record, Redeem, Revoke,
+    VisitCall, VisitLog, Window,
 };
 use super::code::check_client;
+use super::retention::check_actor;
 use super::rules::{checked_rule, stored_cutoff};
 use super::{
-    AttemptLimiter, CodeSpec, Cutoff, Health, IssuedInvitation, ListFilter, RateLimit, Redemption,
-    RevocationRule, ShortCodes, Status, Store, Visit, Visits, check_note, code_forget_at,
-    forget_at, lookup_code, new_code, revocation_forget_at, trace, unix_ms,
+    AttemptLimiter, CodeSpec, Cutoff, Event, EventFilter, Events, Health, IssuedInvitation,
+    ListFilter, RateLimit, Redemption, RevocationRule, ShortCodes, Status, Store, Visit, Visits,
+    check_note, code_forget_at, forget_at, lookup_code, new_code, revocation_forget_at, trace,
+    unix_ms,
 };
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
@@ -155,9 +158,11 @@ impl<B: CodeTable> ShortCodes for B {
         traced(self, "create_code", async {
             let settings = self.settings();
             let now = settings.now();
-            let forget_at = code_forget_at(token, settings.margin, now)?;
+            let (forget_at, seen) = code_forget_at(token, settings.margin, now)?;
             let (canonical, shown) = new_code(spec)?;
             let call = NewCode {
+                id: seen.id(),
+                inviter: seen.inviter(),
                 canonical: &canonical,
                 token,
                 now,
@@ -195,5 +200,34 @@ impl<B: AttemptCounter> AttemptLimiter for B {
             Ok(limit.limit - attempts)
         })
         .await
+    }
+}
+
+impl<B: Backend + Clone> Events for B {
+    async fn events(&self, filter: &EventFilter) -> Result<Vec<Event>, Error> {
+        traced(self, "events", async {
+            filter.validate()?;
+            let now = self.settings().now();
+            Backend::events(self, EventPage { filter, now }).await
+        })
+        .await
+    }
+
+    async fn next_events(&self, filter: &EventFilter) -> Result<Vec<Event>, Error> {
+        filter.validate()?;
+        loop {
+            // The mark is taken before reading, so an event written in between ends the wait.
+            let mark = self.log_mark();
+            let page = Events::events(self, filter).await?;
+            if !page.is_empty() {
+                return Ok(page);
+            }
+            self.wait(mark).await?;
+        }
+    }
+
+    fn acting_as(&self, actor: &str) -> Result<B, Error> {
+        check_actor(actor)?;
+        Ok(self.acting(Arc::from(actor)))
     }
 }

@@ -67,6 +67,8 @@ use crate::invitation::{Invitation, InvitationId};
 mod any;
 mod backend;
 mod code;
+mod event_filter;
+mod events;
 mod health;
 mod init;
 mod layer;
@@ -92,13 +94,15 @@ mod verify;
 
 pub use any::{AnyOptions, AnyStore, AnyStoreBuilder};
 pub use code::{CodeSpec, DEFAULT_CODE_LEN, RateLimit, VANITY_LEN};
+pub use event_filter::EventFilter;
+pub use events::{Event, EventCursor, EventKind, EventType};
 pub use health::{Health, HealthCheck, Verdict};
 pub use init::Init;
 pub use list::{ListCursor, ListFilter};
 pub use memory::{MemoryOptions, MemoryStore, MemoryStoreBuilder};
 #[cfg(feature = "postgres")]
 pub use postgres::{PgOptions, PgStore, PgStoreBuilder};
-pub use powers::{AttemptLimiter, ShortCodes, Visits};
+pub use powers::{AttemptLimiter, Events, ShortCodes, Visits};
 #[cfg(feature = "redis")]
 pub use redis::{RedisOptions, RedisStore, RedisStoreBuilder};
 pub use retention::{

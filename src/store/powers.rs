@@ -1,11 +1,11 @@
 //! What some stores can do beyond [`Store`]: keep the visits of invitation links, map short
-//! codes to tokens, count attempts. Every store of this crate has all three; each is a trait of
+//! codes to tokens, count attempts, keep an event log. Every store of this crate has all four; each is a trait of
 //! its own so that a store (or a wrapper around one) without a power says so in its type, and
 //! code that needs a power names it in its bounds (`S: Store + ShortCodes`).
 
 use core::future::Future;
 
-use super::{CodeSpec, RateLimit, Store, Visit};
+use super::{CodeSpec, Event, EventFilter, RateLimit, Store, Visit};
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
 
@@ -196,4 +196,100 @@ pub trait AttemptLimiter: Store {
         client: &str,
         limit: &RateLimit,
     ) -> impl Future<Output = Result<u32, Error>> + Send;
+}
+
+/// A store's event log: every fact it records, in order, written in the same atomic step as
+/// the fact (see [`Event`] and `docs/events.md`). Every store of this crate has one.
+pub trait Events: Store {
+    /// A page of the log: the events that pass `filter`, in cursor order, at most
+    /// [`limit`](EventFilter::limit) of them. Returns at once, with an empty page at the end of
+    /// the log; [`next_events`](Events::next_events) waits instead.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for a bad filter; store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
+    /// use admit::store::{EventFilter, EventKind, Events};
+    ///
+    /// let invitation = issuer.mint(Invitation::builder().one_time())?.invitation().clone();
+    /// store.redeem(&invitation, "user-1").await?;
+    /// let timeline = store.events(&EventFilter::new().invitation(invitation.id())).await?;
+    /// let kinds: Vec<&str> = timeline.iter().map(|e| e.event_type().as_str()).collect();
+    /// assert_eq!(kinds, ["redeemed", "exhausted"]);
+    /// assert!(matches!(&timeline[0].kind, EventKind::Redeemed { uses: 1, .. }));
+    /// # Ok::<(), admit::Error>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn events(
+        &self,
+        filter: &EventFilter,
+    ) -> impl Future<Output = Result<Vec<Event>, Error>> + Send;
+
+    /// The next page of the log that holds at least one event passing `filter`, waiting for
+    /// it as long as it takes: what a follower calls in a loop, moving `filter` after the last
+    /// event each time. It does not poll in a tight loop: the memory store wakes it when an
+    /// event is written, the others look again every 100 ms. Bound the wait with your runtime's
+    /// timeout (`tokio::time::timeout`) to stop following.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`events`](Events::events).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
+    /// use admit::store::{EventFilter, Events};
+    ///
+    /// let follower = tokio::spawn({
+    ///     let store = store.clone();
+    ///     async move { store.next_events(&EventFilter::new()).await }
+    /// });
+    /// let token = issuer.mint(Invitation::builder())?;
+    /// store.record_issued(token.invitation(), None).await?;
+    /// let page = follower.await.expect("not cancelled")?;
+    /// assert_eq!(page[0].event_type().as_str(), "issued");
+    /// # Ok::<(), admit::Error>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn next_events(
+        &self,
+        filter: &EventFilter,
+    ) -> impl Future<Output = Result<Vec<Event>, Error>> + Send;
+
+    /// This store, sharing its state and connections, writing `actor` into every event it
+    /// writes: the admin who revoked, the service that minted. Cheap (a clone); make one per
+    /// request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for an actor that is empty, over 128 bytes, or holds
+    /// control characters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
+    /// use admit::store::{EventFilter, Events};
+    ///
+    /// let invitation = issuer.mint(Invitation::builder())?.invitation().clone();
+    /// store.acting_as("admin:grace")?.revoke_invitation(&invitation).await?;
+    /// let log = store.events(&EventFilter::new()).await?;
+    /// assert_eq!(log[0].actor.as_deref(), Some("admin:grace"));
+    /// # Ok::<(), admit::Error>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn acting_as(&self, actor: &str) -> Result<Self, Error>
+    where
+        Self: Sized;
 }

@@ -49,34 +49,49 @@ pub(crate) fn lookup_code(code: &str) -> Result<String, Error> {
     Ok(canonical)
 }
 
-/// When the store may forget a code for `token`: its expiry plus the margin. A code for an
-/// invitation the store would already have forgotten is refused as expired.
+/// What a new code for `token` needs: when the store may forget it (its expiry plus the
+/// margin), and the invitation and inviter the token names. A code for an invitation the store
+/// would already have forgotten is refused as expired.
 pub(crate) fn code_forget_at(
     token: &str,
     margin: Duration,
     now: OffsetDateTime,
-) -> Result<Option<OffsetDateTime>, Error> {
+) -> Result<
+    (
+        Option<OffsetDateTime>,
+        crate::verifier::UnverifiedInvitation,
+    ),
+    Error,
+> {
     let seen = crate::verifier::inspect_unverified(token)?;
-    live_forget_at(&seen, margin, now)
+    Ok((live_forget_at(&seen, margin, now)?, seen))
 }
 
 pub(crate) fn check_joiner(joiner: &str) -> Result<(), Error> {
-    const NAME: &str = "joiner";
-    if joiner.is_empty() {
+    check_label("joiner", joiner)
+}
+
+/// An actor (see `Events::acting_as`): like a joiner ID, 1 to 128 bytes, no control characters.
+pub(crate) fn check_actor(actor: &str) -> Result<(), Error> {
+    check_label("actor", actor)
+}
+
+fn check_label(name: &'static str, label: &str) -> Result<(), Error> {
+    if label.is_empty() {
         return Err(Error::InvalidArgument {
-            name: NAME,
+            name,
             reason: "must not be empty",
         });
     }
-    if joiner.len() > MAX_JOINER_LEN {
+    if label.len() > MAX_JOINER_LEN {
         return Err(Error::InvalidArgument {
-            name: NAME,
+            name,
             reason: "must be at most 128 bytes",
         });
     }
-    if joiner.chars().any(char::is_control) {
+    if label.chars().any(char::is_control) {
         return Err(Error::InvalidArgument {
-            name: NAME,
+            name,
             reason: "must not contain control characters",
         });
     }

@@ -31,6 +31,8 @@ pub(crate) struct Settings {
     pub(crate) prefix: Option<String>,
     pub(crate) deadline: StdDuration,
     pub(crate) init: Init,
+    /// How long an event is kept at least after it happened (beyond its invitation's state).
+    pub(crate) keep_events: Duration,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
             prefix: None,
             deadline: DEFAULT_DEADLINE,
             init: Init::Require,
+            keep_events: Duration::ZERO,
         }
     }
 }
@@ -52,6 +55,16 @@ impl Settings {
         let now = self.clock.now();
         now.replace_nanosecond(now.nanosecond() / 1_000_000 * 1_000_000)
             .unwrap_or(now)
+    }
+
+    /// When an event written at `now` may be forgotten, for state kept until `state` (`None`:
+    /// forever): with the state, or `keep_events` after it happened if that is later.
+    pub(crate) fn event_forget_at(
+        &self,
+        now: OffsetDateTime,
+        state: Option<OffsetDateTime>,
+    ) -> Option<OffsetDateTime> {
+        state.map(|until| until.max(now.saturating_add(self.keep_events)))
     }
 
     /// The checks a store opened by [`AnyStore`](super::AnyStore) or on a server or a file
@@ -68,6 +81,12 @@ impl Settings {
             return Err(Error::InvalidArgument {
                 name: "visit_cap",
                 reason: "must be between 1 and 100000",
+            });
+        }
+        if self.keep_events.is_negative() {
+            return Err(Error::InvalidArgument {
+                name: "keep_events",
+                reason: "must not be negative",
             });
         }
         if self.margin.is_negative() {
@@ -141,6 +160,24 @@ impl<B> StoreBuilder<B> {
     /// How many visits are kept per invitation, newest first (default 100; at most 100000).
     pub fn visit_cap(mut self, cap: usize) -> StoreBuilder<B> {
         self.settings.visit_cap = cap;
+        self
+    }
+
+    /// Keeps every event in the log at least this long after it happened (default: zero).
+    ///
+    /// By default an event lives as long as its invitation's state (its expiry plus the
+    /// margin; forever for an invitation that never expires, and for rules): enough to follow
+    /// the log and show timelines. For an audit trail that outlives invitations, keep events
+    /// for as long as the audit needs, say `Duration::days(400)`.
+    ///
+    /// ```
+    /// let store = admit::store::MemoryStore::builder()
+    ///     .keep_events(time::Duration::days(400))
+    ///     .build();
+    /// # let _ = store;
+    /// ```
+    pub fn keep_events(mut self, keep: Duration) -> StoreBuilder<B> {
+        self.settings.keep_events = keep;
         self
     }
 

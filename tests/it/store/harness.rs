@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use admit::store::{AttemptLimiter, MemoryStore, ShortCodes, Store, Visits};
+use admit::store::{AttemptLimiter, Events, MemoryStore, ShortCodes, Store, Visits};
 use time::{Duration, OffsetDateTime};
 
 pub trait Harness: Send + Sync + 'static {
-    type S: Store + ShortCodes + Visits + AttemptLimiter + Clone + 'static;
+    type S: Store + ShortCodes + Visits + AttemptLimiter + Events + Clone + 'static;
     fn store(&self) -> &Self::S;
     /// A second store on the same backend with its own settings (margin, visit cap).
     fn with(&self, margin: Duration, visit_cap: usize) -> impl Future<Output = Self::S> + Send;

@@ -72,6 +72,11 @@ macro_rules! conformance {
                 revoke_during_a_burst,
                 vanity_codes,
                 concurrent_creation_of_one_vanity_code,
+                events_record_every_fact,
+                events_filter_and_refuse_bad_filters,
+                events_page_in_one_order_under_concurrency,
+                next_events_waits_for_the_next_event,
+                events_expire_with_their_invitation,
             );
             // Random short codes draw from the OS RNG: the `rand` feature.
             conformance!(@gated [feature = "rand"] $make;

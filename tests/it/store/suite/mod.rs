@@ -11,10 +11,12 @@ use time::{Duration, OffsetDateTime};
 use super::harness::Harness;
 
 mod codes;
+mod events;
 mod listing;
 mod revocation;
 
 pub use codes::*;
+pub use events::*;
 pub use listing::*;
 pub use revocation::*;
 

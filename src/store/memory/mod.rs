@@ -6,17 +6,21 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use time::{Duration, OffsetDateTime};
 
 use super::backend::{
-    AttemptCounter, Backend, CodeTable, NewCode, Page, Record, Redeem, Revoke, VisitCall, VisitLog,
-    Window,
+    AttemptCounter, Backend, CodeTable, EventPage, NewCode, Page, Record, Redeem, Revoke,
+    VisitCall, VisitLog, Window,
 };
 use super::rules::{first_covering, stored_cutoff};
 use super::settings::Settings;
 use super::{
-    Health, HealthCheck, IssuedInvitation, Joiner, Redemption, RevocationRule, Status,
-    StoreBuilder, Verdict, Visit, from_unix_ms,
+    Event, EventKind, Health, HealthCheck, IssuedInvitation, Joiner, Redemption, RevocationRule,
+    Status, StoreBuilder, Verdict, Visit, from_unix_ms,
 };
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
+
+mod log;
+
+use log::{Grown, Log, event};
 
 /// A [`Store`](super::Store) in this process's memory: the embedded default.
 ///
@@ -51,6 +55,8 @@ use crate::invitation::{Invitation, InvitationId};
 #[derive(Clone)]
 pub struct MemoryStore {
     shared: Arc<Shared>,
+    /// Who this handle acts as (see `Events::acting_as`).
+    actor: Option<Arc<str>>,
 }
 
 struct Shared {
@@ -68,6 +74,7 @@ struct Inner {
     codes: HashMap<String, (String, Option<OffsetDateTime>)>,
     /// (client, window length in ms, window number) → (attempts, window end).
     attempts: HashMap<(String, i64, i64), (u32, OffsetDateTime)>,
+    log: Log,
     last_sweep: Option<OffsetDateTime>,
 }
 
@@ -114,6 +121,7 @@ impl StoreBuilder<MemoryOptions> {
                 inner: Mutex::new(Inner::default()),
                 settings: self.settings,
             }),
+            actor: None,
         }
     }
 }
@@ -153,6 +161,19 @@ impl MemoryStore {
         self.len() == 0
     }
 
+    fn actor(&self) -> Option<&str> {
+        self.actor.as_deref()
+    }
+
+    /// Writes an event about `id`, kept as long as its state (or `keep_events`).
+    fn log(&self, inner: &mut Inner, at: OffsetDateTime, id: InvitationId, kind: EventKind) {
+        let state = inner.entries.get(&id).and_then(|e| e.forget_at);
+        let inviter = inner.entries.get(&id).and_then(|e| e.inviter());
+        let event = event(at, Some(id), inviter.as_deref(), self.actor(), kind);
+        let keep = self.shared.settings.event_forget_at(at, state);
+        inner.log.push(keep, event);
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // Nothing panics while holding the lock; if something ever did, the data is still
         // consistent (every update is a single step), so recover it.
@@ -174,6 +195,7 @@ impl MemoryStore {
                 .codes
                 .retain(|_, (_, forget)| forget.is_none_or(|t| now < t));
             inner.attempts.retain(|_, (_, end)| now < *end);
+            inner.log.sweep(now);
             inner.last_sweep = Some(now);
         }
         inner
@@ -268,6 +290,11 @@ impl Entry {
         });
     }
 
+    /// The inviter, once a redemption or a record showed it.
+    fn inviter(&self) -> Option<String> {
+        self.seen.as_ref().and_then(|(_, inviter)| inviter.clone())
+    }
+
     fn is_empty(&self) -> bool {
         self.uses == 0
             && self.revoked_at.is_none()
@@ -284,6 +311,29 @@ impl Backend for MemoryStore {
 
     fn settings(&self) -> &Settings {
         &self.shared.settings
+    }
+
+    fn actor(&self) -> Option<&str> {
+        MemoryStore::actor(self)
+    }
+
+    fn acting(&self, actor: Arc<str>) -> MemoryStore {
+        MemoryStore {
+            shared: Arc::clone(&self.shared),
+            actor: Some(actor),
+        }
+    }
+
+    async fn events(&self, call: EventPage<'_>) -> Result<Vec<Event>, Error> {
+        Ok(self.lock().log.page(call.filter, call.now))
+    }
+
+    fn log_mark(&self) -> u64 {
+        self.lock().log.written()
+    }
+
+    async fn wait(&self, mark: u64) -> Result<(), Error> {
+        Grown { store: self, mark }.await
     }
 
     async fn redeem(&self, call: Redeem<'_>) -> Result<Redemption, Error> {
@@ -307,8 +357,19 @@ impl Backend for MemoryStore {
         entry.uses = entry.uses.saturating_add(1);
         entry.joiners.insert(joiner.to_owned(), now);
         entry.see(invitation);
+        let uses = entry.uses;
+        let redeemed = EventKind::Redeemed {
+            joiner: joiner.to_owned(),
+            uses,
+            max_uses: invitation.max_uses(),
+        };
+        self.log(&mut inner, now, invitation.id(), redeemed);
+        if let Some(max_uses) = invitation.max_uses().filter(|&max| uses >= max) {
+            let exhausted = EventKind::Exhausted { max_uses };
+            self.log(&mut inner, now, invitation.id(), exhausted);
+        }
         Ok(Redemption {
-            uses: entry.uses,
+            uses,
             joined_at: now,
             repeated: false,
         })
@@ -341,20 +402,39 @@ impl Backend for MemoryStore {
         }
         let newly = entry.revoked_at.is_none();
         entry.revoked_at.get_or_insert(now);
+        if newly {
+            self.log(&mut inner, now, id, EventKind::Revoked);
+        }
         Ok(newly)
     }
 
     async fn raise_rule(&self, inviter: Option<&str>, cutoff_ms: i64) -> Result<i64, Error> {
+        let now = self.shared.settings.now();
         let mut inner = self.lock();
-        let rule = match inviter {
-            None => inner.rule_all.get_or_insert(cutoff_ms),
-            Some(inviter) => inner
-                .rule_inviter
-                .entry(inviter.to_owned())
-                .or_insert(cutoff_ms),
+        let before = match inviter {
+            None => inner.rule_all,
+            Some(inviter) => inner.rule_inviter.get(inviter).copied(),
         };
-        *rule = (*rule).max(cutoff_ms);
-        Ok(*rule)
+        if let Some(in_force) = before.filter(|&ms| ms >= cutoff_ms) {
+            return Ok(in_force);
+        }
+        match inviter {
+            None => inner.rule_all = Some(cutoff_ms),
+            Some(inviter) => {
+                inner.rule_inviter.insert(inviter.to_owned(), cutoff_ms);
+            }
+        }
+        let cutoff = stored_cutoff(cutoff_ms)?.into();
+        let rule_added = event(
+            now,
+            None,
+            inviter,
+            self.actor(),
+            EventKind::RuleAdded { cutoff },
+        );
+        // Rules are kept until deleted by hand, and so is the event that added one.
+        inner.log.push(None, rule_added);
+        Ok(cutoff_ms)
     }
 
     async fn rules(&self) -> Result<Vec<RevocationRule>, Error> {
@@ -447,6 +527,13 @@ impl Backend for MemoryStore {
             revoked_at: None,
             revoked_by_rule: None,
         });
+        let issued = EventKind::Issued {
+            expires_at: invitation.expires_at(),
+            max_uses: invitation.max_uses(),
+            email: invitation.email().map(str::to_owned),
+            description: call.description.map(str::to_owned),
+        };
+        self.log(&mut inner, call.now, invitation.id(), issued);
         Ok(())
     }
 
@@ -484,6 +571,13 @@ impl VisitLog for MemoryStore {
             metadata: call.metadata.to_owned(),
         });
         entry.visits.truncate(call.cap);
+        let metadata = call.metadata.to_owned();
+        self.log(
+            &mut inner,
+            call.now,
+            call.id,
+            EventKind::Visited { metadata },
+        );
         Ok(())
     }
 
@@ -507,6 +601,15 @@ impl CodeTable for MemoryStore {
         if !taken {
             let entry = (call.token.to_owned(), call.forget_at);
             inner.codes.insert(call.canonical.to_owned(), entry);
+            let created = event(
+                now,
+                Some(call.id),
+                call.inviter,
+                self.actor(),
+                EventKind::CodeCreated,
+            );
+            let keep = self.shared.settings.event_forget_at(now, call.forget_at);
+            inner.log.push(keep, created);
         }
         Ok(!taken)
     }
