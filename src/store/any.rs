@@ -307,10 +307,6 @@ impl Backend for AnyStore {
         each!(self, s => s.link())
     }
 
-    fn actor(&self) -> Option<&str> {
-        each!(self, s => s.actor())
-    }
-
     fn acting(&self, actor: Arc<str>) -> AnyStore {
         match self {
             AnyStore::Memory(s) => AnyStore::Memory(s.acting(actor)),

@@ -41,9 +41,6 @@ pub(crate) trait Backend: Send + Sync {
         None
     }
 
-    /// Who this handle acts as: the actor of every event it writes.
-    fn actor(&self) -> Option<&str>;
-
     /// This store (sharing its state and connections), acting as `actor`.
     fn acting(&self, actor: Arc<str>) -> Self
     where

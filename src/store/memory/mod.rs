@@ -313,10 +313,6 @@ impl Backend for MemoryStore {
         &self.shared.settings
     }
 
-    fn actor(&self) -> Option<&str> {
-        MemoryStore::actor(self)
-    }
-
     fn acting(&self, actor: Arc<str>) -> MemoryStore {
         MemoryStore {
             shared: Arc::clone(&self.shared),

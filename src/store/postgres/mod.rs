@@ -121,8 +121,11 @@ pub struct PgQueries {
     revoked_for_update: String,
     revoke_existing: String,
     drop_expired: String,
-    purge: [String; 3],
+    purge: [String; 4],
 }
+
+/// How long a read of the event log waits for the transactions running when it began.
+const HORIZON_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 
 // The dialect's items use the crate's own types: the trait is sealed, so nobody outside calls
 // them.
@@ -136,6 +139,10 @@ impl Dialect for Postgres {
         as_text: "::TEXT",
         as_bigint: "::BIGINT",
         as_bytes: "::BYTEA",
+        event_major: "xid",
+        event_after: "(xid, seq) > ($1, $2)",
+        event_order: "xid, seq",
+        event_visible: "xid < $7",
     };
     const BIGINT: &'static str = "BIGINT";
     const BEGIN_WRITE: Option<&'static str> = None;
@@ -156,7 +163,8 @@ impl Dialect for Postgres {
         };
         PgQueries {
             redeem: format!(
-                "SELECT o_outcome, o_uses, o_joined_at FROM {p}redeem($1, $2, $3, $4, $5, $6, $7)"
+                "SELECT o_outcome, o_uses, o_joined_at \
+                 FROM {p}redeem($1, $2, $3, $4, $5, $6, $7, $8, $9)"
             ),
             check: format!("SELECT {p}check($1, $2, $3, $4, $5) AS outcome"),
             touch: format!("SELECT uses FROM {p}touch($1, $2, $3)"),
@@ -190,6 +198,7 @@ impl Dialect for Postgres {
                 ),
                 purge("codes", "code", "forget_at IS NOT NULL AND forget_at <= $1"),
                 purge("attempts", "ctid", "ends_at <= $1"),
+                purge("events", "seq", "forget_at IS NOT NULL AND forget_at <= $1"),
             ],
         }
     }
@@ -206,7 +215,9 @@ impl Dialect for Postgres {
             .bind(a.until)
             .bind(a.max)
             .bind(a.issued_s)
-            .bind(a.inviter.as_deref());
+            .bind(a.inviter.as_deref())
+            .bind(a.actor.as_deref())
+            .bind(a.keep_ms);
         let r = Postgres::one(conn, call).await?;
         Ok((
             need(Postgres::small(&r, "o_outcome")?)?,
@@ -257,6 +268,31 @@ impl Dialect for Postgres {
         let existing = stmt(&own.revoke_existing).bind(id).bind(now).bind(forget);
         Postgres::run(conn, existing).await?;
         Ok(!already)
+    }
+
+    /// The transactions that had started when the read began: once every one of them has
+    /// ended, each event below it is committed or rolled back for good. A read waits for them
+    /// (they take milliseconds) so that it sees what was written before it, up to
+    /// [`HORIZON_WAIT`]; past that (a long transaction holds it back) it shows what is final.
+    async fn event_horizon(conn: &mut PgConnection) -> Sql<i64> {
+        let snapshot = "SELECT pg_snapshot_xmin(s)::TEXT::BIGINT AS xmin, \
+                        pg_snapshot_xmax(s)::TEXT::BIGINT AS xmax FROM pg_current_snapshot() s";
+        let read = async |conn: &mut PgConnection| {
+            let row = Postgres::one(conn, stmt(snapshot)).await?;
+            Ok::<_, sqlx::Error>((
+                need(Postgres::int(&row, "xmin")?)?,
+                need(Postgres::int(&row, "xmax")?)?,
+            ))
+        };
+        let (mut xmin, target) = read(conn).await?;
+        let started = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(1);
+        while xmin < target && started.elapsed() < HORIZON_WAIT {
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(std::time::Duration::from_millis(20));
+            xmin = read(conn).await?.0;
+        }
+        Ok(xmin.min(target))
     }
 
     async fn has_meta(conn: &mut PgConnection, prefix: &str) -> Sql<bool> {

@@ -39,6 +39,32 @@ CREATE TABLE IF NOT EXISTS {p}visits (
     PRIMARY KEY (id, seq)
 );
 
+-- The event log (docs/events.md): one row per fact, written in the transaction that makes it
+-- true. `xid` is that transaction's ID: events are read in (xid, seq) order and only below the
+-- oldest transaction still running, so a reader never passes an event that has yet to commit.
+-- `kind` is 0 issued, 1 visited, 2 redeemed, 3 exhausted, 4 revoked, 5 rule_added,
+-- 6 code_created; the other columns hold what that kind needs.
+CREATE TABLE IF NOT EXISTS {p}events (
+    seq       BIGINT GENERATED ALWAYS AS IDENTITY,
+    xid       BIGINT NOT NULL DEFAULT (pg_current_xact_id()::TEXT::BIGINT),
+    at_ms     BIGINT NOT NULL,
+    kind      INTEGER NOT NULL,
+    id        BYTEA,
+    inviter   TEXT,
+    actor     TEXT,
+    joiner    TEXT,
+    uses      INTEGER,
+    max_uses  INTEGER,
+    time_ms   BIGINT,
+    email     TEXT,
+    note      TEXT,
+    forget_at BIGINT              -- NULL: kept until deleted
+);
+CREATE UNIQUE INDEX IF NOT EXISTS {p}events_order ON {p}events (xid, seq);
+CREATE INDEX IF NOT EXISTS {p}events_of ON {p}events (id, xid, seq);
+CREATE INDEX IF NOT EXISTS {p}events_by ON {p}events (inviter, xid, seq);
+CREATE INDEX IF NOT EXISTS {p}events_forget ON {p}events (forget_at) WHERE forget_at IS NOT NULL;
+
 -- The row of an invitation, live: an expired row is dropped first (its joiners and visits
 -- with it), then the row is created, or its forget_at lengthened (NULL wins: forever). The
 -- row stays locked until the caller's transaction ends, which serializes redemptions.
@@ -57,17 +83,21 @@ BEGIN
 END $$;
 
 -- Redemption in one round trip. Outcome: 0 counted, 1 revoked, 2 used up, 3 not initialized,
--- 4 this joiner had already redeemed it (its first redemption is returned). An existing row is
+-- 4 this joiner had already redeemed it (its first redemption is returned). A counted
+-- redemption writes its `redeemed` event (and `exhausted` on the last use), kept as long as the
+-- invitation's state or p_keep ms, whichever is longer. An existing row is
 -- locked with SELECT … FOR UPDATE (no write), so a redemption writes one row version and one
 -- joiner; a new row is inserted first. The lock is held until the caller's transaction ends.
 CREATE OR REPLACE FUNCTION {p}redeem(
     p_id BYTEA, p_joiner TEXT, p_now BIGINT, p_until BIGINT, p_max INTEGER,
-    p_issued_s BIGINT, p_inviter TEXT)
+    p_issued_s BIGINT, p_inviter TEXT, p_actor TEXT, p_keep BIGINT)
 RETURNS TABLE (o_outcome INTEGER, o_uses INTEGER, o_joined_at BIGINT)
 LANGUAGE plpgsql AS $$
 DECLARE
     r {p}invitations%ROWTYPE;
     earlier BIGINT;
+    kept BIGINT;
+    who TEXT;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM {p}meta m WHERE m.name = 'init') THEN
         RETURN QUERY SELECT 3, 0, 0::BIGINT; RETURN;
@@ -107,7 +137,15 @@ BEGIN
         issued_s = CASE WHEN t.seen THEN t.issued_s ELSE p_issued_s END,
         inviter = CASE WHEN t.seen THEN t.inviter ELSE p_inviter END,
         seen = TRUE
-        WHERE t.id = p_id;
+        WHERE t.id = p_id
+        RETURNING t.forget_at, t.inviter INTO kept, who;
+    kept := CASE WHEN kept IS NULL THEN NULL ELSE GREATEST(kept, p_now + p_keep) END;
+    INSERT INTO {p}events (at_ms, kind, id, inviter, actor, joiner, uses, max_uses, forget_at)
+        VALUES (p_now, 2, p_id, who, p_actor, p_joiner, r.uses + 1, p_max, kept);
+    IF p_max IS NOT NULL AND r.uses + 1 >= p_max THEN
+        INSERT INTO {p}events (at_ms, kind, id, inviter, actor, max_uses, forget_at)
+            VALUES (p_now, 3, p_id, who, p_actor, p_max, kept);
+    END IF;
     RETURN QUERY SELECT 0, r.uses + 1, p_now;
 END $$;
 

@@ -91,6 +91,13 @@ pub trait Dialect: Io + Sized {
         forget: Option<i64>,
     ) -> impl Future<Output = Sql<bool>> + Send;
 
+    /// The first part of a cursor below which every event is committed or gone for good:
+    /// what a page of the log may show (`i64::MAX` where commit order is the log's order).
+    fn event_horizon(conn: &mut Self::Connection) -> impl Future<Output = Sql<i64>> + Send {
+        let _ = conn;
+        async { Ok(i64::MAX) }
+    }
+
     /// Whether the meta table exists.
     fn has_meta(
         conn: &mut Self::Connection,
@@ -103,8 +110,8 @@ pub trait Dialect: Io + Sized {
     /// The durability check of a health report.
     fn persistence(conn: &mut Self::Connection) -> impl Future<Output = Sql<HealthCheck>> + Send;
 
-    /// Deletes at most `batch` expired rows per table; how many invitations, codes and
-    /// attempt windows.
+    /// Deletes at most `batch` expired rows per table; how many invitations, codes, attempt
+    /// windows and events.
     fn purge(
         conn: &mut Self::Connection,
         q: &Queries<Self::Own>,

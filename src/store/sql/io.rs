@@ -20,8 +20,8 @@ pub(crate) enum Arg<'a> {
     Small(Option<i32>),
     Text(Option<&'a str>),
     Bytes(&'a [u8]),
-    /// An invitation's primary key.
-    Id([u8; 12]),
+    /// An invitation's primary key (`None`: NULL, for events without an invitation).
+    Id(Option<[u8; 12]>),
     Bool(bool),
 }
 
@@ -43,7 +43,10 @@ arg_from! {
     &'a str => Text(Some),
     Option<&'a str> => Text(core::convert::identity),
     &'a [u8] => Bytes(core::convert::identity),
-    crate::invitation::InvitationId => Id(|id: crate::invitation::InvitationId| id.to_bytes()),
+    crate::invitation::InvitationId => Id(|id: crate::invitation::InvitationId| Some(id.to_bytes())),
+    Option<crate::invitation::InvitationId> => Id(|id: Option<crate::invitation::InvitationId>| {
+        id.map(|id| id.to_bytes())
+    }),
     bool => Bool(core::convert::identity),
 }
 
@@ -111,6 +114,9 @@ pub trait Io: Database {
 
     /// A `BYTEA` column (`BLOB` in SQLite).
     fn bytes(row: &Self::Row, column: &str) -> Sql<Vec<u8>>;
+
+    /// A `BYTEA` column that may be NULL.
+    fn opt_bytes(row: &Self::Row, column: &str) -> Sql<Option<Vec<u8>>>;
 }
 
 /// A value that must not be NULL.
@@ -165,6 +171,10 @@ macro_rules! impl_io {
             fn bytes(row: &Self::Row, column: &str) -> Sql<Vec<u8>> {
                 sqlx::Row::try_get(row, column)
             }
+
+            fn opt_bytes(row: &Self::Row, column: &str) -> Sql<Option<Vec<u8>>> {
+                sqlx::Row::try_get(row, column)
+            }
         }
 
         impl Binds for $db {
@@ -174,7 +184,7 @@ macro_rules! impl_io {
                     Arg::Small(v) => q.bind(v),
                     Arg::Text(v) => q.bind(v),
                     Arg::Bytes(v) => q.bind(v),
-                    Arg::Id(v) => q.bind(v.to_vec()),
+                    Arg::Id(v) => q.bind(v.map(|id| id.to_vec())),
                     Arg::Bool(v) => q.bind(v),
                 }
             }

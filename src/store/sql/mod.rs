@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
 
 pub(crate) mod dialect;
+pub(crate) mod events;
 pub(crate) mod io;
 mod ops;
 pub(crate) mod queries;
@@ -45,12 +46,15 @@ const COMMON_SCHEMA: &str = include_str!("schema.sql");
 /// deletes it in bounded batches.
 pub struct SqlStore<DB: Dialect> {
     shared: Arc<Shared<DB>>,
+    /// Who this handle acts as (see `Events::acting_as`).
+    actor: Option<Arc<str>>,
 }
 
 impl<DB: Dialect> Clone for SqlStore<DB> {
     fn clone(&self) -> Self {
         SqlStore {
             shared: Arc::clone(&self.shared),
+            actor: self.actor.clone(),
         }
     }
 }
@@ -119,6 +123,9 @@ pub(crate) struct RedeemRow {
     pub(crate) max: Option<i32>,
     pub(crate) issued_s: i64,
     pub(crate) inviter: Option<String>,
+    /// Who redeems (see `Events::acting_as`), and how long its events are kept at least.
+    pub(crate) actor: Option<String>,
+    pub(crate) keep_ms: i64,
 }
 
 impl RedeemRow {
@@ -129,6 +136,8 @@ impl RedeemRow {
         forget_at: Option<OffsetDateTime>,
     ) -> RedeemRow {
         RedeemRow {
+            actor: None,
+            keep_ms: 0,
             id: invitation.id(),
             joiner: joiner.to_owned(),
             now: unix_ms(now),
@@ -202,6 +211,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 settings,
                 link: Link::default(),
             }),
+            actor: None,
         };
         let now = store.shared.settings.now();
         match store.shared.settings.init {
@@ -278,7 +288,7 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 
     /// Deletes state past its forget-at time, at most `batch` rows per table per call, and
-    /// returns how many invitations, codes and attempt windows it deleted. Expired state never
+    /// returns how many invitations, codes, attempt windows and events it deleted. Expired state never
     /// changes an answer, so this only reclaims space: call it every few minutes (for instance
     /// from a timer task) until it returns less than `batch`.
     ///
@@ -343,12 +353,36 @@ impl<DB: Dialect> SqlStore<DB> {
         joiner: &str,
     ) -> Result<Redemption, Error> {
         let call = Redeem::new(&self.shared.settings, invitation, joiner)?;
-        let row = RedeemRow::new(invitation, joiner, call.now, call.forget_at);
+        let row = self.redeem_row(call);
         let q = &self.shared.queries;
         let outcome = self
             .within("redeeming", async { Ok(DB::redeem(conn, q, &row).await?) })
             .await?;
         redemption(outcome, invitation)
+    }
+
+    /// A redemption as the database reads it, with this handle's actor.
+    fn redeem_row(&self, call: Redeem<'_>) -> RedeemRow {
+        RedeemRow {
+            actor: self.actor.as_deref().map(str::to_owned),
+            keep_ms: self.keep_ms(),
+            ..RedeemRow::new(call.invitation, call.joiner, call.now, call.forget_at)
+        }
+    }
+
+    /// How long events are kept at least after they happen, in ms.
+    fn keep_ms(&self) -> i64 {
+        let keep = self.shared.settings.keep_events.whole_milliseconds();
+        i64::try_from(keep.max(0)).unwrap_or(i64::MAX)
+    }
+
+    /// Who and when, for the events a call writes.
+    fn writer(&self, now: i64) -> events::Writer<'_> {
+        events::Writer {
+            now,
+            actor: self.actor.as_deref(),
+            keep_ms: self.keep_ms(),
+        }
     }
 
     /// Runs `work` within the deadline, a database error read as a store error.

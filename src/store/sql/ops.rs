@@ -2,9 +2,12 @@
 //! or writes the tables of an initialized store ([`SqlStore::run`]), or one statement.
 //! Redemption, check, revocation and `touch` are the dialect's.
 
+use std::sync::Arc;
+
 use time::OffsetDateTime;
 
 use super::dialect::{Dialect, Mode};
+use super::events::{Fact, log, log_free, page};
 use super::io::{Sql, need, stmt};
 use super::queries::Queries;
 use super::row::{as_i32, count, id_of, issued_from, limit, opt_time, rule_of, scope_of, time_of};
@@ -12,15 +15,18 @@ use super::{RedeemRow, SqlStore, initialized, redemption};
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
 use crate::store::backend::{
-    AttemptCounter, Backend, CodeTable, NewCode, Page, Record, Redeem, Revoke, VisitCall, VisitLog,
-    Window,
+    AttemptCounter, Backend, CodeTable, EventPage, NewCode, Page, Record, Redeem, Revoke,
+    VisitCall, VisitLog, Window,
 };
 use crate::store::settings::Settings;
 use crate::store::trace::Link;
 use crate::store::{
-    Health, HealthCheck, IssuedInvitation, Joiner, Redemption, RevocationRule, Status, Verdict,
-    Visit, unix_ms,
+    Event, EventType, Health, HealthCheck, IssuedInvitation, Joiner, Redemption, RevocationRule,
+    Status, Verdict, Visit, unix_ms,
 };
+
+/// How often a follower on a SQL store looks for new events.
+const FOLLOW_POLL: core::time::Duration = core::time::Duration::from_millis(100);
 
 /// The rule naming why a row is revoked, once the store has seen its issue time and inviter:
 /// the first rule covering an invitation issued in that second by that inviter.
@@ -52,8 +58,31 @@ impl<DB: Dialect> Backend for SqlStore<DB> {
         Some(&self.shared.link)
     }
 
+    fn acting(&self, actor: Arc<str>) -> SqlStore<DB> {
+        SqlStore {
+            shared: Arc::clone(&self.shared),
+            actor: Some(actor),
+        }
+    }
+
+    async fn events(&self, call: EventPage<'_>) -> Result<Vec<Event>, Error> {
+        let rows = self
+            .run("reading events", Mode::Read, async |c, q| {
+                Ok(page::<DB>(c, q, call.filter, unix_ms(call.now)).await?)
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(cursor, row)| row.into_event(cursor))
+            .collect()
+    }
+
+    async fn wait(&self, _mark: u64) -> Result<(), Error> {
+        tokio::time::sleep(FOLLOW_POLL).await;
+        Ok(())
+    }
+
     async fn redeem(&self, call: Redeem<'_>) -> Result<Redemption, Error> {
-        let row = RedeemRow::new(call.invitation, call.joiner, call.now, call.forget_at);
+        let row = self.redeem_row(call);
         // One statement (the redeem function) on PostgreSQL; the write transaction on SQLite.
         let redeem = self.run("redeeming", DB::REDEEM, async |c, q| {
             Ok(DB::redeem(c, q, &row).await?)
@@ -91,17 +120,32 @@ impl<DB: Dialect> Backend for SqlStore<DB> {
 
     async fn revoke(&self, call: Revoke) -> Result<bool, Error> {
         let (id, now, forget) = (call.id, unix_ms(call.now), call.forget_at.map(unix_ms));
+        let writer = self.writer(now);
         self.run("revoking", Mode::Write, async |c, q| {
-            Ok(DB::revoke(c, q, id, now, forget).await?)
+            let newly = DB::revoke(c, q, id, now, forget).await?;
+            if newly {
+                log::<DB>(c, q, writer, id, EventType::Revoked, Fact::default()).await?;
+            }
+            Ok(newly)
         })
         .await
     }
 
     async fn raise_rule(&self, inviter: Option<&str>, cutoff_ms: i64) -> Result<i64, Error> {
         let scope = scope_of(inviter);
+        let writer = self.writer(unix_ms(self.shared.settings.now()));
         self.run("revoking", Mode::Write, async |c, q| {
             let raise = stmt(&q.raise_rule).bind(scope.as_str()).bind(cutoff_ms);
-            Ok(need(DB::int(&DB::one(c, raise).await?, "cutoff_ms")?)?)
+            if DB::optional(c, raise).await?.is_none() {
+                // Not moved: a later rule is in force already, and nothing happened.
+                let current = stmt(&q.rule_of).bind(scope.as_str());
+                return Ok(need(DB::int(&DB::one(c, current).await?, "cutoff_ms")?)?);
+            }
+            // Rules are kept until deleted by hand, and so is the event that added one.
+            let about = (None, inviter);
+            let kind = EventType::RuleAdded;
+            log_free::<DB>(c, q, writer, kind, about, Some(cutoff_ms), None).await?;
+            Ok(cutoff_ms)
         })
         .await
     }
@@ -182,6 +226,7 @@ impl<DB: Dialect> Backend for SqlStore<DB> {
         let (id, inviter) = (invitation.id(), invitation.inviter());
         let issued_s = invitation.issued_at().unix_timestamp();
         let expires_s = invitation.expires_at().map(OffsetDateTime::unix_timestamp);
+        let writer = self.writer(unix_ms(call.now));
         self.run("recording", Mode::Write, async |c, q| {
             let until = call.forget_at.map(unix_ms);
             DB::touch(c, q, id, unix_ms(call.now), until).await?;
@@ -195,6 +240,14 @@ impl<DB: Dialect> Backend for SqlStore<DB> {
                 .bind(inviter)
                 .bind(call.description);
             DB::run(c, record).await?;
+            let issued = Fact {
+                max: invitation.max_uses().map(as_i32),
+                time_ms: invitation.expires_at().map(unix_ms),
+                email: invitation.email(),
+                note: call.description,
+                ..Fact::default()
+            };
+            log::<DB>(c, q, writer, id, EventType::Issued, issued).await?;
             Ok(())
         })
         .await
@@ -232,10 +285,16 @@ impl<DB: Dialect> VisitLog for SqlStore<DB> {
     async fn record_visit(&self, call: VisitCall<'_>) -> Result<(), Error> {
         let (id, now) = (call.id, unix_ms(call.now));
         let cap = i64::try_from(call.cap).unwrap_or(i64::MAX);
+        let writer = self.writer(now);
         self.run("recording a visit", Mode::Write, async |c, q| {
             DB::touch(c, q, id, now, call.forget_at.map(unix_ms)).await?;
             DB::run(c, stmt(&q.visit).bind(id).bind(now).bind(call.metadata)).await?;
             DB::run(c, stmt(&q.trim_visits).bind(id).bind(cap)).await?;
+            let visited = Fact {
+                note: Some(call.metadata),
+                ..Fact::default()
+            };
+            log::<DB>(c, q, writer, id, EventType::Visited, visited).await?;
             Ok(())
         })
         .await
@@ -259,13 +318,21 @@ impl<DB: Dialect> VisitLog for SqlStore<DB> {
 impl<DB: Dialect> CodeTable for SqlStore<DB> {
     async fn create_code(&self, call: NewCode<'_>) -> Result<bool, Error> {
         let now = unix_ms(call.now);
+        let writer = self.writer(now);
+        let keep = self.settings().event_forget_at(call.now, call.forget_at);
         self.run("creating a code", Mode::Write, async |c, q| {
             DB::run(c, stmt(&q.code_free).bind(call.canonical).bind(now)).await?;
             let insert = stmt(&q.code_insert)
                 .bind(call.canonical)
                 .bind(call.token)
                 .bind(call.forget_at.map(unix_ms));
-            Ok(DB::run(c, insert).await? > 0)
+            let created = DB::run(c, insert).await? > 0;
+            if created {
+                let about = (Some(call.id), call.inviter);
+                let kind = EventType::CodeCreated;
+                log_free::<DB>(c, q, writer, kind, about, None, keep.map(unix_ms)).await?;
+            }
+            Ok(created)
         })
         .await
     }

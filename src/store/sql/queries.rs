@@ -14,6 +14,16 @@ pub(crate) struct Words {
     pub(crate) as_text: &'static str,
     pub(crate) as_bigint: &'static str,
     pub(crate) as_bytes: &'static str,
+    /// An event's place: the first part of its cursor (`xid` in PostgreSQL, `0` in SQLite)
+    /// and the test that it is past the cursor `($1, $2)`.
+    pub(crate) event_major: &'static str,
+    pub(crate) event_after: &'static str,
+    /// The log's order: `xid, seq` in PostgreSQL, `seq` in SQLite.
+    pub(crate) event_order: &'static str,
+    /// The events a reader may return, below the horizon `$7`: in PostgreSQL, only those of
+    /// transactions older than every transaction still running, so none can commit behind the
+    /// reader's cursor (see `Dialect::event_horizon`).
+    pub(crate) event_visible: &'static str,
 }
 
 /// Every statement a SQL store runs: the shared ones, and the dialect's `own`.
@@ -24,7 +34,12 @@ pub(crate) struct Queries<O> {
     pub(crate) live_row: String,
     pub(crate) see: String,
     pub(crate) raise_rule: String,
+    pub(crate) rule_of: String,
     pub(crate) all_rules: String,
+    pub(crate) event_of: String,
+    pub(crate) event_free: String,
+    /// A page of the log: all of it, one invitation's, one inviter's.
+    pub(crate) events: [String; 3],
     pub(crate) joiners: String,
     pub(crate) record: String,
     pub(crate) list: String,
@@ -47,7 +62,22 @@ impl<O> Queries<O> {
             as_text,
             as_bigint,
             as_bytes,
+            event_major,
+            event_after,
+            event_order,
+            event_visible,
         } = w;
+        // $1, $2 the cursor, $3 now, $4 the key (invitation or inviter), $5 the kinds (a bit
+        // each), $6 the limit, $7 the horizon.
+        let events = |key: &str| {
+            format!(
+                "SELECT {event_major} AS major, seq, at_ms, kind, id, inviter, actor, joiner, \
+                 uses, max_uses, time_ms, email, note FROM {p}events \
+                 WHERE {key} AND {event_after} AND {event_visible} \
+                   AND (forget_at IS NULL OR forget_at > $3) AND (($5 >> kind) & 1) = 1 \
+                 ORDER BY {event_order} LIMIT $6"
+            )
+        };
         Queries {
             initialized: format!(
                 "SELECT EXISTS (SELECT 1 FROM {p}meta WHERE name = 'init') AS found"
@@ -67,11 +97,35 @@ impl<O> Queries<O> {
                 "UPDATE {p}invitations SET issued_s = $2, inviter = $3, seen = TRUE \
                  WHERE id = $1 AND NOT seen"
             ),
+            events: [
+                events(&format!("$4{as_bytes} IS NULL")),
+                events("id = $4"),
+                events("inviter = $4"),
+            ],
+            // A row only when the rule moved forward (new, or later than before).
             raise_rule: format!(
                 "INSERT INTO {p}rules AS r (scope, cutoff_ms) VALUES ($1, $2) \
-                 ON CONFLICT (scope) DO UPDATE \
-                 SET cutoff_ms = {greatest}(r.cutoff_ms, excluded.cutoff_ms) \
+                 ON CONFLICT (scope) DO UPDATE SET cutoff_ms = excluded.cutoff_ms \
+                 WHERE r.cutoff_ms < excluded.cutoff_ms \
                  RETURNING cutoff_ms"
+            ),
+            rule_of: format!("SELECT cutoff_ms FROM {p}rules WHERE scope = $1"),
+            // An event about invitation $1, with its row's inviter, kept as long as the row or
+            // $11 ms after now ($2), whichever is longer. $3 kind, $4 actor, $5 joiner, $6 uses,
+            // $7 limit, $8 time, $9 email, $10 note.
+            event_of: format!(
+                "INSERT INTO {p}events (at_ms, kind, id, inviter, actor, joiner, uses, \
+                   max_uses, time_ms, email, note, forget_at) \
+                 SELECT $2, $3, i.id, i.inviter, $4, $5, $6, $7, $8, $9, $10, \
+                   CASE WHEN i.forget_at IS NULL THEN NULL \
+                        ELSE {greatest}(i.forget_at, $2 + $11) END \
+                 FROM {p}invitations i WHERE i.id = $1"
+            ),
+            // An event with no invitation row behind it: a rule, a code ($1 now, $2 kind,
+            // $3 invitation, $4 inviter, $5 actor, $6 time, $7 forget-at).
+            event_free: format!(
+                "INSERT INTO {p}events (at_ms, kind, id, inviter, actor, time_ms, forget_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)"
             ),
             all_rules: format!("SELECT scope, cutoff_ms FROM {p}rules ORDER BY scope"),
             joiners: format!(

@@ -15,11 +15,12 @@ use sqlx::sqlite::{
 
 use super::settings::Durable;
 use super::sql::dialect::{Dialect, Mode};
+use super::sql::events::{Fact, Writer, log};
 use super::sql::io::{Io, Sql, need, stmt};
 use super::sql::queries::{Queries, Words};
 use super::sql::row::{count, kind};
 use super::sql::{RedeemRow, SqlStore, outcome};
-use super::{HealthCheck, Init, StoreBuilder, Verdict};
+use super::{EventType, HealthCheck, Init, StoreBuilder, Verdict};
 use crate::error::Error;
 use crate::invitation::InvitationId;
 
@@ -176,7 +177,7 @@ pub struct SqliteQueries {
     set_max: String,
     revoke_new: String,
     revoke_existing: String,
-    purge: [String; 5],
+    purge: [String; 6],
 }
 
 /// What the probe reads: initialized, covered by a rule, then the row's uses, revoked and
@@ -257,6 +258,11 @@ impl Dialect for Sqlite {
         as_text: "",
         as_bigint: "",
         as_bytes: "",
+        event_major: "0",
+        // $1 is always 0 here: one writer, so the sequence alone is commit order.
+        event_after: "seq > $2 + $1",
+        event_order: "seq",
+        event_visible: "$7 > 0",
     };
     const BIGINT: &'static str = "INTEGER";
     // The write lock at once: writers queue in the store instead of retrying on SQLite's lock.
@@ -342,6 +348,10 @@ impl Dialect for Sqlite {
                     "DELETE FROM {p}attempts WHERE rowid IN (SELECT rowid FROM {p}attempts \
                      WHERE ends_at <= $1 LIMIT $2)"
                 ),
+                format!(
+                    "DELETE FROM {p}events WHERE seq IN (SELECT seq FROM {p}events \
+                     WHERE forget_at IS NOT NULL AND forget_at <= $1 LIMIT $2)"
+                ),
             ],
         }
     }
@@ -388,7 +398,27 @@ impl Dialect for Sqlite {
             .bind(a.issued_s)
             .bind(inviter);
         Sqlite::run(conn, count_new).await?;
-        Ok((outcome::COUNTED, uses.saturating_add(1), a.now))
+        let uses = uses.saturating_add(1);
+        let writer = Writer {
+            now: a.now,
+            actor: a.actor.as_deref(),
+            keep_ms: a.keep_ms,
+        };
+        let redeemed = Fact {
+            joiner: Some(a.joiner.as_str()),
+            uses: Some(uses),
+            max: a.max,
+            ..Fact::default()
+        };
+        log::<Sqlite>(conn, q, writer, id, EventType::Redeemed, redeemed).await?;
+        if a.max.is_some_and(|max| uses >= max) {
+            let exhausted = Fact {
+                max: a.max,
+                ..Fact::default()
+            };
+            log::<Sqlite>(conn, q, writer, id, EventType::Exhausted, exhausted).await?;
+        }
+        Ok((outcome::COUNTED, uses, a.now))
     }
 
     /// The redemption's probe, nothing written.

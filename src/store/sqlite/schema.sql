@@ -40,3 +40,26 @@ CREATE TABLE IF NOT EXISTS {p}visits (
 );
 CREATE INDEX IF NOT EXISTS {p}visits_of ON {p}visits (id, seq);
 
+
+-- The event log (docs/events.md): one row per fact, written in the transaction that makes it
+-- true. SQLite has one writer at a time, so `seq` (never reused: AUTOINCREMENT) is commit
+-- order. `kind` is 0 issued, 1 visited, 2 redeemed, 3 exhausted, 4 revoked, 5 rule_added,
+-- 6 code_created; the other columns hold what that kind needs.
+CREATE TABLE IF NOT EXISTS {p}events (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms     INTEGER NOT NULL,
+    kind      INTEGER NOT NULL,
+    id        BLOB,
+    inviter   TEXT,
+    actor     TEXT,
+    joiner    TEXT,
+    uses      INTEGER,
+    max_uses  INTEGER,
+    time_ms   INTEGER,
+    email     TEXT,
+    note      TEXT,
+    forget_at INTEGER              -- NULL: kept until deleted
+);
+CREATE INDEX IF NOT EXISTS {p}events_of ON {p}events (id, seq);
+CREATE INDEX IF NOT EXISTS {p}events_by ON {p}events (inviter, seq);
+CREATE INDEX IF NOT EXISTS {p}events_forget ON {p}events (forget_at) WHERE forget_at IS NOT NULL;

@@ -16,6 +16,29 @@ pub trait Harness: Send + Sync + 'static {
     fn advance(&self, by: Duration) -> impl Future<Output = ()> + Send;
 }
 
+/// The joiners of `inv`'s `redeemed` events, sorted, and how many `exhausted` events it has.
+pub async fn logged<S: admit::store::Events>(
+    store: &S,
+    inv: &admit::Invitation,
+) -> (Vec<String>, usize) {
+    use admit::store::{EventFilter, EventKind};
+    let events = store
+        .events(&EventFilter::new().invitation(inv.id()).limit(1000))
+        .await
+        .expect("events");
+    let mut joiners = Vec::new();
+    let mut exhausted = 0;
+    for event in events {
+        match event.kind {
+            EventKind::Redeemed { joiner, .. } => joiners.push(joiner),
+            EventKind::Exhausted { .. } => exhausted += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    joiners.sort();
+    (joiners, exhausted)
+}
+
 /// A clock the test moves, shared by the stores built on it (starts at the real time).
 #[derive(Clone)]
 pub struct MovedClock(Arc<AtomicI64>);

@@ -8,7 +8,7 @@ use admit::{Error, Invitation};
 use sqlx::{Connection as _, PgConnection};
 
 use super::harness::Harness as _;
-use super::harness::{PgHarness, unique_table_prefix};
+use super::harness::{PgHarness, logged, unique_table_prefix};
 
 /// A store on fresh tables, and an `accounts` table of the application's beside it.
 async fn setup() -> Option<(PgHarness, String)> {
@@ -71,6 +71,11 @@ async fn rollback_after_redeem_consumes_nothing() {
     assert!(failed.is_err());
     assert_eq!(s.status(inv.id()).await.unwrap().uses, 0);
     assert_eq!(accounts(s, &table).await, 0);
+    assert_eq!(
+        logged(s, &inv).await,
+        (vec![], 0),
+        "a rolled-back use has no event"
+    );
     // The one use is still there for the next sign-up.
     sign_up(s, &table, &inv, "bob", false).await.unwrap();
     let status = s.status(inv.id()).await.unwrap();
@@ -123,6 +128,11 @@ async fn two_hundred_concurrent_sign_ups_on_five_uses() {
         assert_eq!(
             rows, joined,
             "round {round}: accounts are exactly the joiners"
+        );
+        assert_eq!(
+            logged(&*store, &inv).await,
+            (joined, 1),
+            "round {round}: one event per committed use, none for a rolled-back one"
         );
     }
 }

@@ -13,7 +13,7 @@ use sqlx::Connection as _;
 use time::Duration;
 
 use super::harness::Harness as _;
-use super::harness::{MovedClock, SqliteHarness, sqlite_store};
+use super::harness::{MovedClock, SqliteHarness, logged, sqlite_store};
 use crate::support::redis_server::TempDir;
 
 fn invitation(max_uses: u32) -> Invitation {
@@ -73,6 +73,11 @@ async fn rollback_after_redeem_consumes_nothing() {
     assert!(sign_up(s, &inv, "alice", true).await.is_err());
     assert_eq!(s.status(inv.id()).await.unwrap().uses, 0);
     assert_eq!(accounts(s).await, 0);
+    assert_eq!(
+        logged(s, &inv).await,
+        (vec![], 0),
+        "a rolled-back use has no event"
+    );
     sign_up(s, &inv, "bob", false).await.unwrap();
     let status = s.status(inv.id()).await.unwrap();
     assert_eq!((status.uses, status.joiners[0].joiner.as_str()), (1, "bob"));
@@ -118,6 +123,11 @@ async fn two_hundred_concurrent_sign_ups_on_five_uses() {
         assert_eq!(
             rows, joined,
             "round {round}: accounts are exactly the joiners"
+        );
+        assert_eq!(
+            logged(&*store, &inv).await,
+            (joined, 1),
+            "round {round}: one event per committed use, none for a rolled-back one"
         );
     }
 }
@@ -286,9 +296,15 @@ async fn purge_expired_deletes_in_batches() {
     s.redeem(&lasting, "stays").await.unwrap();
     assert_eq!(s.purge_expired(10).await.unwrap(), 0, "nothing expired yet");
     h.clock().advance(Duration::hours(2));
-    assert_eq!(s.purge_expired(2).await.unwrap(), 2);
-    assert_eq!(s.purge_expired(10).await.unwrap(), 3);
+    // Two invitations and two of their `redeemed` events, then the other three of each.
+    assert_eq!(s.purge_expired(2).await.unwrap(), 4);
+    assert_eq!(s.purge_expired(10).await.unwrap(), 6);
     assert_eq!(s.purge_expired(10).await.unwrap(), 0);
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM admit_events")
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    assert_eq!(events, 1, "the lasting invitation's event stays");
     let orphans: i64 =
         sqlx::query_scalar("SELECT count(*) FROM admit_joiners WHERE joiner LIKE 'u%'")
             .fetch_one(s.pool())
@@ -431,6 +447,11 @@ async fn sigkill_mid_load_loses_no_acknowledged_redemption() {
         acked.len()
     );
     assert_eq!(status.uses as usize, status.joiners.len());
+    // Exactly one event per stored redemption: none lost with the process, none for a
+    // redemption that did not commit.
+    let mut joined: Vec<String> = status.joiners.iter().map(|j| j.joiner.clone()).collect();
+    joined.sort();
+    assert_eq!(logged(&s, &inv).await, (joined, 0));
     // The file is sound, and the store goes on.
     let ok: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(s.pool())
