@@ -291,15 +291,6 @@ pub(crate) struct Row {
 }
 
 impl Row {
-    pub(crate) fn new(kind: EventType, at_ms: i64, actor: Option<&str>) -> Row {
-        Row {
-            code: i64::from(kind.code()),
-            at_ms,
-            actor: actor.map(str::to_owned),
-            ..Row::default()
-        }
-    }
-
     /// The event, or [`Error::StoreUnavailable`] when the row does not hold what its kind
     /// needs (a row changed by hand, or by a newer version of this crate).
     pub(crate) fn into_event(self, cursor: EventCursor) -> Result<Event, Error> {
@@ -380,11 +371,16 @@ mod tests {
 
     #[test]
     fn rows_missing_what_their_kind_needs_are_refused() {
-        let redeemed = Row::new(EventType::Redeemed, 1_000, None);
+        let redeemed = Row {
+            code: i64::from(EventType::Redeemed.code()),
+            at_ms: 1_000,
+            ..Row::default()
+        };
         assert!(redeemed.into_event(EventCursor::new(0, 1)).is_err());
         let unknown = Row {
             code: 9,
-            ..Row::new(EventType::Revoked, 1_000, None)
+            at_ms: 1_000,
+            ..Row::default()
         };
         assert!(unknown.into_event(EventCursor::new(0, 1)).is_err());
     }

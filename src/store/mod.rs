@@ -285,8 +285,8 @@ pub trait Store: Send + Sync {
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] for a bad inviter or a cut-off in the future; store errors.
-    /// On Redis Cluster the rule is written to every slot: after an error, part of them may
-    /// have it, so retry (rules are idempotent).
+    /// On Redis Cluster the rule is written to each of the 64 buckets: after an error, part of
+    /// them may have it, so retry (rules are idempotent).
     ///
     /// # Examples
     ///

@@ -1,8 +1,9 @@
 //! Redis Cluster key slots: which slot a key lives in, and a short hash tag for every slot.
 //!
 //! A Lua script may only touch keys of one slot. Revocation rules apply to every invitation, so
-//! on a cluster each slot gets its own copy of the rules, under a key whose hash tag maps to that
-//! slot; an invitation's script then reads the copy in its own slot.
+//! on a cluster each of the 64 slots that hold keys (the buckets, see `redis/keys.rs`) gets its
+//! own copy of the rules, under a key whose hash tag maps to that slot; an invitation's script
+//! then reads the copy in its own slot.
 
 use std::sync::OnceLock;
 

@@ -42,7 +42,7 @@ pub(crate) struct InitArgs {
     store: StoreArgs,
     /// After data loss: also revoke every invitation issued before this time (`now`, RFC
     /// 3339, a date, Unix seconds, or `=-2h`), in the same step as the setup (on Redis
-    /// Cluster, on every slot).
+    /// Cluster, in every bucket).
     #[arg(long, value_name = "TIME")]
     revoke_issued_before: Option<String>,
 }

@@ -294,6 +294,7 @@ impl StoreBuilder<RedisOptions> {
             allow_eviction: self.backend.allow_eviction,
             settings: self.settings,
             watch: Arc::new(watch),
+            actor: None,
         }
     }
 }

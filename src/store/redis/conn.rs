@@ -262,11 +262,11 @@ pub(super) async fn every_primary(
     }
 }
 
-/// The slot ranges of a cluster with the address of the primary serving each, from
-/// `CLUSTER SLOTS`; one range (all slots, no address) on a single node.
-pub(super) async fn slot_ranges(conn: &Conn) -> Result<Vec<(usize, Option<String>)>, Error> {
+/// The slot ranges of a cluster (first and last slot) with the address of the primary serving
+/// each, from `CLUSTER SLOTS`; one range (all slots, no address) on a single node.
+pub(super) async fn slot_ranges(conn: &Conn) -> Result<Vec<(usize, usize, Option<String>)>, Error> {
     match conn.clone() {
-        Conn::Single(_) => Ok(vec![(0, None)]),
+        Conn::Single(_) => Ok(vec![(0, 16383, None)]),
         #[cfg(feature = "cluster")]
         Conn::Cluster(mut c) => {
             let reply: Value = redis::cmd("CLUSTER")
@@ -287,7 +287,10 @@ pub(super) async fn slot_ranges(conn: &Conn) -> Result<Vec<(usize, Option<String
                     .next()
                     .and_then(|v| redis::from_redis_value(v).ok())
                     .ok_or_else(bad_reply)?;
-                let _end = parts.next();
+                let end: usize = parts
+                    .next()
+                    .and_then(|v| redis::from_redis_value(v).ok())
+                    .ok_or_else(bad_reply)?;
                 let node = match parts.next() {
                     Some(Value::Array(primary)) => {
                         let mut primary = primary.into_iter();
@@ -299,7 +302,7 @@ pub(super) async fn slot_ranges(conn: &Conn) -> Result<Vec<(usize, Option<String
                     }
                     _ => None,
                 };
-                out.push((start, node));
+                out.push((start, end, node));
             }
             out.sort();
             Ok(out)

@@ -1,10 +1,34 @@
 //! Key names (the schema is in `docs/redis-keys.md`).
 //!
 //! Every script reads the *control hash* of its own slot: the initialization marker and the
-//! revocation rules. On a single node there is one; on a cluster, one per slot, under a hash tag
-//! chosen to land in that slot, because a script may only touch keys of one slot.
+//! revocation rules; every script that records a fact appends to the *event stream* beside it.
+//! On a single node there is one of each. On a cluster, a script may only touch keys of one
+//! slot, so every key lives in one of [`BUCKETS`] slots spread evenly over the slot space (its
+//! hash tag is the bucket's), and each of those slots has its own control hash and event
+//! stream: a rule is written 64 times, not once per slot, and the log is 64 streams to merge.
 
 use crate::invitation::InvitationId;
+
+/// How many slots of a cluster hold keys (one in every 256): rules are copied into each, and
+/// the event log is one stream in each. A cluster spreads its keys over at most this many
+/// primaries.
+#[cfg(feature = "cluster")]
+pub(super) const BUCKETS: usize = 64;
+#[cfg(feature = "cluster")]
+const STRIDE: usize = crate::store::slot::SLOTS / BUCKETS;
+
+/// The slot of the bucket that `name` (an invitation ID in hex, a code, a client) falls in.
+#[cfg(feature = "cluster")]
+pub(super) fn bucket_slot(name: &str) -> usize {
+    crate::store::slot::slot_of_tag(name) % BUCKETS * STRIDE
+}
+
+/// The first bucket slot in `start..=end`, if any.
+#[cfg(feature = "cluster")]
+pub(super) fn bucket_in(start: usize, end: usize) -> Option<usize> {
+    let first = start.div_ceil(STRIDE) * STRIDE;
+    (first <= end).then_some(first)
+}
 
 #[derive(Clone, Debug)]
 pub(super) struct Keys {
@@ -13,15 +37,37 @@ pub(super) struct Keys {
 }
 
 impl Keys {
-    /// `<prefix>{<id>}:<kind>`, built without the formatting machinery (it is on every call).
+    /// `<prefix>{<id>}:<kind>` (on a cluster `<prefix>{<bucket tag>}:<id>:<kind>`), built
+    /// without the formatting machinery (it is on every call).
     fn of(&self, id: InvitationId, kind: &str) -> String {
-        let mut key = String::with_capacity(self.prefix.len() + 2 * crate::ID_LEN + 2 + kind.len());
+        let mut key =
+            String::with_capacity(self.prefix.len() + 2 * crate::ID_LEN + 12 + kind.len());
         key.push_str(&self.prefix);
         key.push('{');
+        #[cfg(feature = "cluster")]
+        if self.cluster {
+            let mut hex = String::with_capacity(2 * crate::ID_LEN);
+            crate::hex::push(&mut hex, id.as_bytes());
+            key.push_str(crate::store::slot::tag_for_slot(bucket_slot(&hex)));
+            key.push_str("}:");
+            key.push_str(&hex);
+            key.push_str(kind);
+            return key;
+        }
         crate::hex::push(&mut key, id.as_bytes());
         key.push('}');
         key.push_str(kind);
         key
+    }
+
+    /// `{name}`, or on a cluster `{<bucket tag>}:name`: a key part that lands in a bucket.
+    fn tagged(&self, name: &str) -> String {
+        #[cfg(feature = "cluster")]
+        if self.cluster {
+            let tag = crate::store::slot::tag_for_slot(bucket_slot(name));
+            return format!("{{{tag}}}:{name}");
+        }
+        format!("{{{name}}}")
     }
 
     /// Uses, limit, revocation, registry details and joiners (`j:<joiner>`) of one invitation.
@@ -34,27 +80,34 @@ impl Keys {
     }
 
     pub(super) fn code(&self, canonical: &str) -> String {
-        format!("{}code:{{{canonical}}}", self.prefix)
+        format!("{}code:{}", self.prefix, self.tagged(canonical))
     }
 
     pub(super) fn attempts(&self, client: &str, window_ms: i64, window: i64) -> String {
-        format!("{}attempts:{{{client}}}:{window_ms}:{window}", self.prefix)
+        let client = self.tagged(client);
+        format!("{}attempts:{client}:{window_ms}:{window}", self.prefix)
     }
 
     pub(super) fn index(&self, inviter: Option<&str>) -> String {
-        match inviter {
-            None => format!("{}issued", self.prefix),
-            Some(inviter) => format!("{}issued:i:{inviter}", self.prefix),
+        let name = match inviter {
+            None => "issued".to_owned(),
+            Some(inviter) => format!("issued:i:{inviter}"),
+        };
+        #[cfg(feature = "cluster")]
+        if self.cluster {
+            let tag = crate::store::slot::tag_for_slot(bucket_slot(&name));
+            return format!("{}{{{tag}}}:{name}", self.prefix);
         }
+        format!("{}{name}", self.prefix)
     }
 
     /// The control hash an invitation's scripts read: in its own slot on a cluster.
     pub(super) fn control_for(&self, id: InvitationId) -> String {
         #[cfg(feature = "cluster")]
         if self.cluster {
-            let mut tag = String::with_capacity(2 * crate::ID_LEN);
-            crate::hex::push(&mut tag, id.as_bytes());
-            return self.control_in_slot(crate::store::slot::slot_of_tag(&tag));
+            let mut hex = String::with_capacity(2 * crate::ID_LEN);
+            crate::hex::push(&mut hex, id.as_bytes());
+            return self.control_in_slot(bucket_slot(&hex));
         }
         let _ = id;
         self.control_single()
@@ -88,12 +141,36 @@ impl Keys {
         self.control_single()
     }
 
-    /// Every control hash: one, or one per slot on a cluster.
+    /// The event stream and its expiry index in the slot of `control` (a control hash).
+    pub(super) fn events_beside(&self, control: &str) -> (String, String) {
+        let base = control.strip_suffix("rules").unwrap_or(control);
+        (format!("{base}events"), format!("{base}events:ttl"))
+    }
+
+    /// Every event stream, in rank order: one per control hash.
+    pub(super) fn all_event_streams(&self) -> Vec<String> {
+        self.all_controls()
+            .iter()
+            .map(|control| self.events_beside(control).0)
+            .collect()
+    }
+
+    /// The slot of the first control hash in `start..=end`, if any.
+    pub(super) fn first_control_slot(&self, start: usize, end: usize) -> Option<usize> {
+        #[cfg(feature = "cluster")]
+        if self.cluster {
+            return bucket_in(start, end);
+        }
+        let _ = end;
+        Some(start)
+    }
+
+    /// Every control hash: one, or one per bucket on a cluster.
     pub(super) fn all_controls(&self) -> Vec<String> {
         #[cfg(feature = "cluster")]
         if self.cluster {
-            return (0..crate::store::slot::SLOTS)
-                .map(|slot| self.control_in_slot(slot))
+            return (0..BUCKETS)
+                .map(|bucket| self.control_in_slot(bucket * STRIDE))
                 .collect();
         }
         vec![self.control_single()]

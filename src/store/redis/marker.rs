@@ -18,8 +18,8 @@ use super::scripts::Scripts;
 use crate::error::Error;
 use crate::store::{Cutoff, HealthCheck, Init, RevocationRule, Verdict, unix_ms};
 
-/// One control hash per slot range: data is lost a whole node at a time, so the first slot of
-/// each range tells each node's state.
+/// One control hash per slot range: data is lost a whole node at a time, so the first control
+/// hash of each range tells each node's state.
 pub(super) struct Control {
     slot: usize,
     /// The primary serving the range (`host:port`; `None` on a single node).
@@ -30,9 +30,14 @@ pub(super) struct Control {
     rules: BTreeMap<String, i64>,
 }
 
-/// Reads the control hash of the first slot of every slot range.
+/// Reads the first control hash of every slot range (a range holding none holds no keys of
+/// this store).
 pub(super) async fn controls(conn: &Conn, keys: &Keys) -> Result<Vec<Control>, Error> {
-    let ranges = slot_ranges(conn).await?;
+    let ranges: Vec<(usize, Option<String>)> = slot_ranges(conn)
+        .await?
+        .into_iter()
+        .filter_map(|(start, end, node)| Some((keys.first_control_slot(start, end)?, node)))
+        .collect();
     let cmds = ranges
         .iter()
         .map(|(slot, _)| {

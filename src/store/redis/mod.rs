@@ -8,21 +8,22 @@ use redis::Value;
 use time::{Duration, OffsetDateTime};
 
 use super::backend::{
-    AttemptCounter, Backend, CodeTable, NewCode, Page, Record, Redeem, Revoke, VisitCall, VisitLog,
-    Window,
+    AttemptCounter, Backend, CodeTable, EventPage, NewCode, Page, Record, Redeem, Revoke,
+    VisitCall, VisitLog, Window,
 };
 use super::rules::first_covering;
 use super::settings::Settings;
 use super::trace::Link;
 use super::{
-    Health, IssuedInvitation, Joiner, Redemption, RevocationRule, Status, StoreBuilder, Visit,
-    unix_ms,
+    Event, Health, IssuedInvitation, Joiner, Redemption, RevocationRule, Status, StoreBuilder,
+    Visit, unix_ms,
 };
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
 
 mod builder;
 mod conn;
+mod events;
 mod keys;
 mod list;
 mod marker;
@@ -104,6 +105,8 @@ pub struct RedisStore {
     leeway: Duration,
     allow_eviction: bool,
     watch: Arc<Watch>,
+    /// Who this handle acts as (see `Events::acting_as`).
+    actor: Option<Arc<str>>,
 }
 
 impl core::fmt::Debug for RedisStore {
@@ -171,6 +174,11 @@ impl RedisStore {
         redis::from_redis_value(self.call(call).await?).map_err(|_| bad_reply())
     }
 
+    /// The actor as the scripts take it (`''`: none).
+    fn actor_arg(&self) -> &str {
+        self.actor.as_deref().unwrap_or_default()
+    }
+
     /// Milliseconds from `now` until `until` (at least 1), as the scripts' `keep for`; `''`
     /// for never.
     fn keep_for(until: Option<OffsetDateTime>, now: OffsetDateTime) -> String {
@@ -184,6 +192,9 @@ impl RedisStore {
             .unwrap_or_default()
     }
 }
+
+/// How often a follower on Redis looks for new events.
+const FOLLOW_POLL: StdDuration = StdDuration::from_millis(100);
 
 /// A time from Unix milliseconds that Redis returned.
 fn from_unix_ms(ms: i64) -> Result<OffsetDateTime, Error> {
@@ -305,19 +316,39 @@ impl Backend for RedisStore {
         Some(&self.watch.link)
     }
 
+    fn acting(&self, actor: Arc<str>) -> RedisStore {
+        RedisStore {
+            actor: Some(actor),
+            ..self.clone()
+        }
+    }
+
+    async fn events(&self, call: EventPage<'_>) -> Result<Vec<Event>, Error> {
+        self.event_page(call.filter, unix_ms(call.now)).await
+    }
+
+    async fn wait(&self, _mark: u64) -> Result<(), Error> {
+        tokio::time::sleep(FOLLOW_POLL).await;
+        Ok(())
+    }
+
     async fn redeem(&self, call: Redeem<'_>) -> Result<Redemption, Error> {
         let (invitation, now) = (call.invitation, call.now);
         let id = invitation.id();
         let (control, state) = (self.keys.control_for(id), self.keys.state(id));
+        let (stream, index) = self.keys.events_beside(&control);
         let inviter = invitation.inviter();
-        let call = Call::new(&self.scripts.redeem, [&control, &state])
+        let call = Call::new(&self.scripts.redeem, [&control, &state, &stream, &index])
             .arg(format!("j:{}", call.joiner))
             .arg(unix_ms(now))
             .arg(opt_num(invitation.max_uses()))
             .arg(Self::keep_for(call.forget_at, now))
             .arg(invitation.issued_at().unix_timestamp())
             .arg(inviter_field(inviter))
-            .arg(inviter.unwrap_or_default());
+            .arg(inviter.unwrap_or_default())
+            .arg(self.actor_arg())
+            .arg(events::keep_ms(self))
+            .arg(id.to_string());
         let uses = |n: i64| u32::try_from(n).map_err(|_| bad_reply());
         match self.call(call).await? {
             Value::Int(-1) => Err(Error::Revoked),
@@ -367,9 +398,13 @@ impl Backend for RedisStore {
     async fn revoke(&self, call: Revoke) -> Result<bool, Error> {
         let Revoke { id, now, forget_at } = call;
         let (control, state) = (self.keys.control_for(id), self.keys.state(id));
-        let call = Call::new(&self.scripts.revoke, [&control, &state])
+        let (stream, index) = self.keys.events_beside(&control);
+        let call = Call::new(&self.scripts.revoke, [&control, &state, &stream, &index])
             .arg(unix_ms(now))
-            .arg(Self::keep_for(forget_at, now));
+            .arg(Self::keep_for(forget_at, now))
+            .arg(self.actor_arg())
+            .arg(events::keep_ms(self))
+            .arg(id.to_string());
         Ok(self.call_as::<i64>(call).await? == 1)
     }
 
@@ -377,21 +412,29 @@ impl Backend for RedisStore {
         let field = inviter.map_or_else(|| "*".to_owned(), |i| inviter_field(Some(i)));
         self.watch.guard.check()?;
         let lua = &self.scripts.raise_rule;
+        let now = unix_ms(self.settings.now());
+        // The first control hash logs the rule: once, in the same step as its copy there.
         let cmds = self
             .keys
             .all_controls()
             .iter()
-            .map(|control| {
-                Call::new(lua, [control.as_str()])
+            .enumerate()
+            .map(|(rank, control)| {
+                let (stream, index) = self.keys.events_beside(control);
+                Call::new(lua, [control.as_str(), &stream, &index])
                     .arg(&field)
                     .arg(cutoff_ms)
+                    .arg(if rank == 0 { "1" } else { "" })
+                    .arg(now)
+                    .arg(inviter.unwrap_or_default())
+                    .arg(self.actor_arg())
                     .into_cmd()
             })
             .collect();
-        // On a cluster: 16384 small writes, more than one call's deadline is meant for.
+        // On a cluster: one small write per bucket (64), given more than one call's deadline.
         let deadline = self.settings.deadline.saturating_mul(4);
         let replies = within(deadline, fan_out(&self.conn, lua, cmds)).await?;
-        // Every slot that could take the rule has it; report the first that could not. Each
+        // Every bucket that could take the rule has it; report the first that could not. Each
         // answers with the cut-off in force there: the latest is the rule.
         let mut in_force = cutoff_ms;
         for reply in replies {
@@ -479,14 +522,20 @@ impl Backend for RedisStore {
         let (invitation, now) = (call.invitation, call.now);
         let id = invitation.id();
         let (control, state) = (self.keys.control_for(id), self.keys.state(id));
-        let call = Call::new(&self.scripts.record_issued, [&control, &state])
+        let (stream, index) = self.keys.events_beside(&control);
+        let keys = [&*control, &state, &stream, &index];
+        let call = Call::new(&self.scripts.record_issued, keys)
             .arg(invitation.issued_at().unix_timestamp())
             .arg(opt_ms(invitation.expires_at()))
             .arg(opt_num(invitation.max_uses()))
             .arg(invitation.inviter().unwrap_or_default())
             .arg(invitation.email().unwrap_or_default())
             .arg(call.description.unwrap_or_default())
-            .arg(Self::keep_for(call.forget_at, now));
+            .arg(Self::keep_for(call.forget_at, now))
+            .arg(unix_ms(now))
+            .arg(self.actor_arg())
+            .arg(events::keep_ms(self))
+            .arg(id.to_string());
         self.call(call).await?;
 
         let margin = self.settings.margin;
@@ -520,10 +569,18 @@ impl VisitLog for RedisStore {
     async fn record_visit(&self, call: VisitCall<'_>) -> Result<(), Error> {
         let now = call.now;
         let (control, visits) = (self.keys.control_for(call.id), self.keys.visits(call.id));
-        let call = Call::new(&self.scripts.visit, [&control, &visits])
+        let state = self.keys.state(call.id);
+        let (stream, index) = self.keys.events_beside(&control);
+        let keys = [&*control, &visits, &state, &stream, &index];
+        let call = Call::new(&self.scripts.visit, keys)
             .arg(format!("{} {}", unix_ms(now), call.metadata))
             .arg(call.cap)
-            .arg(Self::keep_for(call.forget_at, now));
+            .arg(Self::keep_for(call.forget_at, now))
+            .arg(unix_ms(now))
+            .arg(call.metadata)
+            .arg(self.actor_arg())
+            .arg(events::keep_ms(self))
+            .arg(call.id.to_string());
         self.call(call).await.map(drop)
     }
 
@@ -548,9 +605,15 @@ impl CodeTable for RedisStore {
     async fn create_code(&self, call: NewCode<'_>) -> Result<bool, Error> {
         let key = self.keys.code(call.canonical);
         let control = self.keys.control_near(&key);
-        let lua = Call::new(&self.scripts.code_create, [&control, &key])
+        let (stream, index) = self.keys.events_beside(&control);
+        let lua = Call::new(&self.scripts.code_create, [&control, &key, &stream, &index])
             .arg(call.token)
-            .arg(Self::keep_for(call.forget_at, call.now));
+            .arg(Self::keep_for(call.forget_at, call.now))
+            .arg(unix_ms(call.now))
+            .arg(self.actor_arg())
+            .arg(events::keep_ms(self))
+            .arg(call.id.to_string())
+            .arg(call.inviter.unwrap_or_default());
         Ok(self.call_as::<i64>(lua).await? == 1)
     }
 

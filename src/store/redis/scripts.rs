@@ -1,5 +1,6 @@
 //! The Lua scripts: one per operation, each a single atomic step in one slot that first checks
-//! the slot's initialization marker.
+//! the slot's initialization marker. Those that record a fact start with `lua/log.lua`, which
+//! appends its event to the log in the same step.
 
 use redis::Script;
 
@@ -25,19 +26,37 @@ impl Scripts {
     pub(super) fn get() -> &'static Scripts {
         static SCRIPTS: std::sync::OnceLock<Scripts> = std::sync::OnceLock::new();
         SCRIPTS.get_or_init(|| Scripts {
-            redeem: Script::new(include_str!("lua/redeem.lua")),
+            redeem: Script::new(concat!(
+                include_str!("lua/log.lua"),
+                include_str!("lua/redeem.lua")
+            )),
             check: Script::new(include_str!("lua/check.lua")),
-            revoke: Script::new(include_str!("lua/revoke.lua")),
+            revoke: Script::new(concat!(
+                include_str!("lua/log.lua"),
+                include_str!("lua/revoke.lua")
+            )),
             is_revoked: Script::new(include_str!("lua/is_revoked.lua")),
-            raise_rule: Script::new(include_str!("lua/raise_rule.lua")),
+            raise_rule: Script::new(concat!(
+                include_str!("lua/log.lua"),
+                include_str!("lua/raise_rule.lua")
+            )),
             init: Script::new(include_str!("lua/init.lua")),
             status: Script::new(include_str!("lua/status.lua")),
-            record_issued: Script::new(include_str!("lua/record_issued.lua")),
+            record_issued: Script::new(concat!(
+                include_str!("lua/log.lua"),
+                include_str!("lua/record_issued.lua")
+            )),
             index_add: Script::new(include_str!("lua/index_add.lua")),
             list: Script::new(include_str!("lua/list.lua")),
-            visit: Script::new(include_str!("lua/visit.lua")),
+            visit: Script::new(concat!(
+                include_str!("lua/log.lua"),
+                include_str!("lua/visit.lua")
+            )),
             visits: Script::new(include_str!("lua/visits.lua")),
-            code_create: Script::new(include_str!("lua/code_create.lua")),
+            code_create: Script::new(concat!(
+                include_str!("lua/log.lua"),
+                include_str!("lua/code_create.lua")
+            )),
             code_resolve: Script::new(include_str!("lua/code_resolve.lua")),
             attempt: Script::new(include_str!("lua/attempt.lua")),
         })

@@ -14,6 +14,11 @@ pub trait Harness: Send + Sync + 'static {
     fn with(&self, margin: Duration, visit_cap: usize) -> impl Future<Output = Self::S> + Send;
     fn now(&self) -> OffsetDateTime;
     fn advance(&self, by: Duration) -> impl Future<Output = ()> + Send;
+    /// Whether the event log is several streams merged by time (Redis Cluster): events of one
+    /// invitation keep their order, those of different invitations only to the millisecond.
+    fn merged_log(&self) -> bool {
+        false
+    }
 }
 
 /// The joiners of `inv`'s `redeemed` events, sorted, and how many `exhausted` events it has.
@@ -190,6 +195,14 @@ mod redis_harness {
 
         async fn advance(&self, by: Duration) {
             tokio::time::sleep(by.try_into().expect("positive duration")).await;
+        }
+
+        fn merged_log(&self) -> bool {
+            #[cfg(feature = "cluster")]
+            if let Target::Cluster(_) = self.target {
+                return true;
+            }
+            false
         }
     }
 }

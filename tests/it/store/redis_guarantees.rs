@@ -494,11 +494,13 @@ mod cluster {
             .collect()
     }
 
-    fn slot_of_state(store: &RedisStore, inv: &Invitation, node: &RedisServer) -> usize {
+    /// The slot of an invitation's bucket (docs/redis-keys.md): the slot of its hex ID, modulo
+    /// the 64 buckets, times 256.
+    fn slot_of_state(_store: &RedisStore, inv: &Invitation, node: &RedisServer) -> usize {
         // Any node answers CLUSTER KEYSLOT.
-        let key = format!("{}{{{}}}:s", store.prefix(), inv.id());
-        let reply = node.command(&format!("CLUSTER KEYSLOT {key}"));
-        reply.trim().trim_start_matches(':').parse().unwrap()
+        let reply = node.command(&format!("CLUSTER KEYSLOT {{{}}}", inv.id()));
+        let slot: usize = reply.trim().trim_start_matches(':').parse().unwrap();
+        slot % 64 * 256
     }
 
     /// Checks every invitation: those whose state lives on `wiped` fail closed, the others

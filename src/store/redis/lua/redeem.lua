@@ -3,6 +3,9 @@
 -- ARGV[1] joiner field ('j:' .. joiner)   ARGV[2] now (unix ms)   ARGV[3] max uses ('' = none)
 -- ARGV[4] keep for (ms, '' = forever)   ARGV[5] issued at (unix s)
 -- ARGV[6] inviter's rule field ('i:' .. inviter, or '')   ARGV[7] inviter ('' = none)
+-- KEYS[3] event stream, KEYS[4] its expiry index (same slot)   ARGV[8] actor ('' = none)
+-- ARGV[9] keep events at least (ms)   ARGV[10] invitation ID (hex)
+-- A counted redemption logs `redeemed`, and `exhausted` when it was the last use.
 -- Returns uses (counted now) | {uses, joined at} (joined before) | -1 revoked | -2 used up.
 -- Integer replies: building a table of strings for the reply costs more than the checks.
 local ctl = redis.call('HMGET', KEYS[1], 'init', '*', ARGV[6])
@@ -29,14 +32,22 @@ end
 uses = uses + 1
 if uses > 1 then
   redis.call('HSET', KEYS[2], 'n', uses, ARGV[1], ARGV[2])
-  return uses
+else
+  -- The first redemption also records what status needs (limit, issue time, inviter) and
+  -- sets the expiry, never shortening one already set.
+  local ttl = redis.call('PTTL', KEYS[2])
+  redis.call('HSET', KEYS[2], 'n', 1, ARGV[1], ARGV[2], 'max', ARGV[3], 'iat', ARGV[5],
+    'inv', ARGV[7])
+  if ARGV[4] ~= '' and ttl < tonumber(ARGV[4]) then
+    redis.call('PEXPIRE', KEYS[2], ARGV[4])
+  end
 end
--- The first redemption also records what status needs (limit, issue time, inviter) and
--- sets the expiry, never shortening one already set.
-local ttl = redis.call('PTTL', KEYS[2])
-redis.call('HSET', KEYS[2], 'n', 1, ARGV[1], ARGV[2], 'max', ARGV[3], 'iat', ARGV[5],
-  'inv', ARGV[7])
-if ARGV[4] ~= '' and ttl < tonumber(ARGV[4]) then
-  redis.call('PEXPIRE', KEYS[2], ARGV[4])
+local now = tonumber(ARGV[2])
+local forget = admit_forget(KEYS[2], now, tonumber(ARGV[9]))
+admit_log(KEYS[3], KEYS[4], now, forget, {'k', 2, 'w', ARGV[2], 'i', ARGV[10], 'v', ARGV[7],
+  'a', ARGV[8], 'j', string.sub(ARGV[1], 3), 'u', uses, 'm', ARGV[3]})
+if ARGV[3] ~= '' and uses >= tonumber(ARGV[3]) then
+  admit_log(KEYS[3], KEYS[4], now, forget, {'k', 3, 'w', ARGV[2], 'i', ARGV[10], 'v', ARGV[7],
+    'a', ARGV[8], 'm', ARGV[3]})
 end
-return 1
+return uses
