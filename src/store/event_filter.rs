@@ -81,7 +81,7 @@ impl EventFilter {
     /// Only events of this invitation (its timeline).
     ///
     /// ```
-    /// let id = "0123456789abcdef0123456789abcdef".parse()?;
+    /// let id = "0123456789abcdef01234567".parse()?;
     /// let timeline = admit::store::EventFilter::new().invitation(id);
     /// # let _ = timeline;
     /// # Ok::<(), admit::Error>(())
