@@ -86,6 +86,10 @@ impl EventType {
         self as u8
     }
 
+    #[cfg_attr(
+        not(any(feature = "redis", feature = "postgres", feature = "sqlite")),
+        allow(dead_code)
+    )]
     pub(crate) fn from_code(code: i64) -> Option<EventType> {
         usize::try_from(code)
             .ok()
@@ -268,8 +272,13 @@ impl Event {
     }
 }
 
-/// An event as every store keeps it: one flat row, read back into an [`Event`] here, once.
+/// An event as the stores on a server or in a file keep it: one flat row, read back into an
+/// [`Event`] here, once. (The memory store keeps events as they are.)
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(
+    not(any(feature = "redis", feature = "postgres", feature = "sqlite")),
+    allow(dead_code)
+)]
 pub(crate) struct Row {
     pub(crate) code: i64,
     pub(crate) at_ms: i64,
@@ -290,6 +299,10 @@ pub(crate) struct Row {
     pub(crate) note: Option<String>,
 }
 
+#[cfg_attr(
+    not(any(feature = "redis", feature = "postgres", feature = "sqlite")),
+    allow(dead_code)
+)]
 impl Row {
     /// The event, or [`Error::StoreUnavailable`] when the row does not hold what its kind
     /// needs (a row changed by hand, or by a newer version of this crate).

@@ -68,6 +68,7 @@ mod any;
 mod backend;
 mod code;
 mod event_filter;
+mod event_json;
 mod events;
 mod health;
 mod init;

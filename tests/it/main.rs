@@ -10,6 +10,8 @@ mod cli;
 mod cli_batch;
 #[cfg(feature = "cli")]
 mod cli_csv;
+#[cfg(all(feature = "cli", feature = "sqlite"))]
+mod cli_events;
 #[cfg(feature = "cli")]
 mod cli_formats;
 #[cfg(feature = "cli")]

@@ -9,6 +9,7 @@
 
 mod check;
 mod email_rows;
+mod events;
 mod keys;
 mod manual;
 mod mint;
@@ -144,6 +145,19 @@ enum Command {
         after expiry by default).")]
     List(store_list::ListArgs),
 
+    /// The store's event log (issued, visited, redeemed, exhausted, revoked, rule_added,
+    /// code_created), oldest first; --follow keeps printing new events as they happen.
+    #[command(after_help = "Examples:\n  \
+        admit events --store sqlite://admit.db\n  \
+        admit events --store redis://127.0.0.1/ --follow --format json | my-consumer\n  \
+        admit events --invitation 2ae028bca04bc6d53472232b   # one invitation's timeline\n  \
+        admit events --kind revoked,rule_added --format csv > revocations.csv   # who revoked what\n  \
+        admit events --after 1765101000000-3 --limit 500\n\n\
+        Each event ends with its cursor (@…, or the `cursor` field): pass it to --after to go \
+        on from there. --follow runs until Ctrl-C or SIGTERM, then prints the cursor to resume \
+        from on stderr and exits 0.")]
+    Events(events::EventsArgs),
+
     /// Set up and check the store: init, health.
     #[command(subcommand)]
     Store(store_admin::StoreCommand),
@@ -198,6 +212,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Status(args) => store::status(args),
         Command::Redeem(args) => store::redeem(args),
         Command::List(args) => store_list::list(args),
+        Command::Events(args) => events::events(args),
         Command::Code(command) => store::code(command),
         Command::Store(command) => store_admin::run(command),
         Command::Completions(args) => manual::completions(&args),

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use admit::store::{
-    AnyStore, AnyStoreBuilder, CodeSpec, Cutoff, Init, RevocationRule, ShortCodes, Store,
+    AnyStore, AnyStoreBuilder, CodeSpec, Cutoff, Events, Init, RevocationRule, ShortCodes, Store,
 };
 use admit::{Error, Invitation, InvitationId, Verifier, VerifyOptions, find_token};
 use clap::{Args, Subcommand};
@@ -44,6 +44,10 @@ pub(crate) struct StoreArgs {
     /// `admit_`).
     #[arg(long, value_name = "PREFIX")]
     prefix: Option<String>,
+    /// Who is acting, written into every event this command records (revocations, rules,
+    /// records, codes): say, `ops:grace`. Defaults to `cli:$USER` when USER is set.
+    #[arg(long, env = "ADMIT_ACTOR", value_name = "NAME")]
+    actor: Option<String>,
 }
 
 impl StoreArgs {
@@ -65,6 +69,16 @@ impl StoreArgs {
             cluster_url(url)
         } else {
             url.to_owned()
+        })
+    }
+
+    /// The actor of the events this command writes: --actor, or `cli:$USER`.
+    fn actor(&self) -> Option<String> {
+        self.actor.clone().or_else(|| {
+            std::env::var("USER")
+                .ok()
+                .filter(|u| !u.is_empty())
+                .map(|u| format!("cli:{u}"))
         })
     }
 
@@ -128,9 +142,14 @@ impl Connected {
     pub(crate) fn with(args: &StoreArgs, init: Init) -> Result<Connected, CliError> {
         let url = args.url()?;
         let runtime = runtime()?;
-        let store = runtime
+        let mut store = runtime
             .block_on(args.builder().init(init).connect(&url))
             .map_err(|e| CliError::admit("--store", &e))?;
+        if let Some(actor) = args.actor() {
+            store = store
+                .acting_as(&actor)
+                .map_err(|e| CliError::admit("--actor", &e))?;
+        }
         if !store.is_durable() {
             eprintln!("admit: note: the memory: store forgets everything when this command exits");
         }

@@ -40,6 +40,14 @@ impl CliError {
         CliError::usage(format!("{}: {what}", path.display()))
     }
 
+    /// Output that could not be written (stdout closed, a full disk).
+    pub(crate) fn output(message: impl Into<String>) -> CliError {
+        CliError {
+            code: FAILED,
+            message: message.into(),
+        }
+    }
+
     /// An error from the library, with the exit code of its class.
     pub(crate) fn admit(context: &str, e: &Error) -> CliError {
         let message = if context.is_empty() {
