@@ -327,6 +327,14 @@ impl Backend for AnyStore {
         each!(self, s => s.log_mark())
     }
 
+    async fn consumer(&self, name: &str) -> Result<Option<(i64, String)>, Error> {
+        each!(self, s => s.consumer(name).await)
+    }
+
+    async fn set_consumer(&self, name: &str, version: i64, record: &str) -> Result<bool, Error> {
+        each!(self, s => s.set_consumer(name, version, record).await)
+    }
+
     async fn wait(&self, mark: u64) -> Result<(), Error> {
         each!(self, s => s.wait(mark).await)
     }

@@ -55,6 +55,14 @@ pub(crate) trait Backend: Send + Sync {
         0
     }
 
+    /// The record of a follower of the log (a webhook endpoint's cursor and lease), with its
+    /// version (1 and up), if there is one.
+    fn consumer(&self, name: &str) -> impl Answer<Option<(i64, String)>>;
+
+    /// Replaces the record of `name` with `record` if its version is still `version` (0: there
+    /// is none yet); whether it did. What a record holds is its user's business.
+    fn set_consumer(&self, name: &str, version: i64, record: &str) -> impl Answer<bool>;
+
     /// Returns once the log may have grown past `mark`: at once on the memory store when it
     /// has, after a short pause on the others (so a follower never spins).
     fn wait(&self, mark: u64) -> impl Answer<()>;

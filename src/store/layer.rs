@@ -13,7 +13,10 @@ use super::backend::{
     VisitCall, VisitLog, Window,
 };
 use super::code::check_client;
-use super::retention::check_actor;
+use super::retention::{check_actor, check_consumer};
+
+/// The longest record a follower keeps in the store.
+const MAX_CONSUMER_RECORD: usize = 4096;
 use super::rules::{checked_rule, stored_cutoff};
 use super::{
     AttemptLimiter, CodeSpec, Cutoff, Event, EventFilter, Events, Health, IssuedInvitation,
@@ -224,6 +227,28 @@ impl<B: Backend + Clone> Events for B {
             }
             self.wait(mark).await?;
         }
+    }
+
+    async fn consumer(&self, name: &str) -> Result<Option<(i64, String)>, Error> {
+        traced(self, "consumer", async {
+            check_consumer(name)?;
+            Backend::consumer(self, name).await
+        })
+        .await
+    }
+
+    async fn set_consumer(&self, name: &str, version: i64, record: &str) -> Result<bool, Error> {
+        traced(self, "set_consumer", async {
+            check_consumer(name)?;
+            if record.len() > MAX_CONSUMER_RECORD || version < 0 {
+                return Err(Error::InvalidArgument {
+                    name: "consumer record",
+                    reason: "must be at most 4096 bytes, from a version read before",
+                });
+            }
+            Backend::set_consumer(self, name, version, record).await
+        })
+        .await
     }
 
     fn acting_as(&self, actor: &str) -> Result<B, Error> {

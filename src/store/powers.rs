@@ -265,6 +265,61 @@ pub trait Events: Store {
         filter: &EventFilter,
     ) -> impl Future<Output = Result<Vec<Event>, Error>> + Send;
 
+    /// The record a follower of the log keeps in the store under `name` (1 to 128 bytes),
+    /// with its version: where it is in the log, a lease, whatever it needs to survive a
+    /// restart. `None` until the first [`set_consumer`](Events::set_consumer). The webhook
+    /// sender keeps its endpoint's cursor and lease here.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for a bad name; store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use admit::store::{Events, MemoryStore};
+    ///
+    /// let store = MemoryStore::new();
+    /// assert_eq!(store.consumer("mailer").await?, None);
+    /// assert!(store.set_consumer("mailer", 0, "after=0-42").await?);
+    /// assert_eq!(store.consumer("mailer").await?, Some((1, "after=0-42".to_owned())));
+    /// # Ok::<(), admit::Error>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn consumer(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<(i64, String)>, Error>> + Send;
+
+    /// Replaces the record of `name` with `record` (at most 4096 bytes) if its version is
+    /// still `version` (0: there is none yet): compare-and-set, so two followers that read the
+    /// same version cannot both write. Whether it did.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for a bad name or a record over 4096 bytes; store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use admit::store::{Events, MemoryStore};
+    ///
+    /// let store = MemoryStore::new();
+    /// assert!(store.set_consumer("mailer", 0, "a").await?);
+    /// assert!(!store.set_consumer("mailer", 0, "b").await?, "someone wrote first");
+    /// assert!(store.set_consumer("mailer", 1, "b").await?);
+    /// # Ok::<(), admit::Error>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn set_consumer(
+        &self,
+        name: &str,
+        version: i64,
+        record: &str,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+
     /// This store, sharing its state and connections, writing `actor` into every event it
     /// writes: the admin who revoked, the service that minted. Cheap (a clone); make one per
     /// request.

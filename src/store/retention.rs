@@ -76,6 +76,11 @@ pub(crate) fn check_actor(actor: &str) -> Result<(), Error> {
     check_label("actor", actor)
 }
 
+/// The name of a follower's record: like a joiner ID.
+pub(crate) fn check_consumer(name: &str) -> Result<(), Error> {
+    check_label("consumer", name)
+}
+
 fn check_label(name: &'static str, label: &str) -> Result<(), Error> {
     if label.is_empty() {
         return Err(Error::InvalidArgument {

@@ -75,6 +75,8 @@ struct Inner {
     /// (client, window length in ms, window number) → (attempts, window end).
     attempts: HashMap<(String, i64, i64), (u32, OffsetDateTime)>,
     log: Log,
+    /// Followers' records: name → (version, record).
+    consumers: HashMap<String, (i64, String)>,
     last_sweep: Option<OffsetDateTime>,
 }
 
@@ -326,6 +328,21 @@ impl Backend for MemoryStore {
 
     fn log_mark(&self) -> u64 {
         self.lock().log.written()
+    }
+
+    async fn consumer(&self, name: &str) -> Result<Option<(i64, String)>, Error> {
+        Ok(self.lock().consumers.get(name).cloned())
+    }
+
+    async fn set_consumer(&self, name: &str, version: i64, record: &str) -> Result<bool, Error> {
+        let mut inner = self.lock();
+        let current = inner.consumers.get(name).map_or(0, |(v, _)| *v);
+        if current != version {
+            return Ok(false);
+        }
+        let next = (version + 1, record.to_owned());
+        inner.consumers.insert(name.to_owned(), next);
+        Ok(true)
     }
 
     async fn wait(&self, mark: u64) -> Result<(), Error> {

@@ -83,6 +83,11 @@ impl Keys {
         format!("{}code:{}", self.prefix, self.tagged(canonical))
     }
 
+    /// The record of a follower of the log.
+    pub(super) fn consumer(&self, name: &str) -> String {
+        format!("{}consumer:{}", self.prefix, self.tagged(name))
+    }
+
     pub(super) fn attempts(&self, client: &str, window_ms: i64, window: i64) -> String {
         let client = self.tagged(client);
         format!("{}attempts:{client}:{window_ms}:{window}", self.prefix)

@@ -327,6 +327,25 @@ impl Backend for RedisStore {
         self.event_page(call.filter, unix_ms(call.now)).await
     }
 
+    async fn consumer(&self, name: &str) -> Result<Option<(i64, String)>, Error> {
+        let key = self.keys.consumer(name);
+        let control = self.keys.control_near(&key);
+        let call = Call::new(&self.scripts.consumer, [&control, &key])
+            .arg("")
+            .arg("");
+        let (version, record): (i64, String) = self.call_as(call).await?;
+        Ok((version > 0).then_some((version, record)))
+    }
+
+    async fn set_consumer(&self, name: &str, version: i64, record: &str) -> Result<bool, Error> {
+        let key = self.keys.consumer(name);
+        let control = self.keys.control_near(&key);
+        let call = Call::new(&self.scripts.consumer, [&control, &key])
+            .arg(version)
+            .arg(record);
+        Ok(self.call_as::<i64>(call).await? == 1)
+    }
+
     async fn wait(&self, _mark: u64) -> Result<(), Error> {
         tokio::time::sleep(FOLLOW_POLL).await;
         Ok(())

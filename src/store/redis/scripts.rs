@@ -20,6 +20,7 @@ pub(super) struct Scripts {
     pub(super) code_create: Script,
     pub(super) code_resolve: Script,
     pub(super) attempt: Script,
+    pub(super) consumer: Script,
 }
 
 impl Scripts {
@@ -59,10 +60,11 @@ impl Scripts {
             )),
             code_resolve: Script::new(include_str!("lua/code_resolve.lua")),
             attempt: Script::new(include_str!("lua/attempt.lua")),
+            consumer: Script::new(include_str!("lua/consumer.lua")),
         })
     }
 
-    pub(super) fn all(&self) -> [&Script; 15] {
+    pub(super) fn all(&self) -> [&Script; 16] {
         [
             &self.redeem,
             &self.check,
@@ -79,6 +81,7 @@ impl Scripts {
             &self.code_create,
             &self.code_resolve,
             &self.attempt,
+            &self.consumer,
         ]
     }
 }

@@ -76,6 +76,31 @@ impl<DB: Dialect> Backend for SqlStore<DB> {
             .collect()
     }
 
+    async fn consumer(&self, name: &str) -> Result<Option<(i64, String)>, Error> {
+        self.run("reading a consumer", Mode::Read, async |c, q| {
+            let Some(row) = DB::optional(c, stmt(&q.consumer).bind(name)).await? else {
+                return Ok(None);
+            };
+            let version = need(DB::int(&row, "version")?)?;
+            Ok(Some((version, need(DB::text(&row, "record")?)?)))
+        })
+        .await
+    }
+
+    async fn set_consumer(&self, name: &str, version: i64, record: &str) -> Result<bool, Error> {
+        self.run("writing a consumer", Mode::Write, async |c, q| {
+            let changed = match version {
+                0 => DB::run(c, stmt(&q.consumer_new).bind(name).bind(record)).await?,
+                v => {
+                    let set = stmt(&q.consumer_set).bind(name).bind(v).bind(record);
+                    DB::run(c, set).await?
+                }
+            };
+            Ok(changed == 1)
+        })
+        .await
+    }
+
     async fn wait(&self, _mark: u64) -> Result<(), Error> {
         tokio::time::sleep(FOLLOW_POLL).await;
         Ok(())

@@ -36,6 +36,9 @@ pub(crate) struct Queries<O> {
     pub(crate) raise_rule: String,
     pub(crate) rule_of: String,
     pub(crate) all_rules: String,
+    pub(crate) consumer: String,
+    pub(crate) consumer_new: String,
+    pub(crate) consumer_set: String,
     pub(crate) event_of: String,
     pub(crate) event_free: String,
     /// A page of the log: all of it, one invitation's, one inviter's.
@@ -110,6 +113,15 @@ impl<O> Queries<O> {
                  RETURNING cutoff_ms"
             ),
             rule_of: format!("SELECT cutoff_ms FROM {p}rules WHERE scope = $1"),
+            consumer: format!("SELECT version, record FROM {p}consumers WHERE name = $1"),
+            consumer_new: format!(
+                "INSERT INTO {p}consumers (name, version, record) VALUES ($1, 1, $2) \
+                 ON CONFLICT (name) DO NOTHING"
+            ),
+            consumer_set: format!(
+                "UPDATE {p}consumers SET version = version + 1, record = $3 \
+                 WHERE name = $1 AND version = $2"
+            ),
             // An event about invitation $1, with its row's inviter, kept as long as the row or
             // $11 ms after now ($2), whichever is longer. $3 kind, $4 actor, $5 joiner, $6 uses,
             // $7 limit, $8 time, $9 email, $10 note.

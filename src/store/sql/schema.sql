@@ -34,3 +34,11 @@ CREATE TABLE IF NOT EXISTS {p}attempts (
     PRIMARY KEY (client, window_ms, window_no)
 );
 CREATE INDEX IF NOT EXISTS {p}attempts_ends ON {p}attempts (ends_at);
+
+-- Followers of the event log (webhook endpoints): a record (cursor, lease, failures) that only
+-- changes from the version its writer read.
+CREATE TABLE IF NOT EXISTS {p}consumers (
+    name    TEXT PRIMARY KEY,
+    version {bigint} NOT NULL,
+    record  TEXT NOT NULL
+);

@@ -77,6 +77,7 @@ macro_rules! conformance {
                 events_page_in_one_order_under_concurrency,
                 next_events_waits_for_the_next_event,
                 events_expire_with_their_invitation,
+                consumer_records_compare_and_set,
             );
             // Random short codes draw from the OS RNG: the `rand` feature.
             conformance!(@gated [feature = "rand"] $make;

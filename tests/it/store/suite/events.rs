@@ -327,3 +327,36 @@ pub async fn events_expire_with_their_invitation<H: Harness>(h: H) {
     let acting = s.acting_as("someone").unwrap();
     assert_eq!(read_all(&acting, filter(), 10).await, left);
 }
+
+/// A follower's record changes only from the version its writer read, even when many race.
+pub async fn consumer_records_compare_and_set<H: Harness>(h: H) {
+    let s = h.store();
+    assert_eq!(s.consumer("hooks").await.unwrap(), None);
+    assert!(s.set_consumer("hooks", 0, "v1").await.unwrap());
+    assert!(!s.set_consumer("hooks", 0, "again").await.unwrap());
+    assert!(!s.set_consumer("hooks", 7, "wrong").await.unwrap());
+    assert_eq!(s.consumer("hooks").await.unwrap(), Some((1, "v1".into())));
+    // Eight writers race from the same version: exactly one wins.
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..8 {
+        let s = s.clone();
+        tasks.spawn(async move { s.set_consumer("hooks", 1, &format!("w{n}")).await.unwrap() });
+    }
+    let mut won = 0;
+    while let Some(done) = tasks.join_next().await {
+        won += usize::from(done.unwrap());
+    }
+    assert_eq!(won, 1);
+    assert_eq!(s.consumer("hooks").await.unwrap().unwrap().0, 2);
+    assert!(matches!(
+        s.set_consumer("hooks", 2, &"x".repeat(4097)).await,
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        s.consumer("").await,
+        Err(Error::InvalidArgument {
+            name: "consumer",
+            ..
+        })
+    ));
+}
