@@ -203,6 +203,14 @@ pub enum Error {
         retry_after: core::time::Duration,
     },
 
+    /// A webhook delivery that must not be trusted: a signature that does not match the body
+    /// and secret, a timestamp outside the tolerance (a replay), missing or malformed headers.
+    #[error("webhook refused: {reason}")]
+    WebhookRefused {
+        /// What is wrong with it (never the secret or the body).
+        reason: &'static str,
+    },
+
     /// An argument to a store operation breaks a rule (an empty joiner ID, an overlong
     /// description, a key prefix holding braces, …).
     #[error("invalid {name}: {reason}")]
@@ -252,6 +260,7 @@ impl Error {
             Error::UnknownCode => "unknown_code",
             Error::MistypedCode => "mistyped_code",
             Error::RateLimited { .. } => "rate_limited",
+            Error::WebhookRefused { .. } => "webhook_refused",
         }
     }
 
@@ -282,9 +291,10 @@ impl Error {
             | Error::TooLarge { .. }
             | Error::MissingToken
             | Error::InvalidUrl { .. } => ErrorKind::Unreadable,
-            Error::UnknownKey { .. } | Error::BadSignature | Error::InvalidClaim { .. } => {
-                ErrorKind::NotGenuine
-            }
+            Error::UnknownKey { .. }
+            | Error::BadSignature
+            | Error::InvalidClaim { .. }
+            | Error::WebhookRefused { .. } => ErrorKind::NotGenuine,
             Error::Expired { .. } => ErrorKind::Expired,
             Error::NotYetValid { .. } => ErrorKind::NotYetValid,
             Error::EmailMismatch | Error::InvalidEmail { .. } => ErrorKind::EmailRefused,

@@ -147,6 +147,8 @@ pub mod store;
 pub mod testing;
 mod url;
 mod verifier;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;
 
 pub use crate::email::{MAX_EMAIL_LEN, MAX_LOCAL_PART_LEN, normalize_email};
 pub use crate::error::{Claim, Error, ErrorKind};

@@ -48,6 +48,8 @@ mod tamper;
 mod time_window;
 mod url;
 mod vectors;
+#[cfg(feature = "webhooks")]
+mod webhooks;
 
 /// Real Redis and PostgreSQL servers (the `admit-test-servers` workspace member).
 use admit_test_servers as support;

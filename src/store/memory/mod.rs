@@ -437,7 +437,7 @@ impl Backend for MemoryStore {
                 inner.rule_inviter.insert(inviter.to_owned(), cutoff_ms);
             }
         }
-        let cutoff = stored_cutoff(cutoff_ms)?.into();
+        let cutoff = stored_cutoff(cutoff_ms)?;
         let rule_added = event(
             now,
             None,
