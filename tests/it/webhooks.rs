@@ -37,11 +37,16 @@ struct Receiver {
 /// Starts the receiver: of every ten requests, two get a 500, one an answer slower than the
 /// sender's timeout, one a dropped connection; the rest are checked and accepted.
 async fn receiver(flaky: bool) -> Receiver {
+    receiver_for(flaky, SECRET.parse().unwrap()).await
+}
+
+/// The receiver, checking signatures with `secret`.
+async fn receiver_for(flaky: bool, secret: WebhookSecret) -> Receiver {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hooks", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Seen::default()));
     let counter = Arc::new(AtomicU64::new(0));
-    let verifier = WebhookVerifier::new([SECRET.parse().unwrap()]);
+    let verifier = WebhookVerifier::new([secret]);
     let state = Arc::clone(&seen);
     tokio::spawn(async move {
         loop {
@@ -432,4 +437,126 @@ fn the_receiver_check_refuses_changed_old_and_foreign_deliveries() {
     );
     headers.insert("webhook-signature", signature.parse().unwrap());
     assert!(verifier.verify_headers(&headers, body).is_ok());
+}
+
+/// The CLI: a secret file, `webhooks run` delivering a SQLite store's events until SIGTERM,
+/// `webhooks status`, `webhooks verify`; the secret shows nowhere.
+#[cfg(all(feature = "cli", feature = "sqlite", unix))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_runs_a_worker_until_sigterm() {
+    use crate::cli::{admit, code, keyed, mint_one, stderr, stdout};
+    let dir = keyed();
+    let d = dir.path().to_owned();
+    let url = format!("sqlite://{}", d.join("admit.db").display());
+    let out = admit(&d, &["store", "init", "--store", &url]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for _ in 0..3 {
+        mint_one(&d, &["--store", &url]);
+    }
+    let out = admit(&d, &["webhooks", "secret", "--out", "hooks.secret"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let secret_text = std::fs::read_to_string(d.join("hooks.secret")).unwrap();
+    let secret: WebhookSecret = secret_text.parse().unwrap();
+    assert!(!stderr(&out).contains(secret_text.trim()));
+    let out = admit(&d, &["webhooks", "secret", "--out", "hooks.secret"]);
+    assert_eq!(code(&out), 2, "no silent overwrite");
+    let r = receiver_for(false, secret.clone()).await;
+
+    // A public-looking URL that resolves to loopback is refused without --allow-internal.
+    let out = admit(
+        &d,
+        &[
+            "webhooks",
+            "run",
+            "--store",
+            &url,
+            "--url",
+            &r.url,
+            "--secret-file",
+            "hooks.secret",
+        ],
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("internal"), "{}", stderr(&out));
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_admit"))
+        .args([
+            "webhooks",
+            "run",
+            "--store",
+            &url,
+            "--url",
+            &r.url,
+            "--secret-file",
+            "hooks.secret",
+            "--name",
+            "crm",
+            "--allow-internal",
+        ])
+        .current_dir(&d)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while r.seen.lock().unwrap().accepted.len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "nothing delivered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A delivery's signature checks with the receiver's copy of the secret.
+    assert!(r.seen.lock().unwrap().violations.is_empty());
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("delivered 3"), "{err}");
+    assert!(err.contains("stopped after delivering 3"), "{err}");
+    assert!(!err.contains(secret_text.trim()), "no secret in the output");
+
+    let out = admit(
+        &d,
+        &[
+            "webhooks", "status", "--store", &url, "--name", "crm", "--format", "json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let status: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(status["delivered"], 3);
+    assert_eq!(
+        status["worker"],
+        serde_json::Value::Null,
+        "the lease was given up"
+    );
+    let out = admit(
+        &d,
+        &["webhooks", "status", "--store", &url, "--name", "nobody"],
+    );
+    assert_eq!(code(&out), 1);
+
+    // verify: genuine, then a changed body.
+    let ts = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
+    let body = br#"{"type":"issued"}"#;
+    let sig = secret.sign("evt_0-1", ts.parse().unwrap(), body);
+    let args = [
+        "webhooks",
+        "verify",
+        "--secret-file",
+        "hooks.secret",
+        "--id",
+        "evt_0-1",
+        "--timestamp",
+        &ts,
+        "--signature",
+        &sig,
+    ];
+    let out = crate::cli::admit_stdin(&d, &args, Some(body));
+    assert_eq!((code(&out), stdout(&out).trim()), (0, "genuine"));
+    let out = crate::cli::admit_stdin(&d, &args, Some(b"{}"));
+    assert_eq!(code(&out), 3, "{}", stdout(&out));
+    // --help never shows a secret (it is only ever read from a file).
+    let out = admit(&d, &["webhooks", "run", "--help"]);
+    assert!(!stdout(&out).contains(secret_text.trim()));
 }

@@ -141,7 +141,7 @@ impl From<CliError> for Stop {
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-async fn stopped() {
+pub(crate) async fn stopped() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -18,8 +18,19 @@ pub(crate) fn keygen(out: &Path, force: bool) -> Result<u8, CliError> {
     let pem = key
         .to_pkcs8_pem()
         .map_err(|e| CliError::admit("keygen", &e))?;
-    // Write a private temporary file next to the target, then rename it into place: the key
-    // is never readable by others, and a crash leaves no half-written key.
+    write_secret_file(out, pem.as_bytes())?;
+    eprintln!(
+        "wrote {} (key ID {}); public key: admit pubkey --key {}",
+        out.display(),
+        key.key_id(),
+        out.display()
+    );
+    Ok(0)
+}
+
+/// Writes a secret to `out`: a private temporary file next to it, renamed into place, so the
+/// secret is never readable by others and a crash leaves no half-written file.
+pub(crate) fn write_secret_file(out: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let dir = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -32,19 +43,12 @@ pub(crate) fn keygen(out: &Path, force: bool) -> Result<u8, CliError> {
         name.to_string_lossy(),
         std::process::id()
     ));
-    let result = write_private(&tmp, pem.as_bytes())
+    let result = write_private(&tmp, bytes)
         .and_then(|()| std::fs::rename(&tmp, out).map_err(|e| CliError::io(out, &e)));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result?;
-    eprintln!(
-        "wrote {} (key ID {}); public key: admit pubkey --key {}",
-        out.display(),
-        key.key_id(),
-        out.display()
-    );
-    Ok(0)
+    result
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {

@@ -20,6 +20,7 @@ mod store_admin;
 mod store_list;
 mod util;
 mod verify_batch;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -158,6 +159,11 @@ enum Command {
         from on stderr and exits 0.")]
     Events(events::EventsArgs),
 
+    /// Webhooks: deliver the store's events to an endpoint (run), see where it stands
+    /// (status), make a secret, check a delivery (verify).
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCommand),
+
     /// Set up and check the store: init, health.
     #[command(subcommand)]
     Store(store_admin::StoreCommand),
@@ -213,6 +219,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Redeem(args) => store::redeem(args),
         Command::List(args) => store_list::list(args),
         Command::Events(args) => events::events(args),
+        Command::Webhooks(command) => webhooks::webhooks(command),
         Command::Code(command) => store::code(command),
         Command::Store(command) => store_admin::run(command),
         Command::Completions(args) => manual::completions(&args),
