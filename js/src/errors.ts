@@ -18,7 +18,9 @@ export type ErrorCode =
   | "invalid_key"
   | "duplicate_key_id"
   | "invalid_context"
-  | "unsupported_runtime";
+  | "unsupported_runtime"
+  // Webhook deliveries (verifyWebhook).
+  | "webhook_refused";
 
 /**
  * Every failure is an `AdmitError` whose `code` is the class FORMAT.md names (the same string

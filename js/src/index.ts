@@ -13,3 +13,9 @@ export { KeySet, publicKeyBytes, publicKeyProblem } from "./keys.js";
 export { type Invitation, type VerifyOptions, verify } from "./verify.js";
 export { MAX_URL_LEN, MIN_TOKEN_LEN, findToken } from "./find.js";
 export { isValidEmail, isValidInviter, normalizeEmail } from "./text.js";
+export {
+  DEFAULT_TOLERANCE_SECONDS,
+  type HeadersLike,
+  type WebhookOptions,
+  verifyWebhook,
+} from "./webhook.js";

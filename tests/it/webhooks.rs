@@ -374,6 +374,23 @@ fn targets_and_settings_are_checked() {
     }
 }
 
+/// The reference vector published with the Standard Webhooks specification.
+#[test]
+fn signatures_match_the_standard_webhooks_vector() {
+    let secret: WebhookSecret = SECRET.parse().unwrap();
+    let (id, ts, body) = (
+        "msg_p5jXN8AQM9LWM0D4loKWxJek",
+        1_614_265_330,
+        br#"{"test": 2432232314}"#,
+    );
+    let signature = secret.sign(id, ts, body);
+    assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    let at = time::OffsetDateTime::from_unix_timestamp(ts).unwrap();
+    WebhookVerifier::new([secret])
+        .verify_at(id, "1614265330", &signature, body, at)
+        .unwrap();
+}
+
 #[test]
 fn the_receiver_check_refuses_changed_old_and_foreign_deliveries() {
     let secret: WebhookSecret = SECRET.parse().unwrap();
