@@ -37,7 +37,7 @@ use std::sync::Arc;
 #[cfg(feature = "rand")]
 mod admin;
 #[cfg(feature = "rand")]
-pub use admin::{AdminUi, PAGE_SIZE};
+pub use admin::{AdminActor, AdminUi, PAGE_SIZE};
 
 use ::axum::extract::{FromRef, FromRequestParts};
 use ::axum::http::request::Parts;

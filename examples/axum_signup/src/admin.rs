@@ -56,6 +56,11 @@ pub async fn require_login(
         sessions.contains_key(&id)
     });
     if live {
+        // One password, one admin: the label its actions carry in the audit trail.
+        let mut request = request;
+        request
+            .extensions_mut()
+            .insert(admit::axum::AdminActor::new("admin"));
         next.run(request).await
     } else if request.method() == Method::GET {
         see_other("/login")

@@ -114,7 +114,8 @@ pub(super) fn page(base: &str, status: StatusCode, title: &str, body: &str) -> R
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{t} · invitations</title><style>{STYLE}</style></head><body><main>\
          <nav aria-label=\"Admin\"><a href=\"{h}\">Invitations</a><a href=\"{b}/new\">Invite</a>\
-         <a href=\"{b}/rules\">Revoke by rule</a></nav><h1>{t}</h1>{body}</main></body></html>",
+         <a href=\"{b}/rules\">Revoke by rule</a><a href=\"{b}/activity\">Activity</a></nav>\
+         <h1>{t}</h1>{body}</main></body></html>",
         t = escape(title),
         b = escape(base),
         h = escape(&home(base)),

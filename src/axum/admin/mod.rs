@@ -5,7 +5,7 @@ use core::fmt::Write as _;
 use std::sync::Arc;
 
 use ::axum::Router;
-use ::axum::extract::{Form, Path, Query, State};
+use ::axum::extract::{Extension, Form, Path, Query, State};
 use ::axum::http::{HeaderMap, StatusCode};
 use ::axum::response::Response;
 use ::axum::routing::{get, post};
@@ -16,14 +16,48 @@ use crate::error::{Error, ErrorKind};
 use crate::invitation::{Invitation, InvitationId};
 use crate::issuer::Issuer;
 use crate::store::{
-    CodeSpec, Cutoff, IssuedInvitation, ListCursor, ListFilter, MAX_LIST_LIMIT, ShortCodes, Store,
-    Visits,
+    CodeSpec, Cutoff, EventFilter, Events, IssuedInvitation, ListCursor, ListFilter,
+    MAX_LIST_LIMIT, ShortCodes, Store, Visits,
 };
 
+mod activity;
 mod html;
 mod pages;
 
 use html::{escape, page};
+
+/// Who is signed in to the admin pages, as your authentication names them: insert it as a
+/// request extension in front of the router, and every revocation, rule, invitation and code
+/// the pages make carries it as its events' actor (the audit trail's "by whom").
+///
+/// ```
+/// use admit::axum::AdminActor;
+///
+/// async fn authenticate(
+///     mut request: axum::extract::Request,
+///     next: axum::middleware::Next,
+/// ) -> axum::response::Response {
+///     // … check the session, then:
+///     request.extensions_mut().insert(AdminActor::new("admin:grace@acme.test"));
+///     next.run(request).await
+/// }
+/// # let _ = authenticate;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdminActor(String);
+
+impl AdminActor {
+    /// The signed-in admin's label (1 to 128 bytes, no control characters; a longer or
+    /// broken label is refused when the pages write an event).
+    pub fn new(label: impl Into<String>) -> AdminActor {
+        AdminActor(label.into())
+    }
+
+    /// The label.
+    pub fn label(&self) -> &str {
+        &self.0
+    }
+}
 
 /// How many invitations one page of the list shows.
 pub const PAGE_SIZE: usize = 50;
@@ -83,7 +117,7 @@ impl<S> core::fmt::Debug for AdminUi<S> {
     }
 }
 
-impl<S: Store + ShortCodes + Visits + Clone + 'static> AdminUi<S> {
+impl<S: Store + ShortCodes + Visits + Events + Clone + 'static> AdminUi<S> {
     /// Admin pages for `store`, minting with `issuer`. `join_url` is the public address of the
     /// application's join page (`https://acme.test/join`): new links point there, and its
     /// origin is the only one a `POST` may come from.
@@ -122,7 +156,7 @@ impl<S: Store + ShortCodes + Visits + Clone + 'static> AdminUi<S> {
     }
 
     /// The router: `GET /`, `GET /new`, `POST /invitations`, `GET /i/{id}`,
-    /// `POST /i/{id}/revoke`, `GET /rules`, `POST /rules`. It carries its own state, so it
+    /// `POST /i/{id}/revoke`, `GET /rules`, `POST /rules`, `GET /activity`. It carries its own state, so it
     /// nests into a router of any state type.
     pub fn router<T: Clone + Send + Sync + 'static>(self) -> Router<T> {
         Router::new()
@@ -132,6 +166,7 @@ impl<S: Store + ShortCodes + Visits + Clone + 'static> AdminUi<S> {
             .route("/i/{id}", get(detail::<S>))
             .route("/i/{id}/revoke", post(revoke::<S>))
             .route("/rules", get(rules_form::<S>).post(rule::<S>))
+            .route("/activity", get(activity::activity::<S>))
             .with_state(self)
     }
 }
@@ -150,6 +185,17 @@ impl<S> Inner<S> {
     /// Whether a POST came from this application's own pages (see [`AdminUi`]).
     fn same_origin(&self, headers: &HeaderMap) -> bool {
         super::is_same_origin(headers, &self.origin)
+    }
+
+    /// The store, acting as the signed-in admin when the request names one.
+    fn acting(&self, actor: Option<&AdminActor>) -> Result<S, Error>
+    where
+        S: Events + Clone,
+    {
+        match actor {
+            Some(actor) => self.store.acting_as(actor.label()),
+            None => Ok(self.store.clone()),
+        }
     }
 
     fn page(&self, status: StatusCode, title: &str, body: &str) -> Response {
@@ -307,7 +353,7 @@ struct ListQuery {
     after: String,
 }
 
-async fn list<S: Store + ShortCodes + Visits + Clone + 'static>(
+async fn list<S: Store + ShortCodes + Visits + Events + Clone + 'static>(
     State(ui): State<AdminUi<S>>,
     Query(q): Query<ListQuery>,
 ) -> Response {
@@ -343,7 +389,7 @@ async fn list<S: Store + ShortCodes + Visits + Clone + 'static>(
     ui.page(StatusCode::OK, "Invitations", &body)
 }
 
-async fn new_form<S: Store + ShortCodes + Visits + Clone + 'static>(
+async fn new_form<S: Store + ShortCodes + Visits + Events + Clone + 'static>(
     State(ui): State<AdminUi<S>>,
 ) -> Response {
     ui.inner.page(
@@ -395,8 +441,9 @@ fn draft(form: &MintForm) -> Result<crate::invitation::InvitationBuilder, String
     Ok(draft)
 }
 
-async fn mint<S: Store + ShortCodes + Visits + Clone + 'static>(
+async fn mint<S: Store + ShortCodes + Visits + Events + Clone + 'static>(
     State(ui): State<AdminUi<S>>,
+    actor: Option<Extension<AdminActor>>,
     headers: HeaderMap,
     Form(form): Form<MintForm>,
 ) -> Response {
@@ -404,6 +451,10 @@ async fn mint<S: Store + ShortCodes + Visits + Clone + 'static>(
     if !ui.same_origin(&headers) {
         return ui.cross_site();
     }
+    let store = match ui.acting(actor.as_ref().map(|a| &a.0)) {
+        Ok(store) => store,
+        Err(e) => return ui.failed(&e),
+    };
     let invalid = |message: &str| {
         ui.page(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -424,11 +475,7 @@ async fn mint<S: Store + ShortCodes + Visits + Clone + 'static>(
         Err(e) => return invalid(&e.to_string()),
     };
     let description = Some(form.description.trim()).filter(|d| !d.is_empty());
-    if let Err(e) = ui
-        .store
-        .record_issued(token.invitation(), description)
-        .await
-    {
+    if let Err(e) = store.record_issued(token.invitation(), description).await {
         return match e.kind() {
             ErrorKind::InvalidInput => invalid(&e.to_string()),
             _ => ui.failed(&e),
@@ -438,8 +485,7 @@ async fn mint<S: Store + ShortCodes + Visits + Clone + 'static>(
         Ok(link) => link,
         Err(e) => return ui.failed(&e),
     };
-    let code = ui
-        .store
+    let code = store
         .create_code(token.as_str(), &CodeSpec::random())
         .await
         .ok();
@@ -453,7 +499,7 @@ async fn mint<S: Store + ShortCodes + Visits + Clone + 'static>(
     ui.page(StatusCode::CREATED, "Invitation created", &body)
 }
 
-async fn detail<S: Store + ShortCodes + Visits + Clone + 'static>(
+async fn detail<S: Store + ShortCodes + Visits + Events + Clone + 'static>(
     State(ui): State<AdminUi<S>>,
     Path(id): Path<String>,
 ) -> Response {
@@ -473,12 +519,25 @@ async fn detail<S: Store + ShortCodes + Visits + Clone + 'static>(
         Ok(visits) => visits,
         Err(e) => return ui.failed(&e),
     };
-    let body = pages::detail(&ui.base, &status, &visits, OffsetDateTime::now_utc());
+    let timeline = EventFilter::new().invitation(id).limit(MAX_LIST_LIMIT);
+    let events = match ui.store.events(&timeline).await {
+        Ok(events) => events,
+        Err(e) => return ui.failed(&e),
+    };
+    let now = OffsetDateTime::now_utc();
+    let mut body = pages::detail(&ui.base, &status, &visits, now);
+    let _ = write!(body, "<h2>Timeline ({})</h2>", events.len());
+    if events.is_empty() {
+        body.push_str("<p class=\"muted\">No events kept for it.</p>");
+    } else {
+        body.push_str(&activity::table(&ui.base, &events, now, false));
+    }
     ui.page(StatusCode::OK, &format!("Invitation {id}"), &body)
 }
 
-async fn revoke<S: Store + ShortCodes + Visits + Clone + 'static>(
+async fn revoke<S: Store + ShortCodes + Visits + Events + Clone + 'static>(
     State(ui): State<AdminUi<S>>,
+    actor: Option<Extension<AdminActor>>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
@@ -486,12 +545,16 @@ async fn revoke<S: Store + ShortCodes + Visits + Clone + 'static>(
     if !ui.same_origin(&headers) {
         return ui.cross_site();
     }
+    let store = match ui.acting(actor.as_ref().map(|a| &a.0)) {
+        Ok(store) => store,
+        Err(e) => return ui.failed(&e),
+    };
     let Ok(id) = id.parse::<InvitationId>() else {
         return ui.page(StatusCode::NOT_FOUND, "No such invitation", "");
     };
     // No expiry passed: the mark is kept as long as the store keeps the invitation's state
     // (set from the invitation it recorded when minting), or forever.
-    match ui.store.revoke(id, None).await {
+    match store.revoke(id, None).await {
         Ok(newly) => {
             let mut body = String::new();
             let _ = write!(
@@ -512,7 +575,7 @@ async fn revoke<S: Store + ShortCodes + Visits + Clone + 'static>(
     }
 }
 
-async fn rules_form<S: Store + ShortCodes + Visits + Clone + 'static>(
+async fn rules_form<S: Store + ShortCodes + Visits + Events + Clone + 'static>(
     State(ui): State<AdminUi<S>>,
 ) -> Response {
     let ui = &ui.inner;
@@ -537,8 +600,9 @@ struct RuleForm {
     before: String,
 }
 
-async fn rule<S: Store + ShortCodes + Visits + Clone + 'static>(
+async fn rule<S: Store + ShortCodes + Visits + Events + Clone + 'static>(
     State(ui): State<AdminUi<S>>,
+    actor: Option<Extension<AdminActor>>,
     headers: HeaderMap,
     Form(form): Form<RuleForm>,
 ) -> Response {
@@ -546,6 +610,10 @@ async fn rule<S: Store + ShortCodes + Visits + Clone + 'static>(
     if !ui.same_origin(&headers) {
         return ui.cross_site();
     }
+    let store = match ui.acting(actor.as_ref().map(|a| &a.0)) {
+        Ok(store) => store,
+        Err(e) => return ui.failed(&e),
+    };
     let inviter = Some(form.inviter.trim()).filter(|i| !i.is_empty());
     let now = OffsetDateTime::now_utc();
     if form.confirm != "yes" {
@@ -563,8 +631,7 @@ async fn rule<S: Store + ShortCodes + Visits + Clone + 'static>(
             "<p role=\"alert\">The confirmation was not complete. Start again.</p>",
         );
     };
-    match ui
-        .store
+    match store
         .revoke_issued_before(Cutoff::new(before), inviter)
         .await
     {

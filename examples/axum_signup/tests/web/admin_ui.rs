@@ -2,7 +2,7 @@
 //! filters, pages, invite (link and short code once), detail, revoke, revoke by rule with its
 //! confirmation, escaping, headers, and posts from another site refused. On memory and SQLite.
 
-use admit::axum::AdminUi;
+use admit::axum::{AdminActor, AdminUi};
 use admit::store::{AnyStore, ShortCodes, Store, Visits};
 use admit::{Error, Invitation, Issuer, SigningKey};
 use reqwest::StatusCode;
@@ -21,7 +21,9 @@ async fn start(store: AnyStore) -> Admin {
     let ui = AdminUi::new(store.clone(), issuer.clone(), &format!("{base}/join"))
         .unwrap()
         .mounted_at("/admin");
-    let app = axum::Router::new().nest("/admin", ui.router());
+    // The signed-in admin, as an application's authentication would name them.
+    let signed_in = axum::Extension(AdminActor::new("admin:<ada>"));
+    let app = axum::Router::new().nest("/admin", ui.router().layer(signed_in));
     tokio::spawn(async move { axum::serve(listener, app).await });
     let c = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -212,6 +214,44 @@ async fn every_page_and_action(store: AnyStore) {
     }
     let (_, body) = a.get("/admin").await;
     assert!(body.contains("3 invitations"), "{body}");
+
+    // The audit trail: who revoked what, the rule, each invitation's timeline.
+    let (status, body) = a.get("/admin/activity?kind=revoked").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(&gone_id), "{body}");
+    assert!(
+        body.contains("admin:&lt;ada&gt;"),
+        "the actor, escaped: {body}"
+    );
+    assert!(!body.contains(&once_id), "{body}");
+    let (_, body) = a.get("/admin/activity?kind=rule_added").await;
+    assert!(
+        body.contains("revokes everything grace issued before"),
+        "{body}"
+    );
+    let (_, body) = a
+        .get(&format!("/admin/activity?invitation={once_id}"))
+        .await;
+    assert!(
+        body.contains("redeemed") && body.contains("exhausted"),
+        "{body}"
+    );
+    let (_, body) = a.get("/admin/activity").await;
+    assert!(
+        body.contains("issued") && body.contains("Activity"),
+        "{body}"
+    );
+    let (_, body) = a.get(&format!("/admin/i/{gone_id}")).await;
+    assert!(
+        body.contains("Timeline (3)"),
+        "issued, code_created, revoked: {body}"
+    );
+    let (status, body) = a.get("/admin/activity?after=junk&kind=nope").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("damaged") && body.contains("Unknown kind"),
+        "{body}"
+    );
 }
 
 /// Forms posted from another site (or a page on another subdomain) change nothing.
