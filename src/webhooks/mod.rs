@@ -22,3 +22,7 @@ pub use record::EndpointStatus;
 pub use secret::WebhookSecret;
 pub use sender::{Batch, WebhookSender, WebhookSenderBuilder, endpoint_status};
 pub use verifier::{DEFAULT_TOLERANCE, WebhookVerifier};
+
+/// The header map [`WebhookVerifier::verify_headers`] reads (`http`'s, as axum and reqwest
+/// give it).
+pub use reqwest::header::HeaderMap;

@@ -77,11 +77,7 @@ impl WebhookVerifier {
     /// # Errors
     ///
     /// As for [`verify`](WebhookVerifier::verify); a missing header is refused too.
-    pub fn verify_headers(
-        &self,
-        headers: &reqwest::header::HeaderMap,
-        body: &[u8],
-    ) -> Result<(), Error> {
+    pub fn verify_headers(&self, headers: &super::HeaderMap, body: &[u8]) -> Result<(), Error> {
         let header = |name: &'static str| {
             headers
                 .get(name)

@@ -445,7 +445,7 @@ fn the_receiver_check_refuses_changed_old_and_foreign_deliveries() {
             .is_ok()
     );
     // The same check through HTTP headers.
-    let mut headers = reqwest::header::HeaderMap::new();
+    let mut headers = admit::webhooks::HeaderMap::new();
     headers.insert("webhook-id", "evt_0-9".parse().unwrap());
     headers.insert("webhook-timestamp", ts.to_string().parse().unwrap());
     assert!(

@@ -80,6 +80,13 @@ pub(super) async fn activity<S: Store + ShortCodes + Visits + Events + Clone + '
         kind_options(kind),
         escape(invitation),
     );
+    #[cfg(feature = "webhooks")]
+    if !ui.endpoints.is_empty() {
+        match endpoints(&ui.store, &ui.endpoints, now).await {
+            Ok(table) => out.push_str(&table),
+            Err(e) => return ui.failed(&e),
+        }
+    }
     if events.is_empty() {
         out.push_str("<p class=\"muted\">Nothing happened here yet (or not since this page).</p>");
     } else {
@@ -206,4 +213,48 @@ fn details(e: &Event, now: OffsetDateTime) -> String {
         ),
         _ => String::new(),
     }
+}
+
+/// The webhook endpoints' state, as a table.
+#[cfg(feature = "webhooks")]
+async fn endpoints<S: Events>(
+    store: &S,
+    names: &[String],
+    now: OffsetDateTime,
+) -> Result<String, crate::Error> {
+    let mut out = String::from(
+        "<h2>Webhooks</h2><table><thead><tr><th scope=\"col\">Endpoint</th>\
+         <th scope=\"col\">State</th><th scope=\"col\">Delivered</th>\
+         <th scope=\"col\">Last error</th><th scope=\"col\">Worker</th></tr></thead><tbody>",
+    );
+    for name in names {
+        let status = crate::webhooks::endpoint_status(store, name).await?;
+        let (state, delivered, error, worker) = match &status {
+            None => (
+                "nothing delivered yet".to_owned(),
+                0,
+                String::new(),
+                String::new(),
+            ),
+            Some(s) => (
+                match s.failing_since {
+                    Some(since) => format!("FAILING since {}", when(since, now)),
+                    None => "ok".to_owned(),
+                },
+                s.delivered,
+                s.last_error.clone().unwrap_or_default(),
+                s.worker.clone().unwrap_or_else(|| "none".to_owned()),
+            ),
+        };
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{delivered}</td><td>{}</td><td class=\"id\">{}</td></tr>",
+            escape(name),
+            escape(&state),
+            escape(&error),
+            escape(&worker),
+        );
+    }
+    out.push_str("</tbody></table><h2>Events</h2>");
+    Ok(out)
 }

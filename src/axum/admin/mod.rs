@@ -106,6 +106,8 @@ struct Inner<S> {
     join_url: String,
     origin: String,
     base: String,
+    /// Webhook endpoints whose state the Activity page shows.
+    endpoints: Vec<String>,
 }
 
 impl<S> core::fmt::Debug for AdminUi<S> {
@@ -137,6 +139,7 @@ impl<S: Store + ShortCodes + Visits + Events + Clone + 'static> AdminUi<S> {
                 join_url: join_url.to_owned(),
                 origin,
                 base: String::new(),
+                endpoints: Vec::new(),
             }),
         })
     }
@@ -151,6 +154,27 @@ impl<S: Store + ShortCodes + Visits + Events + Clone + 'static> AdminUi<S> {
                 join_url: inner.join_url.clone(),
                 origin: inner.origin.clone(),
                 base: path.trim_end_matches('/').to_owned(),
+                endpoints: inner.endpoints.clone(),
+            }),
+        }
+    }
+
+    /// Shows these webhook endpoints (by the names their senders use) on the Activity page:
+    /// delivered, failing or not, the last error, the worker delivering.
+    #[cfg(feature = "webhooks")]
+    pub fn webhook_endpoints<N: Into<String>>(
+        self,
+        names: impl IntoIterator<Item = N>,
+    ) -> AdminUi<S> {
+        let inner = &self.inner;
+        AdminUi {
+            inner: Arc::new(Inner {
+                store: inner.store.clone(),
+                issuer: inner.issuer.clone(),
+                join_url: inner.join_url.clone(),
+                origin: inner.origin.clone(),
+                base: inner.base.clone(),
+                endpoints: names.into_iter().map(Into::into).collect(),
             }),
         }
     }

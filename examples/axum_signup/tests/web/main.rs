@@ -3,6 +3,7 @@
 #![allow(missing_docs, unreachable_pub)]
 
 mod admin_ui;
+mod admin_webhooks;
 mod axum_signup;
 mod browser;
 
