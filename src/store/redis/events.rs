@@ -255,6 +255,19 @@ impl RedisStore {
     }
 }
 
+/// When an event written at `now` about state kept until `state` may go, as the scripts take
+/// it (Unix ms; `-1`: never).
+pub(super) fn forget_arg(
+    store: &RedisStore,
+    now: time::OffsetDateTime,
+    state: Option<time::OffsetDateTime>,
+) -> i64 {
+    store
+        .settings
+        .event_forget_at(now, state)
+        .map_or(-1, crate::store::unix_ms)
+}
+
 /// How long events are kept at least after they happen, in ms, as the scripts take it.
 pub(super) fn keep_ms(store: &RedisStore) -> i64 {
     let keep = store.settings.keep_events.whole_milliseconds();

@@ -366,7 +366,7 @@ impl Backend for RedisStore {
             .arg(inviter_field(inviter))
             .arg(inviter.unwrap_or_default())
             .arg(self.actor_arg())
-            .arg(events::keep_ms(self))
+            .arg(events::forget_arg(self, now, call.forget_at))
             .arg(id.to_string());
         let uses = |n: i64| u32::try_from(n).map_err(|_| bad_reply());
         match self.call(call).await? {
@@ -553,7 +553,7 @@ impl Backend for RedisStore {
             .arg(Self::keep_for(call.forget_at, now))
             .arg(unix_ms(now))
             .arg(self.actor_arg())
-            .arg(events::keep_ms(self))
+            .arg(events::forget_arg(self, now, call.forget_at))
             .arg(id.to_string());
         self.call(call).await?;
 
@@ -598,7 +598,7 @@ impl VisitLog for RedisStore {
             .arg(unix_ms(now))
             .arg(call.metadata)
             .arg(self.actor_arg())
-            .arg(events::keep_ms(self))
+            .arg(events::forget_arg(self, now, call.forget_at))
             .arg(call.id.to_string());
         self.call(call).await.map(drop)
     }
@@ -630,7 +630,7 @@ impl CodeTable for RedisStore {
             .arg(Self::keep_for(call.forget_at, call.now))
             .arg(unix_ms(call.now))
             .arg(self.actor_arg())
-            .arg(events::keep_ms(self))
+            .arg(events::forget_arg(self, call.now, call.forget_at))
             .arg(call.id.to_string())
             .arg(call.inviter.unwrap_or_default());
         Ok(self.call_as::<i64>(lua).await? == 1)

@@ -15,12 +15,11 @@ use sqlx::sqlite::{
 
 use super::settings::Durable;
 use super::sql::dialect::{Dialect, Mode};
-use super::sql::events::{Fact, Writer, log};
 use super::sql::io::{Io, Sql, need, stmt};
 use super::sql::queries::{Queries, Words};
 use super::sql::row::{count, kind};
 use super::sql::{RedeemRow, SqlStore, outcome};
-use super::{EventType, HealthCheck, Init, StoreBuilder, Verdict};
+use super::{HealthCheck, Init, StoreBuilder, Verdict};
 use crate::error::Error;
 use crate::invitation::InvitationId;
 
@@ -279,6 +278,8 @@ impl Dialect for Sqlite {
             "SELECT id FROM {p}invitations WHERE forget_at IS NOT NULL AND forget_at <= $1 \
              ORDER BY forget_at, id LIMIT $2"
         );
+        // How long a redemption's events are kept: with the row, or $9 ms if longer.
+        let kept = "CASE WHEN forget_at IS NULL THEN NULL ELSE MAX(forget_at, $3 + $9) END";
         SqliteQueries {
             // Everything a redemption decides on, in one statement: initialized, covered by a
             // rule, and the row's uses, revoked and expired, and this joiner's earlier
@@ -292,8 +293,9 @@ impl Dialect for Sqlite {
                  (SELECT joined_at FROM {p}joiners WHERE id = $1 AND joiner = $5) AS earlier \
                  FROM (SELECT 1) LEFT JOIN {p}invitations i ON i.id = $1"
             ),
-            // A counted redemption, in one round trip: the row (if new), the joiner, the count
-            // ($1 id, $2 joiner, $3 now, $4 forget-at, $5 limit, $6 issue second, $7 inviter).
+            // A counted redemption, in one round trip: the row (if new), the joiner, the count,
+            // its `redeemed` event and, on the last use, `exhausted` ($1 id, $2 joiner, $3 now,
+            // $4 forget-at, $5 limit, $6 issue second, $7 inviter, $8 actor, $9 keep events).
             count_new: format!(
                 "INSERT INTO {p}invitations (id, forget_at) VALUES ($1, $4) \
                    ON CONFLICT (id) DO NOTHING; \
@@ -304,7 +306,14 @@ impl Dialect for Sqlite {
                    issued_s = CASE WHEN seen THEN issued_s ELSE $6 END, \
                    inviter = CASE WHEN seen THEN inviter ELSE $7 END, \
                    seen = 1 \
-                 WHERE id = $1"
+                 WHERE id = $1; \
+                 INSERT INTO {p}events (at_ms, kind, id, inviter, actor, joiner, uses, max_uses, \
+                   forget_at) \
+                 SELECT $3, 2, id, inviter, $8, $2, uses, $5, {kept} \
+                 FROM {p}invitations WHERE id = $1; \
+                 INSERT INTO {p}events (at_ms, kind, id, inviter, actor, max_uses, forget_at) \
+                 SELECT $3, 3, id, inviter, $8, $5, {kept} \
+                 FROM {p}invitations WHERE id = $1 AND $5 IS NOT NULL AND uses >= $5"
             ),
             // The row, live or not: uses, revoked, past its forget-at time.
             row: format!(
@@ -396,29 +405,11 @@ impl Dialect for Sqlite {
             .bind(a.until)
             .bind(a.max)
             .bind(a.issued_s)
-            .bind(inviter);
+            .bind(inviter)
+            .bind(a.actor.as_deref())
+            .bind(a.keep_ms);
         Sqlite::run(conn, count_new).await?;
-        let uses = uses.saturating_add(1);
-        let writer = Writer {
-            now: a.now,
-            actor: a.actor.as_deref(),
-            keep_ms: a.keep_ms,
-        };
-        let redeemed = Fact {
-            joiner: Some(a.joiner.as_str()),
-            uses: Some(uses),
-            max: a.max,
-            ..Fact::default()
-        };
-        log::<Sqlite>(conn, q, writer, id, EventType::Redeemed, redeemed).await?;
-        if a.max.is_some_and(|max| uses >= max) {
-            let exhausted = Fact {
-                max: a.max,
-                ..Fact::default()
-            };
-            log::<Sqlite>(conn, q, writer, id, EventType::Exhausted, exhausted).await?;
-        }
-        Ok((outcome::COUNTED, uses, a.now))
+        Ok((outcome::COUNTED, uses.saturating_add(1), a.now))
     }
 
     /// The redemption's probe, nothing written.

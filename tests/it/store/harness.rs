@@ -21,23 +21,31 @@ pub trait Harness: Send + Sync + 'static {
     }
 }
 
-/// The joiners of `inv`'s `redeemed` events, sorted, and how many `exhausted` events it has.
+/// The joiners of `inv`'s `redeemed` events (every page), sorted, and how many `exhausted`
+/// events it has.
 pub async fn logged<S: admit::store::Events>(
     store: &S,
     inv: &admit::Invitation,
 ) -> (Vec<String>, usize) {
     use admit::store::{EventFilter, EventKind};
-    let events = store
-        .events(&EventFilter::new().invitation(inv.id()).limit(1000))
-        .await
-        .expect("events");
+    let mut filter = EventFilter::new().invitation(inv.id()).limit(1000);
     let mut joiners = Vec::new();
     let mut exhausted = 0;
-    for event in events {
-        match event.kind {
-            EventKind::Redeemed { joiner, .. } => joiners.push(joiner),
-            EventKind::Exhausted { .. } => exhausted += 1,
-            other => panic!("unexpected {other:?}"),
+    loop {
+        let page = store.events(&filter).await.expect("events");
+        let full = page.len() == 1000;
+        if let Some(last) = page.last() {
+            filter = filter.after(last.cursor);
+        }
+        for event in page {
+            match event.kind {
+                EventKind::Redeemed { joiner, .. } => joiners.push(joiner),
+                EventKind::Exhausted { .. } => exhausted += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        if !full {
+            break;
         }
     }
     joiners.sort();

@@ -99,6 +99,10 @@ async fn sigkill_under_load_loses_no_acknowledged_redemption() {
             }
         };
         assert_eq!(status.uses as usize, status.joiners.len());
+        // One `redeemed` event per stored redemption, none for one that did not commit.
+        let mut joined: Vec<String> = status.joiners.iter().map(|j| j.joiner.clone()).collect();
+        joined.sort();
+        assert_eq!(super::harness::logged(&*store, inv).await, (joined, 0));
         seen.push(status.joiners.into_iter().map(|j| j.joiner).collect());
     }
     let lost: Vec<_> = acknowledged

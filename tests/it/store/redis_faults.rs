@@ -127,6 +127,11 @@ async fn redis_kill9_under_load_loses_nothing_acknowledged() {
     let lost: Vec<&String> = acked.iter().filter(|j| !stored.contains(*j)).collect();
     assert!(lost.is_empty(), "acknowledged redemptions lost: {lost:?}");
     assert_eq!(status.uses as usize, stored.len());
+    // One `redeemed` event per stored redemption, none for one that was not stored: the
+    // event is written by the same script.
+    let mut joined: Vec<String> = stored.iter().cloned().collect();
+    joined.sort();
+    assert_eq!(super::harness::logged(&store, &inv).await, (joined, 0));
     eprintln!(
         "kill -9 under load: {} acknowledged ({before_kill} before the kill), {} failed \
          during the outage, {} stored, none lost",

@@ -2,7 +2,8 @@
 -- KEYS[1] control hash, KEYS[2] code key (same slot)
 -- ARGV[1] token text   ARGV[2] keep for (ms, '' = forever)
 -- KEYS[3] event stream, KEYS[4] its expiry index   ARGV[3] now (unix ms)   ARGV[4] actor ('')
--- ARGV[5] keep events at least (ms)   ARGV[6] invitation ID (hex)   ARGV[7] inviter ('')
+-- ARGV[5] the event's forget time (unix ms, '-1' never)   ARGV[6] invitation ID (hex)
+-- ARGV[7] inviter ('')
 -- A new code logs `code_created` (without the code, which works like the token).
 -- Returns 1 if created, 0 if taken.
 if redis.call('HEXISTS', KEYS[1], 'init') == 0 then
@@ -16,7 +17,7 @@ else
 end
 if set then
   local now = tonumber(ARGV[3])
-  admit_log(KEYS[3], KEYS[4], now, admit_forget(KEYS[2], now, tonumber(ARGV[5])),
+  admit_log(KEYS[3], KEYS[4], now, admit_forget(KEYS[2], now, 0, ARGV[5]),
     {'k', 6, 'w', ARGV[3], 'i', ARGV[6], 'v', ARGV[7], 'a', ARGV[4]})
   return 1
 end

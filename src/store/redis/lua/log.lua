@@ -1,9 +1,17 @@
 -- The event log (docs/events.md), shared by every script that records a fact: the event goes
 -- into the log stream of the script's own slot in the same atomic step as the fact.
 
--- When an event about the state in `key` may go (unix ms; nil: never): with that state, or
--- `keep` ms after `now` if that is later.
-local function admit_forget(key, now, keep)
+-- When an event about the state in `key` may go (unix ms; nil: never). `given` is the time the
+-- caller worked out ('-1': never); '' asks the state's own expiry, or `keep` ms after `now` if
+-- that is later.
+local function admit_forget(key, now, keep, given)
+  if given ~= '' then
+    local t = tonumber(given)
+    if t < 0 then
+      return nil
+    end
+    return t
+  end
   local pttl = redis.call('PTTL', key)
   if pttl == -1 then
     return nil
@@ -15,8 +23,9 @@ local function admit_forget(key, now, keep)
 end
 
 -- Appends an event: `fields` is a flat list of names and values, '' values left out. The
--- index (a sorted set of stream IDs by forget time) lets each append drop up to four events
--- whose time has passed, so the stream stays as long as the events still kept.
+-- index (a sorted set of stream IDs by forget time) lets appends drop the events whose time
+-- has passed (up to 16, once per millisecond), so the stream stays about as long as the events
+-- still kept.
 local function admit_log(stream, index, now, forget, fields)
   local entry = {}
   for i = 1, #fields, 2 do
@@ -34,10 +43,13 @@ local function admit_log(stream, index, now, forget, fields)
   if forget then
     redis.call('ZADD', index, forget, id)
   end
-  local gone = redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, 4)
-  if #gone > 0 then
-    redis.call('XDEL', stream, unpack(gone))
-    redis.call('ZREM', index, unpack(gone))
+  -- Once per millisecond of the stream (its first entry then), up to 16 whose time passed.
+  if string.sub(id, -2) == '-0' then
+    local gone = redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, 16)
+    if #gone > 0 then
+      redis.call('XDEL', stream, unpack(gone))
+      redis.call('ZREM', index, unpack(gone))
+    end
   end
   return id
 end

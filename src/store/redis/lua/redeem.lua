@@ -4,7 +4,7 @@
 -- ARGV[4] keep for (ms, '' = forever)   ARGV[5] issued at (unix s)
 -- ARGV[6] inviter's rule field ('i:' .. inviter, or '')   ARGV[7] inviter ('' = none)
 -- KEYS[3] event stream, KEYS[4] its expiry index (same slot)   ARGV[8] actor ('' = none)
--- ARGV[9] keep events at least (ms)   ARGV[10] invitation ID (hex)
+-- ARGV[9] the events' forget time (unix ms, '-1' never)   ARGV[10] invitation ID (hex)
 -- A counted redemption logs `redeemed`, and `exhausted` when it was the last use.
 -- Returns uses (counted now) | {uses, joined at} (joined before) | -1 revoked | -2 used up.
 -- Integer replies: building a table of strings for the reply costs more than the checks.
@@ -43,7 +43,7 @@ else
   end
 end
 local now = tonumber(ARGV[2])
-local forget = admit_forget(KEYS[2], now, tonumber(ARGV[9]))
+local forget = admit_forget(KEYS[2], now, 0, ARGV[9])
 admit_log(KEYS[3], KEYS[4], now, forget, {'k', 2, 'w', ARGV[2], 'i', ARGV[10], 'v', ARGV[7],
   'a', ARGV[8], 'j', string.sub(ARGV[1], 3), 'u', uses, 'm', ARGV[3]})
 if ARGV[3] ~= '' and uses >= tonumber(ARGV[3]) then

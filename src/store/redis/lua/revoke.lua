@@ -17,7 +17,7 @@ end
 if newly == 1 then
   local now = tonumber(ARGV[1])
   local inviter = redis.call('HGET', KEYS[2], 'inv') or ''
-  admit_log(KEYS[3], KEYS[4], now, admit_forget(KEYS[2], now, tonumber(ARGV[4])),
+  admit_log(KEYS[3], KEYS[4], now, admit_forget(KEYS[2], now, tonumber(ARGV[4]), ''),
     {'k', 4, 'w', ARGV[1], 'i', ARGV[5], 'v', inviter, 'a', ARGV[3]})
 end
 return newly

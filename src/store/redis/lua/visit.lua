@@ -2,8 +2,8 @@
 -- KEYS[1] control hash, KEYS[2] visits list (same slot)
 -- ARGV[1] entry   ARGV[2] cap   ARGV[3] keep for (ms, '' = forever)
 -- KEYS[3] state hash (its inviter), KEYS[4] event stream, KEYS[5] its expiry index
--- ARGV[4] now (unix ms)   ARGV[5] metadata   ARGV[6] actor ('')   ARGV[7] keep events at least
--- (ms)   ARGV[8] invitation ID (hex). Logs `visited`.
+-- ARGV[4] now (unix ms)   ARGV[5] metadata   ARGV[6] actor ('')   ARGV[7] the event's forget
+-- time (unix ms, '-1' never)   ARGV[8] invitation ID (hex). Logs `visited`.
 if redis.call('HEXISTS', KEYS[1], 'init') == 0 then
   return redis.error_reply('ADMIT_UNINIT no initialization marker')
 end
@@ -14,6 +14,6 @@ if ARGV[3] ~= '' then
 end
 local now = tonumber(ARGV[4])
 local inviter = redis.call('HGET', KEYS[3], 'inv') or ''
-admit_log(KEYS[4], KEYS[5], now, admit_forget(KEYS[2], now, tonumber(ARGV[7])),
+admit_log(KEYS[4], KEYS[5], now, admit_forget(KEYS[2], now, 0, ARGV[7]),
   {'k', 1, 'w', ARGV[4], 'i', ARGV[8], 'v', inviter, 'a', ARGV[6], 'n', ARGV[5]})
 return 1
