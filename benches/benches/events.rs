@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use admit::store::{EventFilter, Events, MemoryStore, PgStore, RedisStore, SqliteStore, Store};
 use admit::webhooks::{WebhookSecret, WebhookSender};
 use admit::{Invitation, Issuer, SigningKey};
-use criterion::{Criterion, Throughput};
+use criterion::Throughput;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 const EVENTS: u64 = 10_000;

@@ -43,6 +43,21 @@ redis.call('HSET', KEYS[1], 'n', n + 1, ARGV[1], ARGV[2])
 return n + 1
 ";
 
+/// The floor for `redeem` now that every counted redemption publishes its event: the minimal
+/// join script, plus what any atomic append of an event that expires on its own needs (an
+/// `XADD` to a stream in the slot and a `ZADD` of its ID by expiry).
+const FLOOR_EVENT_SCRIPT: &str = r"
+local s = redis.call('HMGET', KEYS[1], 'rev', 'n', ARGV[1])
+if s[1] then return -1 end
+if s[3] then return -2 end
+local n = tonumber(s[2] or '0')
+if n >= tonumber(ARGV[3]) then return -3 end
+redis.call('HSET', KEYS[1], 'n', n + 1, ARGV[1], ARGV[2])
+local id = redis.call('XADD', KEYS[2], '*', 'k', 2, 'w', ARGV[2], 'j', ARGV[1], 'u', n + 1)
+redis.call('ZADD', KEYS[3], ARGV[2], id)
+return n + 1
+";
+
 /// Everything the benches share.
 #[derive(Clone)]
 struct Setup {
@@ -50,6 +65,7 @@ struct Setup {
     raw: ConnectionManager,
     issuer: Arc<Issuer>,
     floor: Arc<redis::Script>,
+    floor_event: Arc<redis::Script>,
     prefix: Arc<str>,
     counter: Arc<AtomicU64>,
 }
@@ -75,6 +91,11 @@ impl Setup {
         format!("{}{{floor-{}}}:s", self.prefix, self.next()).into()
     }
 
+    /// A new key for the floor with an event, in the slot of its stream.
+    fn floor_event_key(&self) -> Arc<str> {
+        format!("{}{{floor}}:{}:s", self.prefix, self.next()).into()
+    }
+
     async fn incr(&self) {
         let mut raw = self.raw.clone();
         let key = format!("{}counter", self.prefix);
@@ -97,6 +118,23 @@ impl Setup {
             .invoke_async(&mut raw)
             .await
             .expect("floor script");
+    }
+
+    /// The floor with an event: the stream and its index share the key's hash tag.
+    async fn floor_event(&self, key: &str) {
+        let mut raw = self.raw.clone();
+        let n = self.next();
+        let _: i64 = self
+            .floor_event
+            .key(key)
+            .key(format!("{}{{floor}}:events", self.prefix))
+            .key(format!("{}{{floor}}:events:ttl", self.prefix))
+            .arg(format!("u{n}"))
+            .arg(n)
+            .arg(u64::MAX / 2)
+            .invoke_async(&mut raw)
+            .await
+            .expect("floor script with an event");
     }
 
     async fn redeem(&self, invitation: &Invitation) {
@@ -136,6 +174,7 @@ fn setup(rt: &tokio::runtime::Runtime, url: &str) -> Setup {
         raw,
         issuer: Arc::new(Issuer::new(SigningKey::generate().unwrap(), "bench/invite").unwrap()),
         floor: Arc::new(redis::Script::new(FLOOR_SCRIPT)),
+        floor_event: Arc::new(redis::Script::new(FLOOR_EVENT_SCRIPT)),
         prefix: prefix.into(),
         counter: Arc::new(AtomicU64::new(0)),
     }
@@ -163,6 +202,16 @@ fn bench(c: &mut Criterion, rt: &tokio::runtime::Runtime, s: &Setup) {
             let start = Instant::now();
             for _ in 0..iters {
                 s.floor(&key).await;
+            }
+            start.elapsed()
+        })
+    });
+    g.bench_function("floor_join_script_with_event", |b| {
+        b.to_async(rt).iter_custom(|iters| async move {
+            let key = s.floor_event_key();
+            let start = Instant::now();
+            for _ in 0..iters {
+                s.floor_event(&key).await;
             }
             start.elapsed()
         })
@@ -206,6 +255,15 @@ fn bench(c: &mut Criterion, rt: &tokio::runtime::Runtime, s: &Setup) {
             rt.block_on(spread(iters, |_| {
                 let (s, key) = (s.clone(), key.clone());
                 async move { s.floor(&key).await }
+            }))
+        })
+    });
+    g.bench_function("floor_join_script_with_event", |b| {
+        b.iter_custom(|iters| {
+            let key = s.floor_event_key();
+            rt.block_on(spread(iters, |_| {
+                let (s, key) = (s.clone(), key.clone());
+                async move { s.floor_event(&key).await }
             }))
         })
     });
@@ -253,16 +311,25 @@ fn bench(c: &mut Criterion, rt: &tokio::runtime::Runtime, s: &Setup) {
 fn ratios(rt: &tokio::runtime::Runtime, s: &Setup) {
     const ROUNDS: usize = 15;
     let (mut latency, mut floor_latency, mut throughput) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut event_latency, mut event_throughput) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         rt.block_on(async {
             let incr = p50(2000, || s.incr()).await;
             let key = s.floor_key();
             let floor = p50(2000, || s.floor(&key)).await;
+            let key = s.floor_event_key();
+            let floor_event = p50(2000, || s.floor_event(&key)).await;
             let inv = s.invitation();
             let redeem = p50(2000, || s.redeem(&inv)).await;
             latency.push(redeem.as_secs_f64() / incr.as_secs_f64());
             floor_latency.push(floor.as_secs_f64() / incr.as_secs_f64());
+            event_latency.push(redeem.as_secs_f64() / floor_event.as_secs_f64());
         });
+        let key = s.floor_event_key();
+        let floor_event = rt.block_on(spread(20_000, |_| {
+            let (s, key) = (s.clone(), key.clone());
+            async move { s.floor_event(&key).await }
+        }));
         let key = s.floor_key();
         let floor = rt.block_on(spread(20_000, |_| {
             let (s, key) = (s.clone(), key.clone());
@@ -274,15 +341,20 @@ fn ratios(rt: &tokio::runtime::Runtime, s: &Setup) {
             async move { s.redeem(&inv).await }
         }));
         throughput.push(floor.as_secs_f64() / redeem.as_secs_f64());
+        event_throughput.push(floor_event.as_secs_f64() / redeem.as_secs_f64());
     }
     println!(
         "\nratios (median of {ROUNDS} interleaved rounds):\n  \
          redeem p50 / INCR p50, 1 task:                     {:.3}\n  \
          floor join script p50 / INCR p50, 1 task:          {:.3}\n  \
-         redeem / floor join script throughput, 64 tasks:   {:.3}",
+         redeem / floor join script throughput, 64 tasks:   {:.3}\n  \
+         redeem p50 / floor with event p50, 1 task:         {:.3}\n  \
+         redeem / floor with event throughput, 64 tasks:    {:.3}",
         median(latency),
         median(floor_latency),
-        median(throughput)
+        median(throughput),
+        median(event_latency),
+        median(event_throughput)
     );
 }
 

@@ -229,36 +229,37 @@ async fn every_event_arrives_signed_in_order_once_at_a_time() {
     ta.await.unwrap().unwrap();
     tb.await.unwrap().unwrap();
 
-    let seen = r.seen.lock().unwrap();
-    assert!(seen.violations.is_empty(), "{:?}", seen.violations);
-    // Every event accepted, under its own id; retries reused it (more requests than ids).
-    let accepted: HashSet<&str> = seen.accepted.iter().map(|a| a.0.as_str()).collect();
-    let wanted: HashSet<&str> = expected.iter().map(|e| e.0.as_str()).collect();
-    assert_eq!(accepted, wanted);
-    let asked: HashSet<&str> = seen.requests.iter().map(|r| r.0.as_str()).collect();
-    assert_eq!(asked, wanted, "no id but the events'");
-    assert!(
-        seen.requests.len() > 160,
-        "the receiver failed some: they were retried"
-    );
-    // Order per invitation: an event is first sent only after the one before it was taken.
-    let first_sent = |id: &str| seen.requests.iter().find(|r| r.0 == id).unwrap().1;
-    let first_taken = |id: &str| seen.accepted.iter().find(|a| a.0 == id).unwrap().3;
-    let mut by_invitation: HashMap<&Option<String>, Vec<&str>> = HashMap::new();
-    for (id, invitation) in &expected {
-        by_invitation.entry(invitation).or_default().push(id);
-    }
-    for ids in by_invitation.values() {
-        for pair in ids.windows(2) {
-            assert!(
-                first_taken(pair[0]) < first_sent(pair[1]),
-                "{} sent before {} was taken",
-                pair[1],
-                pair[0]
-            );
+    {
+        let seen = r.seen.lock().unwrap();
+        assert!(seen.violations.is_empty(), "{:?}", seen.violations);
+        // Every event accepted, under its own id; retries reused it (more requests than ids).
+        let accepted: HashSet<&str> = seen.accepted.iter().map(|a| a.0.as_str()).collect();
+        let wanted: HashSet<&str> = expected.iter().map(|e| e.0.as_str()).collect();
+        assert_eq!(accepted, wanted);
+        let asked: HashSet<&str> = seen.requests.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(asked, wanted, "no id but the events'");
+        assert!(
+            seen.requests.len() > 160,
+            "the receiver failed some: they were retried"
+        );
+        // Order per invitation: an event is first sent only after the one before it was taken.
+        let first_sent = |id: &str| seen.requests.iter().find(|r| r.0 == id).unwrap().1;
+        let first_taken = |id: &str| seen.accepted.iter().find(|a| a.0 == id).unwrap().3;
+        let mut by_invitation: HashMap<&Option<String>, Vec<&str>> = HashMap::new();
+        for (id, invitation) in &expected {
+            by_invitation.entry(invitation).or_default().push(id);
+        }
+        for ids in by_invitation.values() {
+            for pair in ids.windows(2) {
+                assert!(
+                    first_taken(pair[0]) < first_sent(pair[1]),
+                    "{} sent before {} was taken",
+                    pair[1],
+                    pair[0]
+                );
+            }
         }
     }
-    drop(seen);
     let status = endpoint_status(&store, "test").await.unwrap().unwrap();
     assert_eq!(
         status.cursor.unwrap().to_string(),
@@ -496,7 +497,7 @@ async fn the_cli_runs_a_worker_until_sigterm() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("internal"), "{}", stderr(&out));
 
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_admit"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_admit"))
         .args([
             "webhooks",
             "run",

@@ -92,18 +92,18 @@ pub(super) async fn activity<S: Store + ShortCodes + Visits + Events + Clone + '
     } else {
         out.push_str(&table(&ui.base, &events, now, true));
     }
-    if events.len() == PAGE_SIZE {
-        if let Some(last) = events.last() {
-            let _ = write!(
-                out,
-                "<p><a href=\"{b}/activity?after={}&amp;inviter={}&amp;kind={}&amp;invitation={}\">\
+    if events.len() == PAGE_SIZE
+        && let Some(last) = events.last()
+    {
+        let _ = write!(
+            out,
+            "<p><a href=\"{b}/activity?after={}&amp;inviter={}&amp;kind={}&amp;invitation={}\">\
                  Next {PAGE_SIZE}</a></p>",
-                last.cursor,
-                escape(&query_value(inviter)),
-                escape(&query_value(kind)),
-                escape(&query_value(invitation)),
-            );
-        }
+            last.cursor,
+            escape(&query_value(inviter)),
+            escape(&query_value(kind)),
+            escape(&query_value(invitation)),
+        );
     }
     ui.page(StatusCode::OK, "Activity", &out)
 }

@@ -195,10 +195,8 @@ fn filter(args: &EventsArgs) -> Result<EventFilter, CliError> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    if let Some(limit) = args.limit {
-        if limit == 0 {
-            return Err(CliError::usage("--limit must be at least 1"));
-        }
+    if args.limit == Some(0) {
+        return Err(CliError::usage("--limit must be at least 1"));
     }
     Ok(filter.types(kinds))
 }

@@ -187,18 +187,18 @@ impl RedisStore {
             let mut bound: Option<(u64, u64, u64)> = None;
             for (rank, reply) in replies.into_iter().enumerate() {
                 let got = entries(reply.map_err(unavailable)?)?;
-                if got.len() == per {
-                    if let Some(((ms, seq), _)) = got.last() {
-                        let last = (*ms, rank as u64, *seq);
-                        bound = Some(bound.map_or(last, |b| b.min(last)));
-                    }
+                if got.len() == per
+                    && let Some(((ms, seq), _)) = got.last()
+                {
+                    let last = (*ms, rank as u64, *seq);
+                    bound = Some(bound.map_or(last, |b| b.min(last)));
                 }
                 fetched.extend(
                     got.into_iter()
                         .map(|((ms, seq), f)| ((ms, rank as u64, seq), f)),
                 );
             }
-            fetched.sort_by(|a, b| a.0.cmp(&b.0));
+            fetched.sort_by_key(|entry| entry.0);
             for (pos, fields) in fetched {
                 if bound.is_some_and(|b| pos > b) {
                     break;

@@ -23,6 +23,7 @@ pub trait Harness: Send + Sync + 'static {
 
 /// The joiners of `inv`'s `redeemed` events (every page), sorted, and how many `exhausted`
 /// events it has.
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 pub async fn logged<S: admit::store::Events>(
     store: &S,
     inv: &admit::Invitation,
