@@ -270,6 +270,62 @@ impl Event {
     pub fn event_type(&self) -> EventType {
         self.kind.event_type()
     }
+
+    /// Its kind's fields in words, for logs and admin pages (`user-42: use 1 of 5`, `revokes
+    /// everything grace issued before …`); `time` writes the times (an admin page relative to
+    /// now, a log in RFC 3339). Empty for `revoked` and `code_created`, which have none.
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
+    /// use admit::store::{EventFilter, Events};
+    ///
+    /// let invitation = issuer.mint(Invitation::builder().max_uses(5))?.invitation().clone();
+    /// store.redeem(&invitation, "user-42").await?;
+    /// let event = &store.events(&EventFilter::new()).await?[0];
+    /// assert_eq!(event.details(|t| t.to_string()), "user-42: use 1 of 5");
+    /// # Ok::<(), admit::Error>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn details(&self, time: impl Fn(OffsetDateTime) -> String) -> String {
+        match &self.kind {
+            EventKind::Issued {
+                expires_at,
+                max_uses,
+                email,
+                ..
+            } => {
+                let uses =
+                    max_uses.map_or_else(|| "unlimited uses".into(), |m| format!("{m} uses"));
+                let to = email
+                    .as_deref()
+                    .map(|e| format!(" for {e}"))
+                    .unwrap_or_default();
+                let expires = expires_at.map_or_else(
+                    || "never expires".into(),
+                    |t| format!("expires {}", time(t)),
+                );
+                format!("{uses}{to}, {expires}")
+            }
+            EventKind::Visited { metadata } => metadata.clone(),
+            EventKind::Redeemed {
+                joiner,
+                uses,
+                max_uses,
+            } => match max_uses {
+                Some(m) => format!("{joiner}: use {uses} of {m}"),
+                None => format!("{joiner}: use {uses}"),
+            },
+            EventKind::Exhausted { max_uses } => format!("all {max_uses} uses taken"),
+            EventKind::RuleAdded { cutoff } => format!(
+                "revokes everything {} issued before {}",
+                self.inviter.as_deref().unwrap_or("anyone"),
+                time(*cutoff)
+            ),
+            EventKind::Revoked | EventKind::CodeCreated => String::new(),
+        }
+    }
 }
 
 /// An event as the stores on a server or in a file keep it: one flat row, read back into an

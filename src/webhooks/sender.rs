@@ -70,6 +70,7 @@ pub struct WebhookSenderBuilder<S> {
 /// sender.run_until(async { let _ = tokio::signal::ctrl_c().await; }).await?;
 /// # Ok(()) }
 /// ```
+#[derive(Clone)]
 pub struct WebhookSender<S> {
     store: S,
     name: String,
@@ -456,20 +457,7 @@ impl<S: Events + Clone + Send + Sync + 'static> WebhookSender<S> {
 
     /// A copy of what delivering needs, for a task.
     fn clone_parts(&self) -> Arc<WebhookSender<S>> {
-        Arc::new(WebhookSender {
-            store: self.store.clone(),
-            name: self.name.clone(),
-            target: self.target.clone(),
-            secret: self.secret.clone(),
-            client: self.client.clone(),
-            types: self.types.clone(),
-            timeout: self.timeout,
-            max_attempts: self.max_attempts,
-            backoff: self.backoff,
-            lease: self.lease,
-            page: self.page,
-            worker: self.worker.clone(),
-        })
+        Arc::new(self.clone())
     }
 
     /// Delivers one event until the endpoint takes it; the failed attempts.

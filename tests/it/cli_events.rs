@@ -75,7 +75,7 @@ fn events_print_the_log_in_every_format_and_page_by_cursor() {
     let text = stdout(&out);
     assert_eq!(text.lines().count(), 4, "{text}");
     assert!(
-        text.lines().nth(1).unwrap().contains("u1 (use 1 of 1)"),
+        text.lines().nth(1).unwrap().contains("u1: use 1 of 1"),
         "{text}"
     );
     assert!(text.contains("[by ops:ada]"), "{text}");

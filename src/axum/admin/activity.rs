@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::html::{escape, when};
 use super::{AdminUi, PAGE_SIZE};
-use crate::store::{Event, EventFilter, EventKind, EventType, Events, ShortCodes, Store, Visits};
+use crate::store::{Event, EventFilter, EventType, Events, ShortCodes, Store, Visits};
 
 /// The filters of the Activity page.
 #[derive(Deserialize, Default)]
@@ -169,50 +169,11 @@ pub(super) fn table(
             "<td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(e.inviter.as_deref().unwrap_or("")),
             escape(e.actor.as_deref().unwrap_or("")),
-            escape(&details(e, now)),
+            escape(&e.details(|t| when(t, now))),
         );
     }
     out.push_str("</tbody></table>");
     out
-}
-
-fn details(e: &Event, now: OffsetDateTime) -> String {
-    match &e.kind {
-        EventKind::Issued {
-            expires_at,
-            max_uses,
-            email,
-            ..
-        } => {
-            let uses =
-                max_uses.map_or_else(|| "unlimited uses".to_owned(), |m| format!("{m} uses"));
-            let to = email
-                .as_deref()
-                .map(|e| format!(" for {e}"))
-                .unwrap_or_default();
-            let expires = expires_at.map_or_else(
-                || "never expires".to_owned(),
-                |t| format!("expires {}", when(t, now)),
-            );
-            format!("{uses}{to}, {expires}")
-        }
-        EventKind::Visited { metadata } => metadata.clone(),
-        EventKind::Redeemed {
-            joiner,
-            uses,
-            max_uses,
-        } => match max_uses {
-            Some(m) => format!("{joiner}: use {uses} of {m}"),
-            None => format!("{joiner}: use {uses}"),
-        },
-        EventKind::Exhausted { max_uses } => format!("all {max_uses} uses taken"),
-        EventKind::RuleAdded { cutoff } => format!(
-            "revokes everything {} issued before {}",
-            e.inviter.as_deref().unwrap_or("anyone"),
-            when(*cutoff, now)
-        ),
-        _ => String::new(),
-    }
 }
 
 /// The webhook endpoints' state, as a table.

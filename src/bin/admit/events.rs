@@ -244,44 +244,13 @@ fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_default()
 }
 
-/// One line: when, what, which invitation, by whom, and the kind's fields.
+/// One line: when, what, which invitation, the kind's fields, inviter, by whom, cursor.
 fn text(e: &Event) -> String {
     let invitation = e
         .invitation
         .map_or_else(|| "-".to_owned(), |id| id.to_string());
     let mut line = format!("{} {:<12} {invitation}", fmt_time(e.at), e.event_type());
-    let detail = match &e.kind {
-        EventKind::Issued {
-            expires_at,
-            max_uses,
-            email,
-            ..
-        } => {
-            let uses = max_uses.map_or_else(|| "unlimited".to_owned(), |m| format!("{m} uses"));
-            let expires = expires_at.map_or_else(|| "never".to_owned(), fmt_time);
-            let to = email
-                .as_ref()
-                .map(|e| format!(" to {e}"))
-                .unwrap_or_default();
-            format!("{uses}, expires {expires}{to}")
-        }
-        EventKind::Visited { metadata } => metadata.clone(),
-        EventKind::Redeemed {
-            joiner,
-            uses,
-            max_uses,
-        } => match max_uses {
-            Some(m) => format!("{joiner} (use {uses} of {m})"),
-            None => format!("{joiner} (use {uses})"),
-        },
-        EventKind::Exhausted { max_uses } => format!("all {max_uses} uses taken"),
-        EventKind::RuleAdded { cutoff } => format!(
-            "everything {} issued before {}",
-            e.inviter.as_deref().unwrap_or("anyone"),
-            fmt_time(*cutoff)
-        ),
-        _ => String::new(),
-    };
+    let detail = e.details(fmt_time);
     if !detail.is_empty() {
         line.push(' ');
         line.push_str(&detail);
