@@ -100,6 +100,7 @@ pub struct AdminUi<S> {
     inner: Arc<Inner<S>>,
 }
 
+#[derive(Clone)]
 struct Inner<S> {
     store: S,
     issuer: Issuer,
@@ -146,17 +147,7 @@ impl<S: Store + ShortCodes + Visits + Events + Clone + 'static> AdminUi<S> {
 
     /// The path the router is nested at (`/admin`), for the links between its pages.
     pub fn mounted_at(self, path: &str) -> AdminUi<S> {
-        let inner = &self.inner;
-        AdminUi {
-            inner: Arc::new(Inner {
-                store: inner.store.clone(),
-                issuer: inner.issuer.clone(),
-                join_url: inner.join_url.clone(),
-                origin: inner.origin.clone(),
-                base: path.trim_end_matches('/').to_owned(),
-                endpoints: inner.endpoints.clone(),
-            }),
-        }
+        self.with(|inner| inner.base = path.trim_end_matches('/').to_owned())
     }
 
     /// Shows these webhook endpoints (by the names their senders use) on the Activity page:
@@ -166,16 +157,15 @@ impl<S: Store + ShortCodes + Visits + Events + Clone + 'static> AdminUi<S> {
         self,
         names: impl IntoIterator<Item = N>,
     ) -> AdminUi<S> {
-        let inner = &self.inner;
+        self.with(|inner| inner.endpoints = names.into_iter().map(Into::into).collect())
+    }
+
+    /// These pages with one setting changed.
+    fn with(self, change: impl FnOnce(&mut Inner<S>)) -> AdminUi<S> {
+        let mut inner = (*self.inner).clone();
+        change(&mut inner);
         AdminUi {
-            inner: Arc::new(Inner {
-                store: inner.store.clone(),
-                issuer: inner.issuer.clone(),
-                join_url: inner.join_url.clone(),
-                origin: inner.origin.clone(),
-                base: inner.base.clone(),
-                endpoints: names.into_iter().map(Into::into).collect(),
-            }),
+            inner: Arc::new(inner),
         }
     }
 
