@@ -83,6 +83,8 @@ mod redis;
 mod retention;
 mod rules;
 mod settings;
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
+mod settle;
 #[cfg(feature = "cluster")]
 mod slot;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]

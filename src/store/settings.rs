@@ -67,6 +67,16 @@ impl Settings {
         state.map(|until| until.max(now.saturating_add(self.keep_events)))
     }
 
+    /// How long events are kept at least after they happen, in ms (as the databases take it).
+    #[cfg_attr(
+        not(any(feature = "redis", feature = "postgres", feature = "sqlite")),
+        allow(dead_code)
+    )]
+    pub(crate) fn keep_events_ms(&self) -> i64 {
+        let keep = self.keep_events.whole_milliseconds();
+        i64::try_from(keep.max(0)).unwrap_or(i64::MAX)
+    }
+
     /// The checks a store opened by [`AnyStore`](super::AnyStore) or on a server or a file
     /// makes: a deadline that can be met, a visit cap that keeps at least one visit, and a
     /// margin that never drops state before its invitation expires.

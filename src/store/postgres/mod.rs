@@ -7,6 +7,7 @@ use sqlx::Postgres;
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions, PgRow};
 
 use super::settings::Durable;
+use super::settle::Settle;
 use super::sql::dialect::{Dialect, Mode};
 use super::sql::io::{Io, Sql, need, stmt};
 use super::sql::queries::{Queries, Words};
@@ -123,9 +124,6 @@ pub struct PgQueries {
     drop_expired: String,
     purge: [String; 4],
 }
-
-/// How long a read of the event log waits for the transactions running when it began.
-const HORIZON_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 
 // The dialect's items use the crate's own types: the trait is sealed, so nobody outside calls
 // them.
@@ -272,8 +270,8 @@ impl Dialect for Postgres {
 
     /// The transactions that had started when the read began: once every one of them has
     /// ended, each event below it is committed or rolled back for good. A read waits for them
-    /// (they take milliseconds) so that it sees what was written before it, up to
-    /// [`HORIZON_WAIT`]; past that (a long transaction holds it back) it shows what is final.
+    /// (they take milliseconds) so that it sees what was written before it, up to a quarter
+    /// of a second; past that (a long transaction holds it back) it shows what is final.
     async fn event_horizon(conn: &mut PgConnection) -> Sql<i64> {
         let snapshot = "SELECT pg_snapshot_xmin(s)::TEXT::BIGINT AS xmin, \
                         pg_snapshot_xmax(s)::TEXT::BIGINT AS xmax FROM pg_current_snapshot() s";
@@ -285,11 +283,8 @@ impl Dialect for Postgres {
             ))
         };
         let (mut xmin, target) = read(conn).await?;
-        let started = std::time::Instant::now();
-        let mut pause = std::time::Duration::from_millis(1);
-        while xmin < target && started.elapsed() < HORIZON_WAIT {
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(std::time::Duration::from_millis(20));
+        let mut wait = Settle::new();
+        while wait.pending(xmin, target).await {
             xmin = read(conn).await?.0;
         }
         Ok(xmin.min(target))

@@ -12,14 +12,12 @@ use super::RedisStore;
 use super::conn::{bad_reply, each, every_primary, unavailable, within};
 use crate::error::Error;
 use crate::store::events::Row;
+use crate::store::settle::Settle;
 use crate::store::{Event, EventCursor, EventFilter};
 
 /// Bits of a cluster cursor's second number that hold the stream ID's sequence; the stream's
 /// rank is above them.
 const SEQ_BITS: u32 = 40;
-
-/// How long a merged read waits for the masters' clocks to pass its start.
-const HORIZON_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// A stream entry: its ID as `(ms, seq)`, and its fields.
 type Entry = ((u64, u64), HashMap<String, String>);
@@ -154,7 +152,7 @@ impl RedisStore {
         now_ms: i64,
     ) -> Result<Vec<Event>, Error> {
         let horizon = self.settled_horizon().await?;
-        let Some(end_ms) = horizon.checked_sub(1) else {
+        let Some(end_ms) = horizon.checked_sub(1).filter(|&ms| ms >= 0) else {
             return Ok(Vec::new());
         };
         let end = end_ms.to_string();
@@ -225,15 +223,12 @@ impl RedisStore {
     /// Where a merged read stops: every event written before the read began is below it, and
     /// no event written later can be. The masters' clocks are read, then read again until the
     /// slowest has passed the fastest's first reading (a millisecond or two when they are in
-    /// step; at most [`HORIZON_WAIT`], after which the read shows only what is final).
-    async fn settled_horizon(&self) -> Result<u64, Error> {
+    /// step; at most a quarter of a second, after which the read shows only what is final).
+    async fn settled_horizon(&self) -> Result<i64, Error> {
         let (mut earliest, latest) = self.master_clocks().await?;
         let target = latest.saturating_add(1);
-        let started = std::time::Instant::now();
-        let mut pause = std::time::Duration::from_millis(1);
-        while earliest < target && started.elapsed() < HORIZON_WAIT {
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(std::time::Duration::from_millis(20));
+        let mut wait = Settle::new();
+        while wait.pending(earliest, target).await {
             earliest = self.master_clocks().await?.0;
         }
         Ok(earliest.min(target))
@@ -241,11 +236,11 @@ impl RedisStore {
 
     /// The earliest and the latest clock of the masters, in Unix ms: every later append on any
     /// of them gets a stream ID at or past the earliest.
-    async fn master_clocks(&self) -> Result<(u64, u64), Error> {
+    async fn master_clocks(&self) -> Result<(i64, i64), Error> {
         let replies = every_primary(&self.conn, redis::cmd("TIME")).await?;
-        let (mut earliest, mut latest) = (u64::MAX, 0);
+        let (mut earliest, mut latest) = (i64::MAX, 0);
         for (_, reply) in replies {
-            let (secs, micros): (u64, u64) =
+            let (secs, micros): (i64, i64) =
                 redis::from_redis_value(reply.map_err(unavailable)?).map_err(|_| bad_reply())?;
             let ms = secs.saturating_mul(1000) + micros / 1000;
             earliest = earliest.min(ms);
@@ -266,10 +261,4 @@ pub(super) fn forget_arg(
         .settings
         .event_forget_at(now, state)
         .map_or(-1, crate::store::unix_ms)
-}
-
-/// How long events are kept at least after they happen, in ms, as the scripts take it.
-pub(super) fn keep_ms(store: &RedisStore) -> i64 {
-    let keep = store.settings.keep_events.whole_milliseconds();
-    i64::try_from(keep.max(0)).unwrap_or(i64::MAX)
 }

@@ -100,8 +100,7 @@ impl Keys {
         };
         #[cfg(feature = "cluster")]
         if self.cluster {
-            let tag = crate::store::slot::tag_for_slot(bucket_slot(&name));
-            return format!("{}{{{tag}}}:{name}", self.prefix);
+            return format!("{}{}", self.prefix, self.tagged(&name));
         }
         format!("{}{name}", self.prefix)
     }

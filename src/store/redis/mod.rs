@@ -193,9 +193,6 @@ impl RedisStore {
     }
 }
 
-/// How often a follower on Redis looks for new events.
-const FOLLOW_POLL: StdDuration = StdDuration::from_millis(100);
-
 /// A time from Unix milliseconds that Redis returned.
 fn from_unix_ms(ms: i64) -> Result<OffsetDateTime, Error> {
     super::from_unix_ms(ms).ok_or_else(bad_reply)
@@ -347,7 +344,7 @@ impl Backend for RedisStore {
     }
 
     async fn wait(&self, _mark: u64) -> Result<(), Error> {
-        tokio::time::sleep(FOLLOW_POLL).await;
+        super::settle::follow_pause().await;
         Ok(())
     }
 
@@ -422,7 +419,7 @@ impl Backend for RedisStore {
             .arg(unix_ms(now))
             .arg(Self::keep_for(forget_at, now))
             .arg(self.actor_arg())
-            .arg(events::keep_ms(self))
+            .arg(self.settings.keep_events_ms())
             .arg(id.to_string());
         Ok(self.call_as::<i64>(call).await? == 1)
     }

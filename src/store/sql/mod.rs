@@ -365,15 +365,9 @@ impl<DB: Dialect> SqlStore<DB> {
     fn redeem_row(&self, call: Redeem<'_>) -> RedeemRow {
         RedeemRow {
             actor: self.actor.as_deref().map(str::to_owned),
-            keep_ms: self.keep_ms(),
+            keep_ms: self.shared.settings.keep_events_ms(),
             ..RedeemRow::new(call.invitation, call.joiner, call.now, call.forget_at)
         }
-    }
-
-    /// How long events are kept at least after they happen, in ms.
-    fn keep_ms(&self) -> i64 {
-        let keep = self.shared.settings.keep_events.whole_milliseconds();
-        i64::try_from(keep.max(0)).unwrap_or(i64::MAX)
     }
 
     /// Who and when, for the events a call writes.
@@ -381,7 +375,7 @@ impl<DB: Dialect> SqlStore<DB> {
         events::Writer {
             now,
             actor: self.actor.as_deref(),
-            keep_ms: self.keep_ms(),
+            keep_ms: self.shared.settings.keep_events_ms(),
         }
     }
 

@@ -25,9 +25,6 @@ use crate::store::{
     Status, Verdict, Visit, unix_ms,
 };
 
-/// How often a follower on a SQL store looks for new events.
-const FOLLOW_POLL: core::time::Duration = core::time::Duration::from_millis(100);
-
 /// The rule naming why a row is revoked, once the store has seen its issue time and inviter:
 /// the first rule covering an invitation issued in that second by that inviter.
 async fn row_rule<DB: Dialect>(
@@ -102,7 +99,7 @@ impl<DB: Dialect> Backend for SqlStore<DB> {
     }
 
     async fn wait(&self, _mark: u64) -> Result<(), Error> {
-        tokio::time::sleep(FOLLOW_POLL).await;
+        crate::store::settle::follow_pause().await;
         Ok(())
     }
 
