@@ -41,6 +41,8 @@ pub struct EventFilter {
     pub(crate) after: Option<EventCursor>,
     pub(crate) invitation: Option<InvitationId>,
     pub(crate) inviter: Option<String>,
+    /// Only events at or after this time (unix ms); `i64::MIN`: all.
+    pub(crate) since_ms: i64,
     /// A bit per [`EventType::code`]; 0: every kind.
     pub(crate) types: u8,
     pub(crate) limit: usize,
@@ -52,6 +54,7 @@ impl Default for EventFilter {
             after: None,
             invitation: None,
             inviter: None,
+            since_ms: i64::MIN,
             types: 0,
             limit: 100,
         }
@@ -99,6 +102,23 @@ impl EventFilter {
     /// ```
     pub fn inviter(mut self, inviter: impl Into<String>) -> EventFilter {
         self.inviter = Some(inviter.into());
+        self
+    }
+
+    /// Only events written at or after `time` (their [`at`](super::Event::at)), for reports
+    /// over a period such as [`Events::funnel`](super::Events::funnel). The SQL stores
+    /// filter in the query; memory and Redis read the log from the cursor and skip what is
+    /// older, so it spares the reader rows, not the store the reading.
+    ///
+    /// ```
+    /// use time::{Duration, OffsetDateTime};
+    ///
+    /// let last_week = OffsetDateTime::now_utc() - Duration::days(7);
+    /// let filter = admit::store::EventFilter::new().since(last_week);
+    /// # let _ = filter;
+    /// ```
+    pub fn since(mut self, time: time::OffsetDateTime) -> EventFilter {
+        self.since_ms = super::unix_ms(time);
         self
     }
 
@@ -159,6 +179,7 @@ impl EventFilter {
         let of_type = self.type_mask() & (1 << event.event_type().code()) != 0;
         let of_invitation = self.invitation.is_none() || event.invitation == self.invitation;
         let of_inviter = self.inviter.is_none() || event.inviter == self.inviter;
-        of_type && of_invitation && of_inviter
+        let recent = super::unix_ms(event.at) >= self.since_ms;
+        of_type && of_invitation && of_inviter && recent
     }
 }

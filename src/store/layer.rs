@@ -19,10 +19,10 @@ use super::retention::{check_actor, check_consumer};
 const MAX_CONSUMER_RECORD: usize = 4096;
 use super::rules::{checked_rule, stored_cutoff};
 use super::{
-    AttemptLimiter, CodeSpec, Cutoff, Event, EventFilter, Events, Health, IssuedInvitation,
-    ListFilter, RateLimit, Redemption, RevocationRule, ShortCodes, Status, Store, Visit, Visits,
-    check_note, code_forget_at, forget_at, lookup_code, new_code, revocation_forget_at, trace,
-    unix_ms,
+    AttemptLimiter, CodeSpec, Cutoff, Event, EventFilter, Events, Funnel, FunnelQuery, Health,
+    IssuedInvitation, ListFilter, RateLimit, Redemption, RevocationRule, ShortCodes, Status, Store,
+    Visit, Visits, check_note, code_forget_at, forget_at, lookup_code, new_code,
+    revocation_forget_at, trace, unix_ms,
 };
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
@@ -227,6 +227,10 @@ impl<B: Backend + Clone> Events for B {
             }
             self.wait(mark).await?;
         }
+    }
+
+    async fn funnel(&self, query: &FunnelQuery) -> Result<Funnel, Error> {
+        traced(self, "funnel", super::funnel::count(self, query)).await
     }
 
     async fn consumer(&self, name: &str) -> Result<Option<(i64, String)>, Error> {

@@ -5,7 +5,7 @@
 
 use core::future::Future;
 
-use super::{CodeSpec, Event, EventFilter, RateLimit, Store, Visit};
+use super::{CodeSpec, Event, EventFilter, Funnel, FunnelQuery, RateLimit, Store, Visit};
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
 
@@ -264,6 +264,47 @@ pub trait Events: Store {
         &self,
         filter: &EventFilter,
     ) -> impl Future<Output = Result<Vec<Event>, Error>> + Send;
+
+    /// Funnel numbers for a period: of the invitations issued in it (recorded with
+    /// [`record_issued`](Store::record_issued)), how many were opened (visited or redeemed)
+    /// and how many redeemed until now, with how many joined, in total and per inviter.
+    ///
+    /// It reads the `issued`, `visited` and `redeemed` events written since the period began
+    /// (the SQL stores select them in the query; memory and Redis skip the rest as they read),
+    /// so it counts what the log still holds: by default an invitation's events are kept as
+    /// long as its state, longer with
+    /// [`keep_events`](super::StoreBuilder::keep_events). Invitations that were never recorded
+    /// are not in any funnel.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for a bad inviter; store errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
+    /// use admit::store::{Events, FunnelQuery};
+    /// use time::{Duration, OffsetDateTime};
+    ///
+    /// for n in 0..4 {
+    ///     let token = issuer.mint(Invitation::builder().inviter("grace"))?;
+    ///     store.record_issued(token.invitation(), None).await?;
+    ///     if n == 0 {
+    ///         store.redeem(token.invitation(), "user-1").await?;
+    ///     }
+    /// }
+    /// let now = OffsetDateTime::now_utc();
+    /// let funnel = store.funnel(&FunnelQuery::new(now - Duration::days(7), now + Duration::minutes(1))?).await?;
+    /// assert_eq!((funnel.total.issued, funnel.total.redeemed), (4, 1));
+    /// assert_eq!(funnel.total.conversion(), Some(0.25));
+    /// assert_eq!(funnel.inviters[0].inviter.as_deref(), Some("grace"));
+    /// # Ok::<(), admit::Error>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn funnel(&self, query: &FunnelQuery) -> impl Future<Output = Result<Funnel, Error>> + Send;
 
     /// The record a follower of the log keeps in the store under `name` (1 to 128 bytes),
     /// with its version: where it is in the log, a lease, whatever it needs to survive a

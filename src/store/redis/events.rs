@@ -112,12 +112,11 @@ impl RedisStore {
         let mut start = filter
             .after
             .map_or_else(|| "-".to_owned(), |c| after(c.major, c.minor));
-        let batch = if filter.types == 0 && filter.invitation.is_none() && filter.inviter.is_none()
-        {
-            filter.limit
-        } else {
-            1000
-        };
+        let narrowed = filter.types != 0
+            || filter.invitation.is_some()
+            || filter.inviter.is_some()
+            || filter.since_ms != i64::MIN;
+        let batch = if !narrowed { filter.limit } else { 1000 };
         let mut page = Vec::new();
         loop {
             let reply = each(&self.conn, vec![xrange(stream, start.clone(), "+", batch)]).await?;

@@ -98,7 +98,8 @@ pub(crate) async fn page<DB: Dialect>(
     let s = s
         .bind(i64::from(filter.type_mask()))
         .bind(i64::try_from(filter.limit).unwrap_or(i64::MAX))
-        .bind(horizon);
+        .bind(horizon)
+        .bind(filter.since_ms);
     let rows = DB::all(conn, s).await?;
     let mut page = Vec::with_capacity(rows.len());
     for r in &rows {

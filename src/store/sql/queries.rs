@@ -71,13 +71,14 @@ impl<O> Queries<O> {
             event_visible,
         } = w;
         // $1, $2 the cursor, $3 now, $4 the key (invitation or inviter), $5 the kinds (a bit
-        // each), $6 the limit, $7 the horizon.
+        // each), $6 the limit, $7 the horizon, $8 the earliest time (unix ms).
         let events = |key: &str| {
             format!(
                 "SELECT {event_major} AS major, seq, at_ms, kind, id, inviter, actor, joiner, \
                  uses, max_uses, time_ms, email, note FROM {p}events \
                  WHERE {key} AND {event_after} AND {event_visible} \
                    AND (forget_at IS NULL OR forget_at > $3) AND (($5 >> kind) & 1) = 1 \
+                   AND at_ms >= $8 \
                  ORDER BY {event_order} LIMIT $6"
             )
         };

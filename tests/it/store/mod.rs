@@ -78,6 +78,7 @@ macro_rules! conformance {
                 next_events_waits_for_the_next_event,
                 events_expire_with_their_invitation,
                 consumer_records_compare_and_set,
+                funnel_counts_each_stage_per_inviter,
             );
             // Random short codes draw from the OS RNG: the `rand` feature.
             conformance!(@gated [feature = "rand"] $make;

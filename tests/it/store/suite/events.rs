@@ -4,8 +4,8 @@
 use std::collections::{HashMap, HashSet};
 
 use admit::store::{
-    CodeSpec, Event, EventCursor, EventFilter, EventKind, EventType, Events, ShortCodes, Store,
-    Visits,
+    CodeSpec, Event, EventCursor, EventFilter, EventKind, EventType, Events, FunnelQuery,
+    ShortCodes, Store, Visits,
 };
 use admit::{Error, Invitation};
 use time::Duration;
@@ -358,5 +358,104 @@ pub async fn consumer_records_compare_and_set<H: Harness>(h: H) {
             name: "consumer",
             ..
         })
+    ));
+}
+
+/// Funnel numbers: of the invitations recorded in the period, per inviter, how many were
+/// opened (visited or redeemed) and how many redeemed until now, and how many joined.
+pub async fn funnel_counts_each_stage_per_inviter<H: Harness>(h: H) {
+    let s = h.with(admit::store::DEFAULT_MARGIN, 100).await;
+    let start = h.now();
+    let issue = |inviter: &'static str| {
+        let inv = mint(&h, Invitation::builder().inviter(inviter).max_uses(3));
+        let s = &s;
+        async move {
+            s.record_issued(&inv, None).await.unwrap();
+            inv
+        }
+    };
+    // grace: four issued; one only visited, one visited and redeemed by two, one redeemed
+    // without a recorded visit (still opened), one untouched.
+    let visited = issue("grace").await;
+    let joined_twice = issue("grace").await;
+    let redeemed_only = issue("grace").await;
+    issue("grace").await;
+    s.record_visit(&visited, "a").await.unwrap();
+    s.record_visit(&visited, "b").await.unwrap();
+    s.record_visit(&joined_twice, "a").await.unwrap();
+    s.redeem(&joined_twice, "alice").await.unwrap();
+    s.redeem(&joined_twice, "bob").await.unwrap();
+    s.redeem(&redeemed_only, "carol").await.unwrap();
+    // linus: two issued, neither opened; one without an inviter, redeemed.
+    issue("linus").await;
+    issue("linus").await;
+    let nobody = mint(&h, Invitation::builder());
+    s.record_issued(&nobody, None).await.unwrap();
+    s.redeem(&nobody, "dave").await.unwrap();
+    // Never recorded: its redemption is in no funnel.
+    let unrecorded = mint(&h, Invitation::builder().inviter("grace"));
+    s.redeem(&unrecorded, "erin").await.unwrap();
+
+    h.advance(Duration::milliseconds(20)).await;
+    let end = h.now();
+    h.advance(Duration::milliseconds(20)).await;
+    // After the period: a new invitation is out of it; a later use of one in it counts.
+    let late = issue("grace").await;
+    s.redeem(&late, "frank").await.unwrap();
+    s.redeem(&visited, "gina").await.unwrap();
+
+    let period = FunnelQuery::new(start - Duration::seconds(1), end).unwrap();
+    let funnel = s.funnel(&period).await.unwrap();
+    let rows: Vec<(Option<&str>, u64, u64, u64, u64)> = funnel
+        .inviters
+        .iter()
+        .map(|r| (r.inviter.as_deref(), r.issued, r.opened, r.redeemed, r.joined))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (Some("grace"), 4, 3, 3, 4),
+            (Some("linus"), 2, 0, 0, 0),
+            (None, 1, 1, 1, 1),
+        ]
+    );
+    let total = &funnel.total;
+    assert_eq!(
+        (total.issued, total.opened, total.redeemed, total.joined),
+        (7, 4, 4, 5)
+    );
+    assert_eq!(total.open_rate(), Some(4.0 / 7.0));
+    assert_eq!(funnel.inviters[1].redeem_rate(), None);
+    assert!(funnel.events_read >= 17, "{}", funnel.events_read);
+
+    let linus = s.funnel(&period.clone().inviter("linus")).await.unwrap();
+    assert_eq!((linus.total.issued, linus.inviters.len()), (2, 1));
+    assert_eq!(linus.total.inviter.as_deref(), Some("linus"));
+    // The next period holds only the late one.
+    let next = FunnelQuery::new(end, h.now() + Duration::seconds(1)).unwrap();
+    let later = s.funnel(&next).await.unwrap();
+    assert_eq!(
+        (later.total.issued, later.total.redeemed, later.inviters.len()),
+        (1, 1, 1)
+    );
+    // Since a time: the log's filter agrees with the funnel's reading.
+    let since = read_all(&s, EventFilter::new().since(end), 7).await;
+    assert!(since.iter().all(|e| e.at >= end), "{since:?}");
+    assert_eq!(
+        types(&since),
+        [
+            EventType::Issued,
+            EventType::Redeemed,
+            EventType::Redeemed
+        ]
+    );
+
+    assert!(matches!(
+        FunnelQuery::new(end, end),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        s.funnel(&period.inviter("")).await,
+        Err(Error::InvalidArgument { .. })
     ));
 }
