@@ -191,11 +191,9 @@ pub(crate) async fn count<S: Events + ?Sized>(
         for event in &page {
             let Some(id) = event.invitation else { continue };
             match event.event_type() {
-                EventType::Issued => {
-                    if (query.from..query.to).contains(&event.at) {
-                        let entry = seen.entry(id).or_default();
-                        entry.issued.get_or_insert_with(|| event.inviter.clone());
-                    }
+                EventType::Issued if (query.from..query.to).contains(&event.at) => {
+                    let entry = seen.entry(id).or_default();
+                    entry.issued.get_or_insert_with(|| event.inviter.clone());
                 }
                 EventType::Visited => seen.entry(id).or_default().opened = true,
                 EventType::Redeemed => {
