@@ -14,6 +14,7 @@ mod cli_csv;
 mod cli_events;
 #[cfg(feature = "cli")]
 mod cli_formats;
+mod cli_funnel;
 #[cfg(feature = "cli")]
 mod cli_hints;
 #[cfg(feature = "cli")]

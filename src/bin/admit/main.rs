@@ -10,6 +10,7 @@
 mod check;
 mod email_rows;
 mod events;
+mod funnel;
 mod keys;
 mod manual;
 mod mint;
@@ -159,6 +160,17 @@ enum Command {
         from on stderr and exits 0.")]
     Events(events::EventsArgs),
 
+    /// Funnel numbers: of the invitations issued in a period, how many were opened (visited
+    /// or redeemed) and redeemed until now, and how many joined, per inviter.
+    #[command(after_help = "Examples:\n  \
+        admit funnel --store sqlite://admit.db                      # the last 7 days\n  \
+        admit funnel --store postgres://… --from 2026-11-01 --to 2026-12-01 --format csv\n  \
+        admit funnel --store redis://127.0.0.1/ --inviter grace --format json\n\n\
+        Counts invitations recorded with record_issued (the admin's and `admit mint --store` \
+        do) whose events the store still keeps; rates are opened/issued, redeemed/opened and \
+        redeemed/issued (conversion).")]
+    Funnel(funnel::FunnelArgs),
+
     /// Webhooks: deliver the store's events to an endpoint (run), see where it stands
     /// (status), make a secret, check a delivery (verify).
     #[command(subcommand)]
@@ -219,6 +231,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Redeem(args) => store::redeem(args),
         Command::List(args) => store_list::list(args),
         Command::Events(args) => events::events(args),
+        Command::Funnel(args) => funnel::funnel(args),
         Command::Webhooks(command) => webhooks::webhooks(command),
         Command::Code(command) => store::code(command),
         Command::Store(command) => store_admin::run(command),

@@ -409,7 +409,15 @@ pub async fn funnel_counts_each_stage_per_inviter<H: Harness>(h: H) {
     let rows: Vec<(Option<&str>, u64, u64, u64, u64)> = funnel
         .inviters
         .iter()
-        .map(|r| (r.inviter.as_deref(), r.issued, r.opened, r.redeemed, r.joined))
+        .map(|r| {
+            (
+                r.inviter.as_deref(),
+                r.issued,
+                r.opened,
+                r.redeemed,
+                r.joined,
+            )
+        })
         .collect();
     assert_eq!(
         rows,
@@ -435,7 +443,11 @@ pub async fn funnel_counts_each_stage_per_inviter<H: Harness>(h: H) {
     let next = FunnelQuery::new(end, h.now() + Duration::seconds(1)).unwrap();
     let later = s.funnel(&next).await.unwrap();
     assert_eq!(
-        (later.total.issued, later.total.redeemed, later.inviters.len()),
+        (
+            later.total.issued,
+            later.total.redeemed,
+            later.inviters.len()
+        ),
         (1, 1, 1)
     );
     // Since a time: the log's filter agrees with the funnel's reading.
@@ -443,11 +455,7 @@ pub async fn funnel_counts_each_stage_per_inviter<H: Harness>(h: H) {
     assert!(since.iter().all(|e| e.at >= end), "{since:?}");
     assert_eq!(
         types(&since),
-        [
-            EventType::Issued,
-            EventType::Redeemed,
-            EventType::Redeemed
-        ]
+        [EventType::Issued, EventType::Redeemed, EventType::Redeemed]
     );
 
     assert!(matches!(
