@@ -7,7 +7,8 @@
 //!
 //! Groups: `events_paging` (10,000 events read from the start, pages of 1,000; memory, SQLite,
 //! and Redis and PostgreSQL when a server can be started or `ADMIT_REDIS_URL` /
-//! `ADMIT_POSTGRES_URL` names one) and `webhook_delivery` (1,000 events from a memory store
+//! `ADMIT_POSTGRES_URL` names one), `funnel` (`Events::funnel` over the same 10,000 `issued`
+//! events, the last day, on the same stores) and `webhook_delivery` (1,000 events from a memory store
 //! POSTed by one `WebhookSender`, pages of 100, to a keep-alive HTTP receiver on loopback that
 //! answers 204). Throughput is in events per second.
 
@@ -15,7 +16,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use admit::store::{EventFilter, Events, MemoryStore, PgStore, RedisStore, SqliteStore, Store};
+use admit::store::{
+    EventFilter, Events, FunnelQuery, MemoryStore, PgStore, RedisStore, SqliteStore, Store,
+};
 use admit::webhooks::{WebhookSecret, WebhookSender};
 use admit::{Invitation, Issuer, SigningKey};
 use criterion::Throughput;
@@ -59,6 +62,23 @@ fn paging<S: Events + Store>(
         "{name}: a log of {EVENTS}"
     );
     c.bench_function(name, |b| b.to_async(rt).iter(|| read_all(store)));
+}
+
+/// The funnel of the last day: every one of the `EVENTS` invitations.
+async fn funnel_of_the_day<S: Events>(store: &S) -> u64 {
+    let now = time::OffsetDateTime::now_utc();
+    let day = FunnelQuery::new(now - time::Duration::days(1), now).expect("a period");
+    store.funnel(&day).await.expect("funnel").total.issued
+}
+
+fn funnel<S: Events + Store>(
+    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    store: &S,
+) {
+    assert_eq!(rt.block_on(funnel_of_the_day(store)), EVENTS, "{name}");
+    c.bench_function(name, |b| b.to_async(rt).iter(|| funnel_of_the_day(store)));
 }
 
 /// A webhook receiver on loopback: keep-alive HTTP/1.1, 204 to every POST.
@@ -131,8 +151,8 @@ fn main() {
         store
     });
     paging(&mut g, &rt, "sqlite", &sqlite);
-    if let Some(url) = admit_test_servers::redis_url() {
-        let redis = rt.block_on(async {
+    let redis = admit_test_servers::redis_url().map(|url| {
+        rt.block_on(async {
             let store = RedisStore::builder()
                 .prefix(admit_test_servers::unique_prefix())
                 .create_if_missing()
@@ -141,13 +161,14 @@ fn main() {
                 .expect("redis");
             fill(&store, &issuer, EVENTS).await;
             store
-        });
-        paging(&mut g, &rt, "redis", &redis);
-    } else {
-        eprintln!("events_paging: no Redis, skipped");
+        })
+    });
+    match &redis {
+        Some(redis) => paging(&mut g, &rt, "redis", redis),
+        None => eprintln!("events_paging: no Redis, skipped"),
     }
-    if let Some(url) = admit_test_servers::postgres_url() {
-        let pg = rt.block_on(async {
+    let pg = admit_test_servers::postgres_url().map(|url| {
+        rt.block_on(async {
             let store = PgStore::builder()
                 .prefix(admit_test_servers::unique_table_prefix())
                 .create_if_missing()
@@ -156,10 +177,23 @@ fn main() {
                 .expect("postgres");
             fill(&store, &issuer, EVENTS).await;
             store
-        });
-        paging(&mut g, &rt, "postgres", &pg);
-    } else {
-        eprintln!("events_paging: no PostgreSQL, skipped");
+        })
+    });
+    match &pg {
+        Some(pg) => paging(&mut g, &rt, "postgres", pg),
+        None => eprintln!("events_paging: no PostgreSQL, skipped"),
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("funnel");
+    g.throughput(Throughput::Elements(EVENTS));
+    funnel(&mut g, &rt, "memory", &memory);
+    funnel(&mut g, &rt, "sqlite", &sqlite);
+    if let Some(redis) = &redis {
+        funnel(&mut g, &rt, "redis", redis);
+    }
+    if let Some(pg) = &pg {
+        funnel(&mut g, &rt, "postgres", pg);
     }
     g.finish();
 

@@ -109,7 +109,7 @@ pub(super) async fn activity<S: Store + ShortCodes + Visits + Events + Clone + '
 }
 
 /// `value` for a query string: letters, digits and `-._~` as they are, the rest %-encoded.
-fn query_value(value: &str) -> String {
+pub(super) fn query_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {

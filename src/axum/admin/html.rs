@@ -15,9 +15,9 @@ use time::{OffsetDateTime, UtcOffset};
 /// The stylesheet, inline in every page (the Content-Security-Policy allows exactly this one by
 /// its hash, so no other style, script or asset can load).
 pub(super) const STYLE: &str = ":root{color-scheme:light dark;--fg:#1b1f24;--bg:#fafaf9;\
---muted:#57606a;--accent:#0b57d0;--line:#d0d7de;--bad:#b42318}\
+--muted:#57606a;--accent:#0b57d0;--line:#d0d7de;--bad:#b42318;--good:#1a7f37}\
 @media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--muted:#9da7b3;\
---accent:#7cacf8;--line:#30363d;--bad:#ff8a80}}\
+--accent:#7cacf8;--line:#30363d;--bad:#ff8a80;--good:#56d364}}\
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,sans-serif;color:var(--fg);\
 background:var(--bg)}main{max-width:64rem;margin:0 auto;padding:1.5rem 1rem}\
 h1{font-size:1.5rem;margin:0 0 1rem}h2{font-size:1.15rem;margin:1.5rem 0 .5rem}\
@@ -32,7 +32,10 @@ table{width:100%;border-collapse:collapse;margin:0 0 1rem;font-size:.95rem}\
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}\
 .id,code{font-family:ui-monospace,monospace;font-size:.9rem;word-break:break-all}\
 .muted{color:var(--muted)}.filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:end}\
-.filters label{margin:0}.once{padding:1rem;border:2px solid var(--accent);border-radius:.5rem}";
+.filters label{margin:0}.once{padding:1rem;border:2px solid var(--accent);border-radius:.5rem}\
+.num{text-align:right;white-space:nowrap}.wide{overflow-x:auto}.funnel{margin:1rem 0}\
+.funnel svg{display:block;width:100%;max-width:30rem}.f-text{fill:var(--fg);font-size:15px}\
+.f-issued{fill:var(--muted)}.f-opened{fill:var(--accent)}.f-redeemed{fill:var(--good)}";
 
 /// The Content-Security-Policy: nothing loads, no script runs; the one inline stylesheet is
 /// allowed by its SHA-512 hash; forms post only to this origin; no page can be framed.
@@ -114,7 +117,7 @@ pub(super) fn page(base: &str, status: StatusCode, title: &str, body: &str) -> R
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{t} · invitations</title><style>{STYLE}</style></head><body><main>\
          <nav aria-label=\"Admin\"><a href=\"{h}\">Invitations</a><a href=\"{b}/new\">Invite</a>\
-         <a href=\"{b}/rules\">Revoke by rule</a><a href=\"{b}/activity\">Activity</a></nav>\
+         <a href=\"{b}/rules\">Revoke by rule</a><a href=\"{b}/activity\">Activity</a><a href=\"{b}/funnel\">Funnel</a></nav>\
          <h1>{t}</h1>{body}</main></body></html>",
         t = escape(title),
         b = escape(base),

@@ -21,6 +21,7 @@ use crate::store::{
 };
 
 mod activity;
+mod funnel;
 mod html;
 mod pages;
 
@@ -170,8 +171,8 @@ impl<S: Store + ShortCodes + Visits + Events + Clone + 'static> AdminUi<S> {
     }
 
     /// The router: `GET /`, `GET /new`, `POST /invitations`, `GET /i/{id}`,
-    /// `POST /i/{id}/revoke`, `GET /rules`, `POST /rules`, `GET /activity`. It carries its own state, so it
-    /// nests into a router of any state type.
+    /// `POST /i/{id}/revoke`, `GET /rules`, `POST /rules`, `GET /activity`, `GET /funnel`. It
+    /// carries its own state, so it nests into a router of any state type.
     pub fn router<T: Clone + Send + Sync + 'static>(self) -> Router<T> {
         Router::new()
             .route("/", get(list::<S>))
@@ -181,6 +182,7 @@ impl<S: Store + ShortCodes + Visits + Events + Clone + 'static> AdminUi<S> {
             .route("/i/{id}/revoke", post(revoke::<S>))
             .route("/rules", get(rules_form::<S>).post(rule::<S>))
             .route("/activity", get(activity::activity::<S>))
+            .route("/funnel", get(funnel::funnel::<S>))
             .with_state(self)
     }
 }

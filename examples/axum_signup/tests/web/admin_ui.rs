@@ -397,6 +397,78 @@ async fn a_search_that_runs_out(store: AnyStore) {
     assert_eq!(next_link(&next), None);
 }
 
+/// The Funnel page: the chart and a row per inviter, the numbers the store counts, escaped
+/// names, a custom period, and bad periods answered on the page.
+async fn funnel_page(store: AnyStore) {
+    let a = start(store).await;
+    let mut grace = Vec::new();
+    for inviter in ["grace", "grace", "grace", "<linus>"] {
+        let token = a
+            .issuer
+            .mint(Invitation::builder().inviter(inviter).max_uses(5))
+            .unwrap();
+        a.store
+            .record_issued(token.invitation(), None)
+            .await
+            .unwrap();
+        grace.push(token.invitation().clone());
+    }
+    a.store.record_visit(&grace[0], "x").await.unwrap();
+    a.store.redeem(&grace[1], "u1").await.unwrap();
+    a.store.redeem(&grace[1], "u2").await.unwrap();
+
+    let (status, body) = a.get("/admin/funnel").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<svg viewBox="), "{body}");
+    assert!(
+        body.contains("Issued 4, opened 2 (50.0%), redeemed 1 (25.0% of issued)"),
+        "the chart's title: {body}"
+    );
+    let row = |name: &str| {
+        let start = body.find(name).unwrap_or_else(|| panic!("{name}: {body}"));
+        let end = start + body[start..].find("</tr>").unwrap();
+        body[start..end].to_owned()
+    };
+    let everyone = row(">Everyone</th>");
+    assert!(
+        everyone.contains(">4</td>") && everyone.contains(">2</td>"),
+        "{everyone}"
+    );
+    let g = row(">grace</a>");
+    assert!(
+        g.contains(">3</td>") && g.contains("66.7%") && g.contains("33.3%"),
+        "{g}"
+    );
+    assert!(body.contains("&lt;linus&gt;"), "escaped: {body}");
+    assert!(!body.contains("<linus>"), "{body}");
+    // One inviter; a custom period that holds nothing; bad input on the page.
+    let (_, body) = a.get("/admin/funnel?inviter=grace&days=7").await;
+    assert!(body.contains("Issued 3, opened 2"), "{body}");
+    assert!(!body.contains(">Everyone</th>"), "{body}");
+    let (_, body) = a.get("/admin/funnel?from=2020-01-01&to=2020-01-31").await;
+    assert!(
+        body.contains("2020-01-01 00:00") && body.contains("2020-02-01 00:00"),
+        "{body}"
+    );
+    assert!(body.contains("No invitation was issued"), "{body}");
+    for (query, says) in [
+        ("days=9", "Unknown period"),
+        ("from=2020-02-01&to=2020-01-01", "must end after it starts"),
+        ("from=yesterday&to=2020-01-01", "YYYY-MM-DD"),
+    ] {
+        let (status, body) = a.get(&format!("/admin/funnel?{query}")).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        assert!(
+            body.contains(says) && body.contains("Issued 4"),
+            "{query}: {body}"
+        );
+    }
+    let long = "x".repeat(65);
+    let (status, body) = a.get(&format!("/admin/funnel?inviter={long}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("No inviter has that name"), "{body}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_on_memory() {
     let store = || async { AnyStore::connect("memory:").await.unwrap() };
@@ -405,6 +477,7 @@ async fn admin_on_memory() {
     pages_of_fifty(store().await).await;
     filters_past_a_thousand(store().await).await;
     a_search_that_runs_out(store().await).await;
+    funnel_page(store().await).await;
 }
 
 #[cfg(feature = "sqlite")]
@@ -425,4 +498,5 @@ async fn admin_on_sqlite() {
     cross_site_posts_change_nothing(store("b.db").await).await;
     pages_of_fifty(store("c.db").await).await;
     filters_past_a_thousand(store("d.db").await).await;
+    funnel_page(store("e.db").await).await;
 }

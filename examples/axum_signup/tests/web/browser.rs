@@ -241,5 +241,25 @@ async fn sign_in_invite_join_refuse_revoke_in_chromium() {
     c.goto(&link).await.unwrap();
     page_is(&c, "This invitation has been withdrawn", "11-withdrawn.png").await;
 
+    // The funnel: its chart drawn (bars laid out by the stylesheet the policy allows), and
+    // nothing wider than a phone at 390 px.
+    c.goto(&format!("{base}/admin/funnel")).await.unwrap();
+    page_is(&c, "Funnel", "12-funnel.png").await;
+    let bar = c.find(Locator::Css("rect.f-issued")).await.expect("a bar");
+    let fill = bar.css_value("fill").await.unwrap();
+    assert!(fill.contains("87, 96, 106"), "the muted grey: {fill}");
+    c.set_window_size(390, 844).await.unwrap();
+    c.refresh().await.unwrap();
+    page_is(&c, "Funnel", "13-funnel-390.png").await;
+    let widths = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let widths: Vec<i64> = serde_json::from_value(widths).unwrap();
+    assert!(widths[0] <= widths[1], "wider than the screen: {widths:?}");
+
     c.close().await.unwrap();
 }
