@@ -211,6 +211,27 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// A revocation list that must not be loaded: malformed, too large, signed by an unknown
+    /// key or not for this context, older than the one loaded, or a delta on another base.
+    /// [`ListProblem`] says which.
+    #[error("revocation list refused: {problem}")]
+    RevocationListRefused {
+        /// What is wrong with it.
+        problem: ListProblem,
+    },
+
+    /// The revocation list a verifier holds is past its `next_update` plus the grace the
+    /// caller set (or none was loaded yet): a revoked invitation could pass, so nothing does.
+    /// Load a fresher list, or opt out with `Revocations::allow_stale`.
+    #[error("{}", match next_update {
+        Some(t) => format!("revocation list is stale: it was due to be replaced at {}", Rfc3339Display(*t)),
+        None => "no revocation list is loaded yet".to_owned(),
+    })]
+    RevocationListStale {
+        /// When the list said it would be replaced (`None`: no list was loaded).
+        next_update: Option<OffsetDateTime>,
+    },
+
     /// An argument to a store operation breaks a rule (an empty joiner ID, an overlong
     /// description, a key prefix holding braces, …).
     #[error("invalid {name}: {reason}")]
@@ -261,6 +282,8 @@ impl Error {
             Error::MistypedCode => "mistyped_code",
             Error::RateLimited { .. } => "rate_limited",
             Error::WebhookRefused { .. } => "webhook_refused",
+            Error::RevocationListRefused { .. } => "revocation_list_refused",
+            Error::RevocationListStale { .. } => "revocation_list_stale",
         }
     }
 
@@ -302,6 +325,8 @@ impl Error {
             Error::UsedUp { .. } => ErrorKind::UsedUp,
             Error::UnknownCode | Error::MistypedCode => ErrorKind::UnknownCode,
             Error::CodeTaken => ErrorKind::Conflict,
+            Error::RevocationListRefused { problem } => problem.kind(),
+            Error::RevocationListStale { .. } => ErrorKind::StoreFailure,
             Error::RateLimited { .. } => ErrorKind::RateLimited,
             Error::InvalidContext { .. }
             | Error::InvalidKey { .. }
@@ -360,6 +385,106 @@ pub enum ErrorKind {
     StoreFailure,
     /// The operating system failed (its random number generator).
     System,
+}
+
+/// Why a revocation list was refused ([`Error::RevocationListRefused`]). Its
+/// [`code`](ListProblem::code) is the result class of the list vectors in `FORMAT.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListProblem {
+    /// Not a well-formed, canonical list: `reason` says which rule it broke.
+    Malformed {
+        /// The structural rule it broke.
+        reason: &'static str,
+    },
+    /// Longer than the verifier accepts, or a count above the format's limits.
+    TooLarge,
+    /// A list version this library does not implement.
+    UnsupportedVersion {
+        /// The version byte found.
+        version: u8,
+    },
+    /// Signed by a key the verifier does not trust for lists.
+    UnknownKey {
+        /// The key ID the list carries.
+        key_id: KeyId,
+    },
+    /// The signature does not match: altered, or made for another context.
+    BadSignature,
+    /// Its sequence is not above the loaded list's: serving an old list would undo revocations.
+    Rollback {
+        /// The sequence of the list loaded.
+        loaded: u64,
+        /// The sequence of the list offered.
+        offered: u64,
+    },
+    /// A delta that extends another list than the one loaded.
+    WrongBase {
+        /// The sequence of the list loaded (`None`: none is).
+        loaded: Option<u64>,
+        /// The sequence the delta extends.
+        base: u64,
+    },
+}
+
+impl ListProblem {
+    /// The result class: `malformed`, `too_large`, `unsupported_version`, `unknown_key`,
+    /// `bad_signature`, `rollback`, `wrong_base`.
+    ///
+    /// ```
+    /// assert_eq!(admit::ListProblem::BadSignature.code(), "bad_signature");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            ListProblem::Malformed { .. } => "malformed",
+            ListProblem::TooLarge => "too_large",
+            ListProblem::UnsupportedVersion { .. } => "unsupported_version",
+            ListProblem::UnknownKey { .. } => "unknown_key",
+            ListProblem::BadSignature => "bad_signature",
+            ListProblem::Rollback { .. } => "rollback",
+            ListProblem::WrongBase { .. } => "wrong_base",
+        }
+    }
+
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ListProblem::Malformed { .. }
+            | ListProblem::TooLarge
+            | ListProblem::UnsupportedVersion { .. } => ErrorKind::Unreadable,
+            ListProblem::UnknownKey { .. } | ListProblem::BadSignature => ErrorKind::NotGenuine,
+            ListProblem::Rollback { .. } | ListProblem::WrongBase { .. } => ErrorKind::Conflict,
+        }
+    }
+}
+
+impl fmt::Display for ListProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ListProblem::Malformed { reason } => write!(f, "malformed: {reason}"),
+            ListProblem::TooLarge => f.write_str("too large"),
+            ListProblem::UnsupportedVersion { version } => {
+                write!(f, "unsupported list version {version}")
+            }
+            ListProblem::UnknownKey { key_id } => {
+                write!(f, "signed by key {key_id}, which is not trusted for lists")
+            }
+            ListProblem::BadSignature => f.write_str("bad signature"),
+            ListProblem::Rollback { loaded, offered } => write!(
+                f,
+                "sequence {offered} is not newer than the loaded list's {loaded}"
+            ),
+            ListProblem::WrongBase {
+                loaded: Some(loaded),
+                base,
+            } => write!(
+                f,
+                "a delta on sequence {base}, but the loaded list is sequence {loaded}"
+            ),
+            ListProblem::WrongBase { loaded: None, base } => {
+                write!(f, "a delta on sequence {base}, but no full list is loaded")
+            }
+        }
+    }
 }
 
 /// Names a claim in [`Error::InvalidClaim`].

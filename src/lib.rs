@@ -141,6 +141,7 @@ mod issuer;
 mod key;
 #[cfg(feature = "rand")]
 mod random;
+pub mod revocation_list;
 mod sig;
 pub mod store;
 #[cfg(feature = "test-util")]
@@ -151,7 +152,7 @@ mod verifier;
 pub mod webhooks;
 
 pub use crate::email::{MAX_EMAIL_LEN, MAX_LOCAL_PART_LEN, normalize_email};
-pub use crate::error::{Claim, Error, ErrorKind};
+pub use crate::error::{Claim, Error, ErrorKind, ListProblem};
 pub use crate::find::{MIN_TOKEN_LEN, find_token};
 pub use crate::format::{FORMAT_VERSION, MAX_TOKEN_LEN};
 pub use crate::invitation::{

@@ -105,11 +105,20 @@ pub(crate) fn sign(
     context: &Context,
     body: &[u8],
 ) -> Result<[u8; SIGNATURE_LEN], Error> {
+    sign_parts(key, context.prefix(), body)
+}
+
+/// Signs `prefix ‖ body` (plain Ed25519), the prefix being a domain tag and a context.
+pub(crate) fn sign_parts(
+    key: &SigningKey,
+    prefix: &[u8],
+    body: &[u8],
+) -> Result<[u8; SIGNATURE_LEN], Error> {
     let public = key.verifying_key();
     ed25519_dalek::hazmat::raw_sign_byupdate::<Sha512, _>(
         key.expanded(),
         |h: &mut Sha512| {
-            h.update(context.prefix());
+            h.update(prefix);
             h.update(body);
             Ok(())
         },
@@ -228,7 +237,7 @@ pub(crate) fn verify_message(
     verify_parts(entry, &[message], signature)
 }
 
-fn verify_parts(
+pub(crate) fn verify_parts(
     entry: &KeyEntry,
     message: &[&[u8]],
     signature: &[u8; SIGNATURE_LEN],

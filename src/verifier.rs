@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::format::{self, FORMAT_VERSION, MAX_TOKEN_BYTES};
 use crate::invitation::{Claims, Invitation};
 use crate::key::{KeyEntry, KeyId, KeySet};
+use crate::revocation_list::Revocations;
 use crate::sig::{self, Context};
 
 /// The clock leeway a [`Verifier`] allows unless told otherwise: 60 seconds.
@@ -50,6 +51,7 @@ pub struct Verifier {
     context: Context,
     leeway: Duration,
     clock: Clock,
+    revocations: Option<Revocations>,
 }
 
 /// Extra conditions for [`Verifier::verify_with`]: the time to check at, and the email address
@@ -116,7 +118,29 @@ impl Verifier {
             context,
             leeway: DEFAULT_LEEWAY,
             clock: Clock::default(),
+            revocations: None,
         }
+    }
+
+    /// Checks every token against these revocation lists too, offline: a revoked invitation
+    /// (by ID or by a rule) fails with [`Error::Revoked`], a used-up one (when the list carries
+    /// them) with [`Error::UsedUp`], and every token fails with
+    /// [`Error::RevocationListStale`] while the list held is overdue or none is loaded. See
+    /// [`revocation_list`](crate::revocation_list).
+    ///
+    /// ```
+    /// use admit::revocation_list::Revocations;
+    ///
+    /// let key = admit::SigningKey::from_bytes(&[7; 32]).verifying_key();
+    /// let revocations = Revocations::new(key, "acme/invite")?;
+    /// let verifier = admit::Verifier::new(key, "acme/invite")?.revocations(revocations.clone());
+    /// // revocations.load(&text) whenever a new list arrives; `verifier` sees it at once.
+    /// # let _ = verifier;
+    /// # Ok::<(), admit::Error>(())
+    /// ```
+    pub fn revocations(mut self, revocations: Revocations) -> Verifier {
+        self.revocations = Some(revocations);
+        self
     }
 
     /// Sets the clock leeway: how far a token's issue time may lie in the future, and how long
@@ -340,6 +364,9 @@ impl Verifier {
         if let Some(email) = options.email {
             claims.check_email(email)?;
         }
+        if let Some(revocations) = &self.revocations {
+            revocations.check(&claims, now)?;
+        }
         Ok(Invitation::verified(claims, key_id))
     }
 }
@@ -351,6 +378,7 @@ impl fmt::Debug for Verifier {
             .field("context", &self.context)
             .field("leeway", &self.leeway)
             .field("clock", &self.clock)
+            .field("revocations", &self.revocations)
             .finish()
     }
 }
