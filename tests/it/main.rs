@@ -40,6 +40,7 @@ mod mint_many;
 #[cfg(all(feature = "tracing", feature = "redis", feature = "sqlite"))]
 mod observability;
 mod reference;
+mod revocation_vectors;
 mod rotation;
 mod roundtrip;
 mod secrets;
