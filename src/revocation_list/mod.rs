@@ -37,6 +37,7 @@
 
 mod builder;
 mod id_set;
+mod publish;
 mod revocations;
 mod wire;
 
@@ -45,6 +46,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use time::OffsetDateTime;
 
 pub use builder::RevocationListBuilder;
+pub use publish::{DEFAULT_PUBLISHER, Published, Publisher};
 pub use revocations::{DEFAULT_GRACE, Loaded, Revocations};
 
 use crate::error::{Error, ListProblem};

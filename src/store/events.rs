@@ -263,6 +263,9 @@ pub struct Event {
     pub actor: Option<String>,
     /// What happened.
     pub kind: EventKind,
+    /// When the store forgets it (`None`: never): a revocation list keeps a revoked ID that
+    /// long.
+    pub(crate) forget_at: Option<OffsetDateTime>,
 }
 
 impl Event {
@@ -353,6 +356,8 @@ pub(crate) struct Row {
     pub(crate) email: Option<String>,
     /// `issued`: the description; `visited`: the metadata.
     pub(crate) note: Option<String>,
+    /// When the store forgets it (Unix ms; `None`: never).
+    pub(crate) forget_ms: Option<i64>,
 }
 
 #[cfg_attr(
@@ -400,6 +405,7 @@ impl Row {
             inviter: self.inviter,
             actor: self.actor,
             kind,
+            forget_at: time(self.forget_ms)?,
         })
     }
 }

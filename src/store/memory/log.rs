@@ -29,6 +29,7 @@ impl Log {
     pub(super) fn push(&mut self, forget_at: Option<OffsetDateTime>, mut event: Event) {
         self.written += 1;
         event.cursor = EventCursor::new(0, self.written);
+        event.forget_at = forget_at;
         self.events.push_back((forget_at, event));
         for waker in self.waiting.drain(..) {
             waker.wake();
@@ -81,6 +82,7 @@ pub(super) fn event(
         inviter: inviter.map(str::to_owned),
         actor: actor.map(str::to_owned),
         kind,
+        forget_at: None,
     }
 }
 

@@ -48,7 +48,8 @@ fn row(fields: &HashMap<String, String>, now_ms: i64) -> Result<Option<Row>, Err
             .map(|v| v.parse::<i64>().map_err(|_| bad_reply()))
             .transpose()
     };
-    if number("f")?.is_some_and(|forget| forget <= now_ms) {
+    let forget_ms = number("f")?;
+    if forget_ms.is_some_and(|forget| forget <= now_ms) {
         return Ok(None);
     }
     let invitation = text("i")
@@ -66,6 +67,7 @@ fn row(fields: &HashMap<String, String>, now_ms: i64) -> Result<Option<Row>, Err
         time_ms: number("t")?,
         email: text("e"),
         note: text("n"),
+        forget_ms,
     }))
 }
 

@@ -120,6 +120,7 @@ pub(crate) async fn page<DB: Dialect>(
             time_ms: DB::int(r, "time_ms")?,
             email: DB::text(r, "email")?,
             note: DB::text(r, "note")?,
+            forget_ms: DB::int(r, "forget_at")?,
         };
         page.push((cursor, row));
     }

@@ -75,7 +75,7 @@ impl<O> Queries<O> {
         let events = |key: &str| {
             format!(
                 "SELECT {event_major} AS major, seq, at_ms, kind, id, inviter, actor, joiner, \
-                 uses, max_uses, time_ms, email, note FROM {p}events \
+                 uses, max_uses, time_ms, email, note, forget_at FROM {p}events \
                  WHERE {key} AND {event_after} AND {event_visible} \
                    AND (forget_at IS NULL OR forget_at > $3) AND (($5 >> kind) & 1) = 1 \
                    AND at_ms >= $8 \

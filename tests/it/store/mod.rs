@@ -79,6 +79,7 @@ macro_rules! conformance {
                 events_expire_with_their_invitation,
                 consumer_records_compare_and_set,
                 funnel_counts_each_stage_per_inviter,
+                revocation_lists_carry_what_the_store_did,
             );
             // Random short codes draw from the OS RNG: the `rand` feature.
             conformance!(@gated [feature = "rand"] $make;

@@ -14,11 +14,13 @@ mod codes;
 mod events;
 mod listing;
 mod revocation;
+mod revocation_lists;
 
 pub use codes::*;
 pub use events::*;
 pub use listing::*;
 pub use revocation::*;
+pub use revocation_lists::*;
 
 /// A fresh invitation minted at the harness's current time, with an ID no other test uses.
 fn mint_at(builder: InvitationBuilder, now: OffsetDateTime) -> admit::Token {
