@@ -23,6 +23,7 @@ mod cli_manual;
 mod cli_mint;
 #[cfg(feature = "cli")]
 mod cli_progress;
+mod cli_revocations;
 #[cfg(all(
     feature = "cli",
     any(feature = "redis", feature = "postgres", feature = "sqlite")

@@ -36,6 +36,21 @@ pub(crate) struct VerifyArgs {
     /// Threads that verify a stdin batch [default: one per core].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     threads: Option<u16>,
+    /// Check against a revocation list too, offline (as `admit revocations publish` writes
+    /// it); repeat for a full list then deltas, in order. Listed invitations fail with exit
+    /// 6; an overdue list fails every token with exit 7 unless --allow-stale.
+    #[arg(long = "revocations", value_name = "FILE")]
+    revocations: Vec<PathBuf>,
+    /// The public key(s) the lists are signed with, when not one of --pub.
+    #[arg(
+        long = "revocations-pub",
+        value_name = "FILE",
+        requires = "revocations"
+    )]
+    revocations_pubs: Vec<PathBuf>,
+    /// Use a revocation list past its next update (plus 60 s) instead of failing.
+    #[arg(long, requires = "revocations")]
+    allow_stale: bool,
     /// Also check revocation in the store.
     #[command(flatten)]
     store: crate::store::StoreArgs,
@@ -54,8 +69,20 @@ pub(crate) struct Check {
 impl Check {
     fn new(args: &VerifyArgs) -> Result<Check, CliError> {
         let keys: KeySet = crate::keys::load_public(&args.pubs)?;
+        let list_keys = if args.revocations_pubs.is_empty() {
+            keys.clone()
+        } else {
+            crate::keys::load_public(&args.revocations_pubs)?
+        };
         let mut verifier = Verifier::new(keys, &args.context)
             .map_err(|e| CliError::usage(format!("--context: {e}")))?;
+        verifier = crate::revocations::attach(
+            verifier,
+            &args.revocations,
+            list_keys,
+            &args.context,
+            args.allow_stale,
+        )?;
         if let Some(leeway) = &args.leeway {
             verifier = verifier.leeway(parse_ttl(leeway)?);
         }

@@ -16,6 +16,7 @@ mod manual;
 mod mint;
 mod progress;
 mod records;
+mod revocations;
 mod store;
 mod store_admin;
 mod store_list;
@@ -176,6 +177,11 @@ enum Command {
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
 
+    /// Revocation lists for verifiers without a store: publish one from the store, look
+    /// inside one.
+    #[command(subcommand)]
+    Revocations(revocations::RevocationsCommand),
+
     /// Set up and check the store: init, health.
     #[command(subcommand)]
     Store(store_admin::StoreCommand),
@@ -233,6 +239,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Events(args) => events::events(args),
         Command::Funnel(args) => funnel::funnel(args),
         Command::Webhooks(command) => webhooks::webhooks(command),
+        Command::Revocations(command) => revocations::run(command),
         Command::Code(command) => store::code(command),
         Command::Store(command) => store_admin::run(command),
         Command::Completions(args) => manual::completions(&args),
