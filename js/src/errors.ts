@@ -20,7 +20,22 @@ export type ErrorCode =
   | "invalid_context"
   | "unsupported_runtime"
   // Webhook deliveries (verifyWebhook).
-  | "webhook_refused";
+  | "webhook_refused"
+  // Revocation lists (FORMAT.md R.6, R.7).
+  | "revocation_list_refused"
+  | "revoked"
+  | "used_up"
+  | "revocation_list_stale";
+
+/** Why a revocation list was refused (FORMAT.md R.2–R.6): the vectors' result classes. */
+export type ListProblem =
+  | "malformed"
+  | "too_large"
+  | "unsupported_version"
+  | "unknown_key"
+  | "bad_signature"
+  | "rollback"
+  | "wrong_base";
 
 /**
  * Every failure is an `AdmitError` whose `code` is the class FORMAT.md names (the same string
@@ -29,12 +44,20 @@ export type ErrorCode =
  */
 export class AdmitError extends Error {
   readonly code: ErrorCode;
+  /** For `revocation_list_refused`: which rule the list broke. */
+  readonly problem: ListProblem | undefined;
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, problem?: ListProblem) {
     super(`${code}: ${message}`);
     this.name = "AdmitError";
     this.code = code;
+    this.problem = problem;
   }
+}
+
+/** Throws `revocation_list_refused` with its problem. */
+export function refuse(problem: ListProblem, message: string): never {
+  throw new AdmitError("revocation_list_refused", `${problem}: ${message}`, problem);
 }
 
 export function fail(code: ErrorCode, message: string): never {

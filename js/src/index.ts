@@ -7,7 +7,7 @@
  * const invitation = await verify(token, keys, "acme/invite", { email: "ada@example.com" });
  * ```
  */
-export { AdmitError, type ErrorCode } from "./errors.js";
+export { AdmitError, type ErrorCode, type ListProblem } from "./errors.js";
 export { type Claims, MAX_TOKEN_LEN, inspectUnverified } from "./decode.js";
 export { KeySet, publicKeyBytes, publicKeyProblem } from "./keys.js";
 export { type Invitation, type VerifyOptions, verify } from "./verify.js";
@@ -19,3 +19,11 @@ export {
   type WebhookOptions,
   verifyWebhook,
 } from "./webhook.js";
+export {
+  type Loaded,
+  MAX_LIST_TEXT,
+  type RevocationList,
+  Revocations,
+  type RevocationsOptions,
+  decodeList,
+} from "./revocations.js";

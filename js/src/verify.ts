@@ -3,6 +3,7 @@
 import { type Claims, decodeToken } from "./decode.js";
 import { fail } from "./errors.js";
 import { KeySet } from "./keys.js";
+import type { Revocations } from "./revocations.js";
 import { normalizeEmail } from "./text.js";
 
 /** A verified invitation: its claims, and the key ID of the key that signed it. */
@@ -21,6 +22,12 @@ export interface VerifyOptions {
    * (`email_mismatch`).
    */
   email?: string;
+  /**
+   * Revocation lists (FORMAT.md, "Revocation list"): a verified token that the held list
+   * revokes fails with `revoked`, one it lists as used up with `used_up`, and every token fails
+   * with `revocation_list_stale` while the list is overdue or none is loaded.
+   */
+  revocations?: Revocations;
 }
 
 const DOMAIN = new TextEncoder().encode("admit.invitation.v1\0");
@@ -40,15 +47,38 @@ const SMALL_ORDER = new Set([
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
-/** The context prefix of every signed message: domain tag, length, context. */
-function contextPrefix(context: string): Uint8Array {
+/**
+ * Strict Ed25519 (FORMAT.md §6): `S < L`, `R` not of small order, then WebCrypto over
+ * `prefix || body`. @internal
+ */
+export async function signatureHolds(
+  key: CryptoKey,
+  prefix: Uint8Array,
+  body: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  const r = signature.subarray(0, 32);
+  const s = signature.subarray(32);
+  if (signature.length !== 64 || !lessThanL(s) || SMALL_ORDER.has(hex(r))) return false;
+  const message = new Uint8Array(prefix.length + body.length);
+  message.set(prefix);
+  message.set(body, prefix.length);
+  try {
+    return await globalThis.crypto.subtle.verify({ name: "Ed25519" }, key, signature.slice(), message);
+  } catch {
+    return false;
+  }
+}
+
+/** The context prefix of every signed message: domain tag, length, context. @internal */
+export function contextPrefix(context: string, domain: Uint8Array = DOMAIN): Uint8Array {
   if (context.length < 1 || context.length > 255 || !/^[\x21-\x7e]+$/.test(context)) {
     fail("invalid_context", "context must be 1 to 255 printable ASCII characters without spaces");
   }
-  const out = new Uint8Array(DOMAIN.length + 1 + context.length);
-  out.set(DOMAIN);
-  out[DOMAIN.length] = context.length;
-  for (let i = 0; i < context.length; i++) out[DOMAIN.length + 1 + i] = context.charCodeAt(i);
+  const out = new Uint8Array(domain.length + 1 + context.length);
+  out.set(domain);
+  out[domain.length] = context.length;
+  for (let i = 0; i < context.length; i++) out[domain.length + 1 + i] = context.charCodeAt(i);
   return out;
 }
 
@@ -77,19 +107,7 @@ export async function verify(
 
   const entry = keySet.entry(keyId);
   if (!entry) fail("unknown_key", `token was signed by key ${keyId}, which is not in the key set`);
-  const r = signature.subarray(0, 32);
-  const s = signature.subarray(32);
-  if (!lessThanL(s) || SMALL_ORDER.has(hex(r))) fail("bad_signature", "bad signature");
-  const message = new Uint8Array(prefix.length + body.length);
-  message.set(prefix);
-  message.set(body, prefix.length);
-  let ok = false;
-  try {
-    ok = await globalThis.crypto.subtle.verify({ name: "Ed25519" }, entry.key, signature.slice(), message);
-  } catch {
-    ok = false;
-  }
-  if (!ok) fail("bad_signature", "bad signature");
+  if (!(await signatureHolds(entry.key, prefix, body, signature))) fail("bad_signature", "bad signature");
 
   const now = options.now === undefined
     ? Math.floor(Date.now() / 1000)
@@ -108,5 +126,6 @@ export async function verify(
       fail("email_mismatch", "invitation is bound to a different email address");
     }
   }
+  if (options.revocations !== undefined) options.revocations.check(claims, now);
   return { ...claims, keyId };
 }

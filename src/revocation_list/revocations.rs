@@ -3,7 +3,6 @@
 
 use std::sync::{Arc, PoisonError, RwLock};
 
-use ed25519_dalek::{Digest as _, Sha512};
 use time::{Duration, OffsetDateTime};
 
 use super::{MAX_LIST_TEXT, RevocationList, id_set, refused, signing_prefix};
@@ -61,7 +60,9 @@ struct Config {
 struct State {
     sequence: u64,
     next_update_s: i64,
-    /// The SHA-512 of the last list loaded: the same list offered again is not a rollback.
+    /// The signature of the last list loaded: the same list offered again is not a rollback.
+    /// (Ed25519 signatures are deterministic and bind the whole list, so equal signatures
+    /// under one key mean equal lists.)
     digest: [u8; 64],
     revoked: Vec<[u8; ID_LEN]>,
     used_up: Option<Vec<[u8; ID_LEN]>>,
@@ -190,7 +191,10 @@ impl Revocations {
     pub fn load(&self, text: &str) -> Result<Loaded, Error> {
         let c = &self.config;
         let (list, bytes) = RevocationList::verify_with(text, &c.keys, &c.prefix, c.max_len)?;
-        let digest: [u8; 64] = Sha512::digest(&bytes).into();
+        let digest: [u8; 64] = bytes
+            .get(bytes.len().saturating_sub(64)..)
+            .and_then(|signature| signature.try_into().ok())
+            .unwrap_or([0; 64]);
         let mut held = self.state.write().unwrap_or_else(PoisonError::into_inner);
         let current = held.as_deref();
         if let Some(current) = current
