@@ -30,7 +30,11 @@ const CTX: &str = "bench/lists";
 
 fn id(n: u32) -> InvitationId {
     let mut bytes = [0u8; 12];
-    bytes[..8].copy_from_slice(&u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15).to_be_bytes());
+    bytes[..8].copy_from_slice(
+        &u64::from(n)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .to_be_bytes(),
+    );
     bytes[8..].copy_from_slice(&n.to_be_bytes());
     InvitationId::from_bytes(bytes)
 }
@@ -43,7 +47,10 @@ async fn fill<S: Store + Clone + 'static>(store: &S, issuer: &Issuer, n: u32) {
         tasks.push(tokio::spawn(async move {
             for _ in (worker..n).step_by(32) {
                 let token = issuer.mint(Invitation::builder()).expect("mint");
-                store.revoke_invitation(token.invitation()).await.expect("revoke");
+                store
+                    .revoke_invitation(token.invitation())
+                    .await
+                    .expect("revoke");
             }
         }));
     }
@@ -102,8 +109,8 @@ fn main() {
         })
     });
     // The floor: the same text decoded and its signature checked, nothing else.
-    let dalek = ed25519_dalek::VerifyingKey::from_bytes(&key.verifying_key().to_bytes())
-        .expect("key");
+    let dalek =
+        ed25519_dalek::VerifyingKey::from_bytes(&key.verifying_key().to_bytes()).expect("key");
     g.bench_function("base64_and_signature", |b| {
         b.iter(|| {
             let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD

@@ -288,9 +288,13 @@ pub(crate) fn attach(
     }
     for file in files {
         let text = read_list(file)?;
-        revocations
-            .load(&text)
-            .map_err(|e| CliError::usage(format!("--revocations {}: {e}", file.display())))?;
+        revocations.load(&text).map_err(|e| {
+            let class = match &e {
+                admit::Error::RevocationListRefused { problem } => problem.code(),
+                other => other.code(),
+            };
+            CliError::usage(format!("--revocations {}: [{class}] {e}", file.display()))
+        })?;
     }
     Ok(verifier.revocations(revocations))
 }
