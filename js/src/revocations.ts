@@ -74,23 +74,24 @@ class Reader {
     return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
   }
 
-  /** A varint read only for its form (`keep`): one to ten bytes, minimal. */
-  skipVarint(): void {
+  /** An entry's `keep` (R.4): a minimal varint of at most `max` hours. */
+  keep(max: number): void {
+    let value: number;
     // Fast path for one and two bytes, the usual sizes of `keep`.
-    if (this.left >= 2) {
-      const b0 = this.bytes[this.at]!;
-      if ((b0 & 0x80) === 0) {
-        this.at += 1;
-        return;
-      }
-      const b1 = this.bytes[this.at + 1]!;
-      if ((b1 & 0x80) === 0) {
-        if (b1 === 0) refuse("malformed", "an integer is not minimally encoded");
-        this.at += 2;
-        return;
-      }
+    const b0 = this.left >= 1 ? this.bytes[this.at]! : 0x80;
+    const b1 = this.left >= 2 ? this.bytes[this.at + 1]! : 0x80;
+    if ((b0 & 0x80) === 0 && this.left >= 1) {
+      value = b0;
+      this.at += 1;
+    } else if ((b1 & 0x80) === 0 && this.left >= 2) {
+      if (b1 === 0) refuse("malformed", "an integer is not minimally encoded");
+      value = (b0 & 0x7f) | (b1 << 7);
+      this.at += 2;
+    } else {
+      const v = this.varint();
+      value = v > BigInt(max) ? max + 1 : Number(v);
     }
-    this.varint();
+    if (value > max) refuse("malformed", "an entry's keep reaches past the year 9999");
   }
 
   string(): string {
@@ -113,8 +114,9 @@ function compareIds(a: Uint8Array, i: number, b: Uint8Array, j: number): number 
   return 0;
 }
 
-/** An ID set (R.4) as flat sorted bytes. */
-function readIdSet(r: Reader): Uint8Array {
+/** An ID set (R.4) as flat sorted bytes; `issuedAt` bounds each entry's keep. */
+function readIdSet(r: Reader, issuedAt: number): Uint8Array {
+  const keepMax = Math.floor((MAX_UNIX - Math.min(issuedAt, MAX_UNIX)) / 3600);
   const countBig = r.varint();
   if (countBig > BigInt(MAX_IDS)) refuse("too_large", "an ID set holds over 2^20 IDs");
   const count = Number(countBig);
@@ -150,7 +152,7 @@ function readIdSet(r: Reader): Uint8Array {
     if (i > 0 && compareIds(ids, i - 1, ids, i) >= 0) {
       refuse("malformed", "the IDs of a set are not in ascending order, or repeat");
     }
-    r.skipVarint();
+    r.keep(keepMax);
   }
   return ids;
 }
@@ -193,8 +195,8 @@ export function decodeList(bytes: Uint8Array): RevocationList {
     previous = raw;
     rules.push([inviter, cutoff]);
   }
-  const revoked = readIdSet(r);
-  const usedUp = flags & 0x02 ? readIdSet(r) : null;
+  const revoked = readIdSet(r, issuedAt);
+  const usedUp = flags & 0x02 ? readIdSet(r, issuedAt) : null;
   if (r.left !== 0) refuse("malformed", "bytes left over after the last set");
   return { keyId, sequence, base, issuedAt, nextUpdate, rules, revoked, usedUp };
 }

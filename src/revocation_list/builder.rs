@@ -248,6 +248,8 @@ fn add(
     };
 }
 
+const MAX_UNIX_I64: i64 = MAX_UNIX as i64;
+
 /// The entries that still matter at `issued_s`, each with its hours after it (rounded up,
 /// at least 1; 0 for "always").
 fn kept(set: &BTreeMap<[u8; ID_LEN], Option<i64>>, issued_s: i64) -> Vec<id_set::Raw> {
@@ -255,8 +257,16 @@ fn kept(set: &BTreeMap<[u8; ID_LEN], Option<i64>>, issued_s: i64) -> Vec<id_set:
         .filter_map(|(id, keep)| match keep {
             None => Some((*id, 0)),
             Some(until) if *until > issued_s => {
+                // Rounded up to the hour, never past the year 9999 (FORMAT.md R.4); in the
+                // last hour before it, "always" (0), which keeps the ID as long as anything.
+                let limit = MAX_UNIX_I64.saturating_sub(issued_s) / 3600;
                 let seconds = u64::try_from(until - issued_s).unwrap_or(u64::MAX);
-                Some((*id, seconds.div_ceil(3600)))
+                Some((
+                    *id,
+                    seconds
+                        .div_ceil(3600)
+                        .min(u64::try_from(limit).unwrap_or(0)),
+                ))
             }
             Some(_) => None,
         })

@@ -44,7 +44,9 @@ fn bucket(id: &[u8; ID_LEN], p: usize) -> usize {
 
 /// Reads a set, checking every rule: the count within the limit, bucket counts that add up,
 /// IDs strictly ascending.
-pub(crate) fn read(r: &mut Reader<'_>) -> Result<Vec<Raw>, Error> {
+/// `issued_s` is the list's issue time: an entry's `keep` may not reach past the year 9999.
+pub(crate) fn read(r: &mut Reader<'_>, issued_s: u64) -> Result<Vec<Raw>, Error> {
+    let keep_max = (super::MAX_UNIX - issued_s.min(super::MAX_UNIX)) / 3600;
     let count = r.varint()?;
     let count = usize::try_from(count)
         .ok()
@@ -94,7 +96,11 @@ pub(crate) fn read(r: &mut Reader<'_>) -> Result<Vec<Raw>, Error> {
             ));
         }
         previous = Some(id);
-        entries.push((id, r.varint()?));
+        let keep = r.varint()?;
+        if keep > keep_max {
+            return Err(bad("an entry's keep reaches past the year 9999"));
+        }
+        entries.push((id, keep));
     }
     Ok(entries)
 }

@@ -361,9 +361,9 @@ fn decode(bytes: &[u8]) -> Result<RevocationList, Error> {
         }
         rules.push((inviter.to_owned(), cutoff_ms));
     }
-    let revoked = id_set::read(&mut r)?;
+    let revoked = id_set::read(&mut r, issued_s)?;
     let used_up = if flags & FLAG_USED_UP != 0 {
-        Some(id_set::read(&mut r)?)
+        Some(id_set::read(&mut r, issued_s)?)
     } else {
         None
     };

@@ -374,6 +374,8 @@ fn generate() -> File {
     zero.sequence = 0;
     let mut long_inviter = full.clone();
     long_inviter.rules[1].1 = "m".repeat(65);
+    let mut keep_too_far = full.clone();
+    keep_too_far.revoked[0].1 = (253_402_300_799 - keep_too_far.issued) / 3600 + 1;
     let mut nine = full.clone();
     nine.sequence = 9;
     let mut ten_again = full.clone();
@@ -546,6 +548,12 @@ fn generate() -> File {
             "rule_inviter_too_long",
             "A rule for a 65-byte inviter.",
             vec![load(long_inviter.text(), "malformed")],
+            vec![],
+        ),
+        case(
+            "keep_past_the_year_9999",
+            "An entry's keep one hour past 9999-12-31T23:59:59Z.",
+            vec![load(keep_too_far.text(), "malformed")],
             vec![],
         ),
         case(
