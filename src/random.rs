@@ -54,7 +54,9 @@ pub(crate) fn fill_fast(buf: &mut [u8]) -> Result<(), Error> {
                 .as_mut()
                 .is_some_and(|l| !l.fork.detected_fork() && l.drawn < RESEED_AFTER);
             if !fresh {
-                let Ok(fork) = forkguard::Guard::try_new() else {
+                // `.ok()`: on targets without fork (WASI) the guard cannot fail, and a
+                // `let Ok(..) else` would be irrefutable there.
+                let Some(fork) = forkguard::Guard::try_new().ok() else {
                     // No fork handler: a generator could be copied into a child unnoticed.
                     *slot = None;
                     return fill(buf);
