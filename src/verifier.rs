@@ -365,7 +365,7 @@ impl Verifier {
             claims.check_email(email)?;
         }
         if let Some(revocations) = &self.revocations {
-            revocations.check(&claims, now)?;
+            revocations.check_claims(&claims, now)?;
         }
         Ok(Invitation::verified(claims, key_id))
     }

@@ -10,7 +10,8 @@
 //!   decode, signature, swap), against the floor `base64_and_signature` (decoding the text and
 //!   checking the signature over the same bytes, nothing else).
 //! - `verify_with_list`: `Verifier::verify` of a valid token without a list and with the
-//!   100,000-ID list (the ratio is the check's cost).
+//!   100,000-ID list, and `Revocations::check` alone (its ratio to `without` is what the list
+//!   adds).
 //! - `publish` (`Publisher::full` of 100,000 revocations) from memory, SQLite, and Redis,
 //!   Redis Cluster and PostgreSQL when servers can be started (or `ADMIT_REDIS_URL`,
 //!   `ADMIT_REDIS_CLUSTER_URLS`, `ADMIT_POSTGRES_URL` name them). Filling each store takes a while; it is not measured.
@@ -136,6 +137,15 @@ fn main() {
     let mut g = c.benchmark_group("verify_with_list");
     g.bench_function("without", |b| b.iter(|| plain.verify(token.as_str())));
     g.bench_function("with_100k", |b| b.iter(|| listed.verify(token.as_str())));
+    // The check alone, what the list adds to `verify` (the two above differ by less than the
+    // noise between two criterion groups).
+    let invitation = plain.verify(token.as_str()).expect("valid");
+    let checked = Revocations::new(key.verifying_key(), CTX).expect("holder");
+    checked.load(&text).expect("load");
+    let at = OffsetDateTime::now_utc();
+    g.bench_function("check_alone_100k", |b| {
+        b.iter(|| checked.check(&invitation, at))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("publish");

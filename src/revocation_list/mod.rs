@@ -36,6 +36,7 @@
 //! ```
 
 mod builder;
+mod id_index;
 mod id_set;
 mod publish;
 mod revocations;

@@ -5,9 +5,10 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use time::{Duration, OffsetDateTime};
 
+use super::id_index::IdIndex;
 use super::{MAX_LIST_TEXT, RevocationList, id_set, refused, signing_prefix};
 use crate::error::{Error, ListProblem};
-use crate::invitation::{Claims, ID_LEN};
+use crate::invitation::{Claims, ID_LEN, Invitation};
 use crate::key::KeySet;
 
 /// The default grace after a list's `next_update` before verifiers holding it fail closed.
@@ -64,8 +65,8 @@ struct State {
     /// (Ed25519 signatures are deterministic and bind the whole list, so equal signatures
     /// under one key mean equal lists.)
     digest: [u8; 64],
-    revoked: Vec<[u8; ID_LEN]>,
-    used_up: Option<Vec<[u8; ID_LEN]>>,
+    revoked: IdIndex,
+    used_up: Option<IdIndex>,
     /// Inviter (`""`: everyone) and cut-off in ms, sorted by inviter.
     rules: Vec<(String, u64)>,
 }
@@ -238,14 +239,41 @@ impl Revocations {
         Ok(loaded)
     }
 
-    /// Checks verified claims against the held list at `now`: revoked, then used up, then
-    /// fresh enough.
-    pub(crate) fn check(&self, claims: &Claims, now: OffsetDateTime) -> Result<(), Error> {
+    /// Checks an invitation verified earlier (without this list, or with an older one)
+    /// against the held list at `now`, as [`Verifier::revocations`](crate::Verifier) does
+    /// after the signature: revoked (by ID or by a rule), then used up, then fresh enough.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Revoked`], [`Error::UsedUp`], [`Error::RevocationListStale`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use admit::revocation_list::{RevocationListBuilder, Revocations};
+    /// use admit::{Error, Invitation, Issuer, SigningKey, Verifier};
+    ///
+    /// let key = SigningKey::from_bytes(&[7; 32]);
+    /// let token = Issuer::new(key.clone(), "acme/invite")?.mint(Invitation::builder())?;
+    /// let invitation = Verifier::new(key.verifying_key(), "acme/invite")?.verify(token.as_str())?;
+    /// let revocations = Revocations::new(key.verifying_key(), "acme/invite")?;
+    /// let list = RevocationListBuilder::full(1).revoke(invitation.id(), None).sign(&key, "acme/invite")?;
+    /// revocations.load(&list)?;
+    /// let now = time::OffsetDateTime::now_utc();
+    /// assert_eq!(revocations.check(&invitation, now), Err(Error::Revoked));
+    /// # Ok::<(), admit::Error>(())
+    /// ```
+    pub fn check(&self, invitation: &Invitation, now: OffsetDateTime) -> Result<(), Error> {
+        self.check_claims(invitation, now)
+    }
+
+    /// [`check`](Revocations::check), for claims whose signature and time were checked.
+    pub(crate) fn check_claims(&self, claims: &Claims, now: OffsetDateTime) -> Result<(), Error> {
         let Some(state) = self.current() else {
             return Err(Error::RevocationListStale { next_update: None });
         };
         let id = claims.id.to_bytes();
-        if state.revoked.binary_search(&id).is_ok() {
+        if state.revoked.contains(&id) {
             return Err(Error::Revoked);
         }
         let issued_ms = u64::try_from(claims.issued_s)
@@ -261,11 +289,7 @@ impl Revocations {
         if covered("") || claims.inviter().is_some_and(covered) {
             return Err(Error::Revoked);
         }
-        if state
-            .used_up
-            .as_ref()
-            .is_some_and(|set| set.binary_search(&id).is_ok())
-        {
+        if state.used_up.as_ref().is_some_and(|set| set.contains(&id)) {
             return Err(Error::UsedUp {
                 max_uses: claims.max_uses.unwrap_or(0),
             });
@@ -318,8 +342,8 @@ impl State {
             sequence: list.sequence,
             next_update_s: i64::try_from(list.next_update_s).unwrap_or(i64::MAX),
             digest,
-            revoked: ids(&list.revoked),
-            used_up: list.used_up.as_deref().map(ids),
+            revoked: IdIndex::new(ids(&list.revoked)),
+            used_up: list.used_up.as_deref().map(|set| IdIndex::new(ids(set))),
             rules: list.rules.clone(),
         }
     }
@@ -334,8 +358,8 @@ impl State {
             }
         }
         let used_up = match (&self.used_up, &delta.used_up) {
-            (Some(held), Some(added)) => Some(union(held, &ids(added))),
-            (Some(held), None) => Some(held.clone()),
+            (Some(held), Some(added)) => Some(union(held.ids(), &ids(added))),
+            (Some(held), None) => Some(held.ids().to_vec()),
             (None, Some(added)) => Some(ids(added)),
             (None, None) => None,
         };
@@ -343,8 +367,8 @@ impl State {
             sequence: delta.sequence,
             next_update_s: i64::try_from(delta.next_update_s).unwrap_or(i64::MAX),
             digest,
-            revoked: union(&self.revoked, &ids(&delta.revoked)),
-            used_up,
+            revoked: IdIndex::new(union(self.revoked.ids(), &ids(&delta.revoked))),
+            used_up: used_up.map(IdIndex::new),
             rules,
         }
     }

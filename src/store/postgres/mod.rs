@@ -272,6 +272,18 @@ impl Dialect for Postgres {
     /// ended, each event below it is committed or rolled back for good. A read waits for them
     /// (they take milliseconds) so that it sees what was written before it, up to a quarter
     /// of a second; past that (a long transaction holds it back) it shows what is final.
+    /// A page filtered by kind, time or expiry looks to the planner as if it matched almost
+    /// nothing (it cannot estimate `(mask >> kind) & 1`), so it would fetch every event after
+    /// the cursor and sort them: each page costs the whole rest of the log, and reading a log
+    /// of 100,000 becomes quadratic. For this read transaction only, the planner is left the
+    /// one plan that fits a page: the `(xid, seq)` index in order, stopping at the limit.
+    async fn before_event_page(conn: &mut PgConnection) -> Sql<()> {
+        let walk = "SELECT set_config('enable_bitmapscan', 'off', true) AS a, \
+                    set_config('enable_seqscan', 'off', true) AS b, \
+                    set_config('enable_sort', 'off', true) AS c";
+        Postgres::one(conn, stmt(walk)).await.map(drop)
+    }
+
     async fn event_horizon(conn: &mut PgConnection) -> Sql<i64> {
         let snapshot = "SELECT pg_snapshot_xmin(s)::TEXT::BIGINT AS xmin, \
                         pg_snapshot_xmax(s)::TEXT::BIGINT AS xmax FROM pg_current_snapshot() s";

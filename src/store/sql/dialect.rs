@@ -91,6 +91,13 @@ pub trait Dialect: Io + Sized {
         forget: Option<i64>,
     ) -> impl Future<Output = Sql<bool>> + Send;
 
+    /// Prepares the read transaction for a page of the log (PostgreSQL: plan it as a walk of
+    /// the log's index in order, which stops at the page's end).
+    fn before_event_page(conn: &mut Self::Connection) -> impl Future<Output = Sql<()>> + Send {
+        let _ = conn;
+        async { Ok(()) }
+    }
+
     /// The first part of a cursor below which every event is committed or gone for good:
     /// what a page of the log may show (`i64::MAX` where commit order is the log's order).
     fn event_horizon(conn: &mut Self::Connection) -> impl Future<Output = Sql<i64>> + Send {

@@ -95,6 +95,7 @@ pub(crate) async fn page<DB: Dialect>(
         (None, None) => (select(&q.events[0]).bind(None::<InvitationId>), false),
     };
     let horizon = DB::event_horizon(conn).await?;
+    DB::before_event_page(conn).await?;
     let s = s
         .bind(i64::from(filter.type_mask()))
         .bind(i64::try_from(filter.limit).unwrap_or(i64::MAX))
