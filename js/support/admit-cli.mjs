@@ -42,4 +42,16 @@ export function writeFile(dir, name, text) {
   return path;
 }
 
+/** A small deterministic PRNG (mulberry32), so a failure reproduces. */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export { execFileSync };

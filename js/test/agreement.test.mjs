@@ -9,23 +9,11 @@ import { createPrivateKey, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { KeySet, findToken, verify } from "../dist/index.js";
 import { encodeBase64url, decodeBase64url } from "../dist/base64url.js";
-import { admitBinary, pemOf, run, tempDir, writeFile } from "../support/admit-cli.mjs";
+import { admitBinary, pemOf, rng, run, tempDir, writeFile } from "../support/admit-cli.mjs";
 
 const bin = admitBinary();
 const vectors = JSON.parse(readFileSync(new URL("../../tests/vectors.json", import.meta.url), "utf8"));
 const DOMAIN = Buffer.from("admit.invitation.v1\0");
-
-/** A small deterministic PRNG (mulberry32), so a failure reproduces. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const secretKeys = new Map(
   vectors.keys.map((k) => [

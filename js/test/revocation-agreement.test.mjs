@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AdmitError, KeySet, Revocations, verify } from "../dist/index.js";
 import { encodeBase64url } from "../dist/base64url.js";
-import { admitBinary, pemOf, run, tempDir, writeFile } from "../support/admit-cli.mjs";
+import { admitBinary, pemOf, rng, run, tempDir, writeFile } from "../support/admit-cli.mjs";
 
 const bin = admitBinary();
 const file = JSON.parse(readFileSync(new URL("../../tests/revocation_vectors.json", import.meta.url), "utf8"));
@@ -24,17 +24,6 @@ const secret = createPrivateKey({
 const DOMAIN = Buffer.from("admit.revocations.v1\0");
 const NOW = file.now;
 const CASES = 1200;
-
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function varint(out, n) {
   let v = BigInt(n);

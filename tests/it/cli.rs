@@ -70,6 +70,15 @@ pub(crate) fn keyed() -> TempDir {
     dir
 }
 
+/// A keyed directory with an initialized SQLite store in it, and its `--store` value.
+pub(crate) fn keyed_with_store() -> (TempDir, String) {
+    let dir = keyed();
+    let url = format!("sqlite://{}", dir.path().join("admit.db").display());
+    let out = admit(dir.path(), &["store", "init", "--store", &url]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    (dir, url)
+}
+
 pub(crate) fn mint_one(d: &Path, extra: &[&str]) -> String {
     let out = mint(d, extra);
     assert_eq!(code(&out), 0, "{}", stderr(&out));

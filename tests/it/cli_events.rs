@@ -5,20 +5,11 @@ use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::cli::{CTX, admit, code, keyed, mint_one, stderr, stdout};
-
-/// A keyed directory with an initialized SQLite store in it, and its `--store` value.
-fn setup() -> (crate::keys::TempDir, String) {
-    let dir = keyed();
-    let url = format!("sqlite://{}", dir.path().join("admit.db").display());
-    let out = admit(dir.path(), &["store", "init", "--store", &url]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    (dir, url)
-}
+use crate::cli::{CTX, admit, code, keyed_with_store, mint_one, stderr, stdout};
 
 #[test]
 fn events_print_the_log_in_every_format_and_page_by_cursor() {
-    let (dir, url) = setup();
+    let (dir, url) = keyed_with_store();
     let d = dir.path();
     let token = mint_one(
         d,
@@ -146,7 +137,7 @@ fn events_print_the_log_in_every_format_and_page_by_cursor() {
 #[cfg(unix)]
 #[test]
 fn events_follow_prints_new_events_and_stops_on_sigterm() {
-    let (dir, url) = setup();
+    let (dir, url) = keyed_with_store();
     let d = dir.path();
     mint_one(d, &["--inviter", "first", "--store", &url]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_admit"))

@@ -1,15 +1,12 @@
 //! `admit funnel`: issued → opened → redeemed per inviter, as a table, JSON and CSV, for a
 //! period; bad periods refused with usage errors.
 
-use crate::cli::{CTX, admit, code, keyed, mint_one, stderr, stdout};
+use crate::cli::{CTX, admit, code, keyed_with_store, mint_one, stderr, stdout};
 
 #[test]
 fn funnel_counts_per_inviter_in_every_format() {
-    let dir = keyed();
+    let (dir, url) = keyed_with_store();
     let d = dir.path();
-    let url = format!("sqlite://{}", d.join("admit.db").display());
-    let out = admit(d, &["store", "init", "--store", &url]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
     let grace: Vec<String> = (0..3)
         .map(|_| mint_one(d, &["--inviter", "grace", "--store", &url]))
         .collect();

@@ -1,7 +1,7 @@
 //! `admit revocations publish|inspect` and `admit verify --revocations`: a revocation made in
 //! the store is refused offline after the next publish; deltas, rollback, staleness.
 
-use crate::cli::{CTX, admit, code, keyed, mint_one, stderr, stdout, verify_stdin};
+use crate::cli::{CTX, admit, code, keyed_with_store, mint_one, stderr, stdout, verify_stdin};
 
 fn verify(
     d: &std::path::Path,
@@ -20,11 +20,8 @@ fn verify(
 
 #[test]
 fn lists_published_from_a_store_refuse_offline() {
-    let dir = keyed();
+    let (dir, url) = keyed_with_store();
     let d = dir.path();
-    let url = format!("sqlite://{}", d.join("admit.db").display());
-    let out = admit(d, &["store", "init", "--store", &url]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
     let gone = mint_one(d, &["--store", &url]);
     let later = mint_one(d, &["--store", &url]);
     let fine = mint_one(d, &["--store", &url]);

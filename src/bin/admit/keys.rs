@@ -31,6 +31,12 @@ pub(crate) fn keygen(out: &Path, force: bool) -> Result<u8, CliError> {
 /// Writes a secret to `out`: a private temporary file next to it, renamed into place, so the
 /// secret is never readable by others and a crash leaves no half-written file.
 pub(crate) fn write_secret_file(out: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    write_replacing(out, bytes, true)
+}
+
+/// Writes `out` through a temporary file beside it, renamed into place: a reader sees the old
+/// content or the new, never half of it. `private`: readable by the owner only.
+pub(crate) fn write_replacing(out: &Path, bytes: &[u8], private: bool) -> Result<(), CliError> {
     let dir = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -43,7 +49,7 @@ pub(crate) fn write_secret_file(out: &Path, bytes: &[u8]) -> Result<(), CliError
         name.to_string_lossy(),
         std::process::id()
     ));
-    let result = write_private(&tmp, bytes)
+    let result = write_new(&tmp, bytes, private)
         .and_then(|()| std::fs::rename(&tmp, out).map_err(|e| CliError::io(out, &e)));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -51,14 +57,16 @@ pub(crate) fn write_secret_file(out: &Path, bytes: &[u8]) -> Result<(), CliError
     result
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+fn write_new(path: &Path, bytes: &[u8], private: bool) -> Result<(), CliError> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        options.mode(if private { 0o600 } else { 0o644 });
     }
+    #[cfg(not(unix))]
+    let _ = private;
     let mut file = options.open(path).map_err(|e| CliError::io(path, &e))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())

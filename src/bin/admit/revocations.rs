@@ -113,7 +113,7 @@ fn publish(args: PublishArgs) -> Result<u8, CliError> {
         })
         .map_err(|e| CliError::admit("revocations publish", &e))?;
     match &args.out {
-        Some(out) => write_atomically(out, published.text.as_bytes())?,
+        Some(out) => crate::keys::write_replacing(out, published.text.as_bytes(), false)?,
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout
@@ -141,28 +141,6 @@ fn publish(args: PublishArgs) -> Result<u8, CliError> {
             .map_or_else(String::new, |o| format!("; wrote {}", o.display())),
     );
     Ok(0)
-}
-
-/// Writes `bytes` to a temporary file beside `out`, then renames it into place: a verifier
-/// reading `out` sees the old list or the new one, never half of one.
-fn write_atomically(out: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = out
-        .file_name()
-        .ok_or_else(|| CliError::usage(format!("{}: not a file name", out.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes).map_err(|e| CliError::io(&tmp, &e))?;
-    std::fs::rename(&tmp, out).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        CliError::io(out, &e)
-    })
 }
 
 /// Reads a list file (or stdin for `-`), at most the library's cap.
