@@ -11,6 +11,7 @@
 //! # Examples
 //!
 //! ```
+//! # #[cfg(feature = "rand")] {
 //! use admit::revocation_list::{RevocationListBuilder, Revocations};
 //! use admit::{Error, Invitation, Issuer, SigningKey, Verifier};
 //! use time::{Duration, OffsetDateTime};
@@ -32,6 +33,7 @@
 //! revocations.load(&list)?;
 //! let verifier = Verifier::new(key.verifying_key(), "acme/invite")?.revocations(revocations);
 //! assert_eq!(verifier.verify(token.as_str()), Err(Error::Revoked));
+//! # }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

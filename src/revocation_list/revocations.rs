@@ -254,12 +254,14 @@ impl Revocations {
     /// use admit::{Error, Invitation, Issuer, SigningKey, Verifier};
     ///
     /// let key = SigningKey::from_bytes(&[7; 32]);
-    /// let token = Issuer::new(key.clone(), "acme/invite")?.mint(Invitation::builder())?;
+    /// # let id = admit::InvitationId::from_bytes([1; 12]);
+    /// # let now = time::OffsetDateTime::now_utc();
+    /// let issuer = Issuer::new(key.clone(), "acme/invite")?;
+    /// let token = issuer.mint_with_id(Invitation::builder(), id, now)?; // or issuer.mint(…)
     /// let invitation = Verifier::new(key.verifying_key(), "acme/invite")?.verify(token.as_str())?;
     /// let revocations = Revocations::new(key.verifying_key(), "acme/invite")?;
     /// let list = RevocationListBuilder::full(1).revoke(invitation.id(), None).sign(&key, "acme/invite")?;
     /// revocations.load(&list)?;
-    /// let now = time::OffsetDateTime::now_utc();
     /// assert_eq!(revocations.check(&invitation, now), Err(Error::Revoked));
     /// # Ok::<(), admit::Error>(())
     /// ```

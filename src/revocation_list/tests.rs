@@ -26,6 +26,13 @@ fn id(n: u32) -> InvitationId {
     InvitationId::from_bytes(bytes)
 }
 
+/// A token minted now with ID `n` (no randomness needed: these run without `rand` too).
+fn mint_now(issuer: &crate::Issuer, b: crate::InvitationBuilder, n: u32) -> crate::Token {
+    issuer
+        .mint_with_id(b, id(n), OffsetDateTime::now_utc())
+        .unwrap()
+}
+
 fn problem(e: Result<impl core::fmt::Debug, Error>) -> &'static str {
     match e {
         Err(Error::RevocationListRefused { problem }) => problem.code(),
@@ -143,10 +150,11 @@ fn the_decoder_refuses_what_the_format_forbids() {
         "too_large"
     );
     // A token is not a list, and a list's signature is not a token's.
-    let token = crate::Issuer::new(k.clone(), CTX)
-        .unwrap()
-        .mint(crate::Invitation::builder())
-        .unwrap();
+    let token = mint_now(
+        &crate::Issuer::new(k.clone(), CTX).unwrap(),
+        crate::Invitation::builder(),
+        1,
+    );
     assert_eq!(
         problem(RevocationList::verify(token.as_str(), &keys, CTX)),
         "malformed"
@@ -204,12 +212,14 @@ fn loads_are_never_rolled_back_and_deltas_need_their_base() {
 fn a_verifier_refuses_what_the_list_revokes_and_fails_closed_when_stale() {
     let k = key();
     let issuer = crate::Issuer::new(k.clone(), CTX).unwrap();
+    let n = core::cell::Cell::new(0u32);
     let mint = |inviter: Option<&str>| {
         let mut b = crate::Invitation::builder().max_uses(2);
         if let Some(inviter) = inviter {
             b = b.inviter(inviter);
         }
-        issuer.mint(b).unwrap()
+        n.set(n.get() + 1);
+        mint_now(&issuer, b, n.get())
     };
     let (by_id, by_rule, by_everyone_rule, used, fine) = (
         mint(None),
@@ -300,7 +310,7 @@ fn concurrent_verifiers_see_one_list_or_the_next() {
     let k = key();
     let issuer = crate::Issuer::new(k.clone(), CTX).unwrap();
     let tokens: Vec<_> = (0..50)
-        .map(|_| issuer.mint(crate::Invitation::builder()).unwrap())
+        .map(|n| mint_now(&issuer, crate::Invitation::builder(), n))
         .collect();
     let r = Revocations::new(k.verifying_key(), CTX).unwrap();
     let now = OffsetDateTime::now_utc();

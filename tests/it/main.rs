@@ -14,6 +14,7 @@ mod cli_csv;
 mod cli_events;
 #[cfg(feature = "cli")]
 mod cli_formats;
+#[cfg(all(feature = "cli", feature = "sqlite"))]
 mod cli_funnel;
 #[cfg(feature = "cli")]
 mod cli_hints;
@@ -23,6 +24,7 @@ mod cli_manual;
 mod cli_mint;
 #[cfg(feature = "cli")]
 mod cli_progress;
+#[cfg(all(feature = "cli", feature = "sqlite"))]
 mod cli_revocations;
 #[cfg(all(
     feature = "cli",
