@@ -24,6 +24,8 @@ let freshUntil = 0;
 
 async function refresh(env: Env, revocations: Revocations): Promise<void> {
   if (Date.now() < freshUntil) return;
+  // While the list cannot be fetched, try again every 10 s, not on every request.
+  freshUntil = Date.now() + 10_000;
   const response = await fetch(env.REVOCATIONS_URL, {
     headers: etag ? { "if-none-match": etag } : {},
   });
