@@ -64,7 +64,7 @@ struct State {
     /// The signature of the last list loaded: the same list offered again is not a rollback.
     /// (Ed25519 signatures are deterministic and bind the whole list, so equal signatures
     /// under one key mean equal lists.)
-    digest: [u8; 64],
+    signature: [u8; 64],
     revoked: IdIndex,
     used_up: Option<IdIndex>,
     /// Inviter (`""`: everyone) and cut-off in ms, sorted by inviter.
@@ -192,7 +192,7 @@ impl Revocations {
     pub fn load(&self, text: &str) -> Result<Loaded, Error> {
         let c = &self.config;
         let (list, bytes) = RevocationList::verify_with(text, &c.keys, &c.prefix, c.max_len)?;
-        let digest: [u8; 64] = bytes
+        let signature: [u8; 64] = bytes
             .get(bytes.len().saturating_sub(64)..)
             .and_then(|signature| signature.try_into().ok())
             .unwrap_or([0; 64]);
@@ -200,7 +200,7 @@ impl Revocations {
         let current = held.as_deref();
         if let Some(current) = current
             && list.sequence == current.sequence
-            && digest == current.digest
+            && signature == current.signature
         {
             return Ok(Loaded {
                 sequence: current.sequence,
@@ -218,9 +218,9 @@ impl Revocations {
             }));
         }
         let next = match (list.base, current) {
-            (None, _) => State::of(&list, digest),
+            (None, _) => State::of(&list, signature),
             (Some(base), Some(current)) if base == current.sequence => {
-                current.extended(&list, digest)
+                current.extended(&list, signature)
             }
             (Some(base), current) => {
                 return Err(refused(ListProblem::WrongBase {
@@ -278,15 +278,17 @@ impl Revocations {
         if state.revoked.contains(&id) {
             return Err(Error::Revoked);
         }
-        let issued_ms = u64::try_from(claims.issued_s)
-            .unwrap_or(0)
-            .saturating_mul(1000);
+        // The store's own comparison (and its Lua scripts'): the issue second starts before
+        // the cut-off.
         let covered = |scope: &str| {
             state
                 .rules
                 .binary_search_by(|(inviter, _)| inviter.as_str().cmp(scope))
                 .ok()
-                .is_some_and(|i| issued_ms < state.rules[i].1)
+                .is_some_and(|i| {
+                    let cutoff_ms = i64::try_from(state.rules[i].1).unwrap_or(i64::MAX);
+                    crate::store::covers_ms(claims.issued_s, cutoff_ms)
+                })
         };
         if covered("") || claims.inviter().is_some_and(covered) {
             return Err(Error::Revoked);
@@ -339,11 +341,11 @@ fn union(a: &[[u8; ID_LEN]], b: &[[u8; ID_LEN]]) -> Vec<[u8; ID_LEN]> {
 }
 
 impl State {
-    fn of(list: &RevocationList, digest: [u8; 64]) -> State {
+    fn of(list: &RevocationList, signature: [u8; 64]) -> State {
         State {
             sequence: list.sequence,
             next_update_s: i64::try_from(list.next_update_s).unwrap_or(i64::MAX),
-            digest,
+            signature,
             revoked: IdIndex::new(ids(&list.revoked)),
             used_up: list.used_up.as_deref().map(|set| IdIndex::new(ids(set))),
             rules: list.rules.clone(),
@@ -351,7 +353,7 @@ impl State {
     }
 
     /// This state with a delta applied: its IDs and rules added, its sequence and due time.
-    fn extended(&self, delta: &RevocationList, digest: [u8; 64]) -> State {
+    fn extended(&self, delta: &RevocationList, signature: [u8; 64]) -> State {
         let mut rules = self.rules.clone();
         for (inviter, cutoff) in &delta.rules {
             match rules.binary_search_by(|(held, _)| held.cmp(inviter)) {
@@ -368,7 +370,7 @@ impl State {
         State {
             sequence: delta.sequence,
             next_update_s: i64::try_from(delta.next_update_s).unwrap_or(i64::MAX),
-            digest,
+            signature,
             revoked: IdIndex::new(union(self.revoked.ids(), &ids(&delta.revoked))),
             used_up: used_up.map(IdIndex::new),
             rules,

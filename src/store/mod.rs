@@ -117,6 +117,7 @@ pub(crate) use retention::{
     check_inviter, check_joiner, check_note, code_forget_at, forget_at, from_unix_ms,
     live_forget_at, lookup_code, new_code, revocation_forget_at, unix_ms,
 };
+pub(crate) use rules::covers_ms;
 pub use rules::{Cutoff, RevocationRule};
 pub use settings::{DEFAULT_DEADLINE, StoreBuilder};
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
