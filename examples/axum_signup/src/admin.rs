@@ -1,27 +1,31 @@
 //! Admin sign-in from a browser: a password from the environment, compared in constant time,
-//! a few attempts a minute, and a session cookie (`HttpOnly; SameSite=Strict`, `Secure` over
-//! https). The pages themselves are `admit::axum::AdminUi`, nested at `/admin` behind
-//! [`require_login`].
+//! throttled per client address and per trusted device (`throttle.rs`), and a session cookie
+//! (`HttpOnly; SameSite=Strict`, `Secure` over https). The pages themselves are
+//! `admit::axum::AdminUi`, nested at `/admin` behind [`require_login`].
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration as StdDuration;
 
-use admit::store::{AttemptLimiter, RateLimit};
-use admit::{Error, InvitationId};
-use axum::extract::{Form, Request, State};
+use admit::InvitationId;
+use axum::extract::{ConnectInfo, Extension, Form, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
 use serde::Deserialize;
 use subtle::ConstantTimeEq as _;
 use time::{Duration, OffsetDateTime};
 
 use super::AppState;
+use super::throttle::{DEVICE_COOKIE, Refusal};
 use super::web::page;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "admit_admin";
 /// How long a session lasts.
 const SESSION: Duration = Duration::hours(12);
+/// How long a browser stays a trusted device.
+const DEVICE: Duration = Duration::days(365);
 
 fn see_other(to: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
@@ -31,15 +35,15 @@ fn see_other(to: &str) -> Response {
     response
 }
 
-/// The session ID in the request's cookie, if any.
-fn session_of(headers: &HeaderMap) -> Option<String> {
+/// The value of the cookie `name` in the request, if any.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_owned())
 }
 
@@ -50,7 +54,7 @@ pub async fn require_login(
     next: Next,
 ) -> Response {
     let now = OffsetDateTime::now_utc();
-    let live = session_of(request.headers()).is_some_and(|id| {
+    let live = cookie(request.headers(), COOKIE).is_some_and(|id| {
         let mut sessions = app.sessions.lock().unwrap_or_else(|e| e.into_inner());
         sessions.retain(|_, until| *until > now);
         sessions.contains_key(&id)
@@ -68,21 +72,21 @@ pub async fn require_login(
         page(
             StatusCode::UNAUTHORIZED,
             "Sign in first",
-            "<p><a href=\"/login\">Sign in</a></p>",
+            html! { p { a href="/login" { "Sign in" } } },
         )
     }
 }
 
-fn login_page(status: StatusCode, note: &str) -> Response {
-    page(
-        status,
-        "Admin sign-in",
-        &format!(
-            "{note}<form method=\"post\" action=\"/login\"><label>Password \
-             <input name=\"password\" type=\"password\" autocomplete=\"current-password\" \
-             required autofocus></label><button>Sign in</button></form>"
-        ),
-    )
+fn login_page(status: StatusCode, note: Option<&str>) -> Response {
+    let body: Markup = html! {
+        @if let Some(note) = note { p role="alert" { (note) } }
+        form method="post" action="/login" {
+            label { "Password"
+                input name="password" type="password" autocomplete="current-password" required autofocus; }
+            button { "Sign in" }
+        }
+    };
+    page(status, "Admin sign-in", body)
 }
 
 /// `GET /login`.
@@ -91,10 +95,10 @@ pub async fn login_form(State(AppState(app)): State<AppState>) -> Response {
         return page(
             StatusCode::NOT_FOUND,
             "Admin pages are off",
-            "<p>Set ADMIN_PASSWORD to turn them on.</p>",
+            html! { p { "Set ADMIN_PASSWORD to turn them on." } },
         );
     }
-    login_page(StatusCode::OK, "")
+    login_page(StatusCode::OK, None)
 }
 
 #[derive(Deserialize)]
@@ -103,31 +107,49 @@ pub struct LoginForm {
     password: String,
 }
 
-/// `POST /login`: at most 10 attempts a minute (for everyone: a guess costs the attacker as
-/// much as the admin), the password compared in constant time, then a fresh session.
-pub async fn login(State(AppState(app)): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+/// The client's address: the TCP peer (this service is meant to be reached directly or
+/// behind a proxy that keeps one connection per client; see the README).
+fn address(peer: Option<&ConnectInfo<SocketAddr>>) -> IpAddr {
+    peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.0.ip())
+}
+
+/// `POST /login`: throttled (`throttle.rs`: per device, per address with back-off, and 10 a
+/// minute for all untrusted clients together), the password compared in constant time, then
+/// a fresh session and a device cookie.
+pub async fn login(
+    State(AppState(app)): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
     if app.admin_password.is_empty() {
-        return page(StatusCode::NOT_FOUND, "Admin pages are off", "");
+        return page(StatusCode::NOT_FOUND, "Admin pages are off", html! {});
     }
+    let now = OffsetDateTime::now_utc();
+    let address = address(peer.as_ref().map(|p| &p.0));
+    let device = cookie(&headers, DEVICE_COOKIE);
     match app
-        .store
-        .count_attempt("admin-login", &RateLimit::per_minute(10))
+        .throttle
+        .admit(&app.store, device.as_deref(), address, now)
         .await
     {
-        Ok(_) => {}
-        Err(Error::RateLimited { retry_after }) => {
-            return login_page(
+        Ok(()) => {}
+        Err(Refusal::Wait(wait)) => {
+            // Whole seconds, rounded up: never "try again in 0 s".
+            let secs = wait.as_millis().div_ceil(1000).max(1);
+            let mut response = login_page(
                 StatusCode::TOO_MANY_REQUESTS,
-                &format!(
-                    "<p role=\"alert\">Too many attempts: try again in {} s.</p>",
-                    retry_after.as_secs().max(1)
-                ),
+                Some(&format!("Too many attempts: try again in {secs} s.")),
             );
+            if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return response;
         }
-        Err(_) => {
+        Err(Refusal::Unavailable) => {
             return login_page(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "<p role=\"alert\">Try again in a minute.</p>",
+                Some("Try again in a minute."),
             );
         }
     }
@@ -136,41 +158,55 @@ pub async fn login(State(AppState(app)): State<AppState>, Form(form): Form<Login
         .as_bytes()
         .ct_eq(app.admin_password.as_bytes());
     if !bool::from(matches) {
+        app.throttle.failed(device.as_deref(), address, now);
         return login_page(
             StatusCode::UNAUTHORIZED,
-            "<p role=\"alert\">That password is not right.</p>",
+            Some("That password is not right."),
         );
     }
-    let (Ok(a), Ok(b)) = (InvitationId::random(), InvitationId::random()) else {
-        return login_page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "<p role=\"alert\">Try again.</p>",
-        );
+    let (Ok(a), Ok(b), Ok(c)) = (
+        InvitationId::random(),
+        InvitationId::random(),
+        InvitationId::random(),
+    ) else {
+        return login_page(StatusCode::SERVICE_UNAVAILABLE, Some("Try again."));
     };
     let id = format!("{a}{b}");
+    let device = app
+        .throttle
+        .succeeded(device.as_deref(), address, format!("{c}{a}"));
     app.sessions
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(id.clone(), OffsetDateTime::now_utc() + SESSION);
+        .insert(id.clone(), now + SESSION);
     let secure = if app.public_url.starts_with("https://") {
         "; Secure"
     } else {
         ""
     };
+    let seconds = |d: Duration| StdDuration::try_from(d).map_or(0, |d| d.as_secs());
     let mut response = see_other("/admin");
-    let cookie = format!(
-        "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-        StdDuration::try_from(SESSION).map_or(0, |d| d.as_secs())
-    );
-    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    let cookies = [
+        format!(
+            "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+            seconds(SESSION)
+        ),
+        format!(
+            "{DEVICE_COOKIE}={device}; Path=/login; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+            seconds(DEVICE)
+        ),
+    ];
+    for cookie in cookies {
+        if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
     }
     response
 }
 
-/// `POST /logout`: the session ends here and in the browser.
+/// `POST /logout`: the session ends here and in the browser (the device stays trusted).
 pub async fn logout(State(AppState(app)): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(id) = session_of(&headers) {
+    if let Some(id) = cookie(&headers, COOKIE) {
         app.sessions
             .lock()
             .unwrap_or_else(|e| e.into_inner())

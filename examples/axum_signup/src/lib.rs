@@ -43,18 +43,21 @@ use std::collections::hash_map::Entry;
 use std::sync::{Arc, Mutex};
 
 use admit::axum::{AdminUi, InvitationRejection, Invited};
-use admit::store::{AnyStore, Store, Visits};
-use admit::{Error, InvitationId, Issuer, SigningKey, Verifier, VerifyOptions};
+use admit::store::{AnyStore, RateLimit, ShortCodes as _, Store, Visits};
+use admit::{Error, ErrorKind, InvitationId, Issuer, SigningKey, Verifier, VerifyOptions};
 use axum::Router;
 use axum::extract::{Form, FromRef, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
+use maud::html;
 use serde::Deserialize;
 
 pub mod admin;
+pub mod settings;
+pub mod throttle;
 pub mod web;
-use web::{escape, page, refused, truncate};
+use web::{page, refused, truncate};
 
 pub const CONTEXT: &str = "acme/invite";
 
@@ -67,6 +70,8 @@ pub struct App {
     pub admin_password: String,
     /// Admin sessions: ID → end.
     pub sessions: Mutex<HashMap<String, time::OffsetDateTime>>,
+    /// How fast the admin password may be tried (`throttle.rs`).
+    pub throttle: throttle::Throttle,
     /// Where users reach the service (`https://acme.test`): links are built from it, and a
     /// POST must come from its origin. Never taken from a request's `Host` header.
     pub public_url: String,
@@ -86,6 +91,18 @@ pub struct Account {
     pub user_id: String,
     pub name: String,
     pub invitation: InvitationId,
+}
+
+impl Account {
+    #[cfg(any(feature = "postgres", feature = "sqlite"))]
+    fn from_row((user_id, name, invitation): (String, String, Vec<u8>)) -> Account {
+        let id = <[u8; 12]>::try_from(invitation.as_slice()).unwrap_or([0; 12]);
+        Account {
+            user_id,
+            name,
+            invitation: InvitationId::from_bytes(id),
+        }
+    }
 }
 
 /// The router's state: the app, shared.
@@ -153,6 +170,7 @@ impl App {
             store,
             admin_password,
             sessions: Mutex::new(HashMap::new()),
+            throttle: throttle::Throttle::default(),
             public_url: public_url.trim_end_matches('/').to_owned(),
             accounts,
         })
@@ -164,6 +182,97 @@ impl App {
         match self.public_url[after_scheme..].find('/') {
             Some(i) => self.public_url[..after_scheme + i].to_owned(),
             None => self.public_url.clone(),
+        }
+    }
+
+    /// The account of `email` (normalized), if there is one.
+    pub async fn account(&self, email: &str) -> Result<Option<Account>, Error> {
+        match (&self.accounts, &self.store) {
+            (Accounts::Memory(map), _) => Ok(map
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(email)
+                .cloned()),
+            #[cfg(feature = "postgres")]
+            (Accounts::Table(table), AnyStore::Postgres(pg)) => {
+                let row: Option<(String, String, Vec<u8>)> = sqlx::query_as(&format!(
+                    "SELECT user_id, name, invitation FROM {table} WHERE email = $1"
+                ))
+                .bind(email)
+                .fetch_optional(pg.pool())
+                .await
+                .map_err(db_error)?;
+                Ok(row.map(Account::from_row))
+            }
+            #[cfg(feature = "sqlite")]
+            (Accounts::Table(table), AnyStore::Sqlite(lite)) => {
+                let row: Option<(String, String, Vec<u8>)> = sqlx::query_as(&format!(
+                    "SELECT user_id, name, invitation FROM {table} WHERE email = $1"
+                ))
+                .bind(email)
+                .fetch_optional(lite.pool())
+                .await
+                .map_err(db_error)?;
+                Ok(row.map(Account::from_row))
+            }
+            #[allow(unreachable_patterns)]
+            _ => Err(db_error("an accounts table needs a SQL store")),
+        }
+    }
+
+    /// Whether the account of `email` was created with invitation `id`.
+    pub async fn joined_with(&self, email: &str, id: InvitationId) -> bool {
+        let Ok(email) = admit::normalize_email(email) else {
+            return false;
+        };
+        matches!(self.account(&email).await, Ok(Some(a)) if a.invitation == id)
+    }
+
+    /// Whether the account of `email` was created with the invitation of this genuine token.
+    async fn joined_with_token(&self, token: &str, email: &str) -> bool {
+        match self.verifier.verify(token) {
+            Ok(invitation) => self.joined_with(email, invitation.id()).await,
+            Err(_) => false,
+        }
+    }
+
+    /// The email of each joiner (a user ID), for the admin pages.
+    pub async fn emails_of(&self, joiners: &[String]) -> Vec<Option<String>> {
+        let mut out = Vec::with_capacity(joiners.len());
+        for joiner in joiners {
+            out.push(self.email_of(joiner).await);
+        }
+        out
+    }
+
+    async fn email_of(&self, user_id: &str) -> Option<String> {
+        match (&self.accounts, &self.store) {
+            (Accounts::Memory(map), _) => map
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .find(|(_, a)| a.user_id == user_id)
+                .map(|(email, _)| email.clone()),
+            #[cfg(feature = "postgres")]
+            (Accounts::Table(table), AnyStore::Postgres(pg)) => {
+                sqlx::query_scalar(&format!("SELECT email FROM {table} WHERE user_id = $1"))
+                    .bind(user_id)
+                    .fetch_optional(pg.pool())
+                    .await
+                    .ok()
+                    .flatten()
+            }
+            #[cfg(feature = "sqlite")]
+            (Accounts::Table(table), AnyStore::Sqlite(lite)) => {
+                sqlx::query_scalar(&format!("SELECT email FROM {table} WHERE user_id = $1"))
+                    .bind(user_id)
+                    .fetch_optional(lite.pool())
+                    .await
+                    .ok()
+                    .flatten()
+            }
+            #[allow(unreachable_patterns)]
+            _ => None,
         }
     }
 
@@ -205,10 +314,16 @@ pub fn router(app: Arc<App>) -> Router {
     let join_url = format!("{}/join", app.public_url);
     if let Ok(ui) = AdminUi::new(app.store.clone(), app.issuer.clone(), &join_url) {
         let login = axum::middleware::from_fn_with_state(state.clone(), admin::require_login);
-        router = router.nest("/admin", ui.mounted_at("/admin").router().layer(login));
+        let accounts = app.clone();
+        let ui = ui.sign_out("/logout").joiner_labels(move |joiners| {
+            let app = accounts.clone();
+            async move { app.emails_of(&joiners).await }
+        });
+        router = router.nest("/admin", ui.router().layer(login));
     }
     router
         .route("/join", get(join_page).post(join))
+        .route("/join/code", get(code_page).post(code))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             web::guard,
@@ -223,7 +338,36 @@ async fn home() -> Response {
     page(
         StatusCode::OK,
         "Acme",
-        "<p>Joining is by invitation. Open the link from your invitation email.</p>",
+        html! {
+            p { "Joining is by invitation. Open the link from your invitation email, or "
+                a href="/join/code" { "type the code" } " you were given." }
+            p.muted { "Admins: " a href="/login" { "sign in" } "." }
+        },
+    )
+}
+
+/// The page for a person who already joined with this invitation.
+fn already_joined() -> Response {
+    page(
+        StatusCode::OK,
+        "You have already joined",
+        html! {
+            p { "This invitation was used to create your account, so there is nothing more to \
+                do here. Sign in with your address instead." }
+            p { a href="/" { "Go to Acme" } }
+        },
+    )
+}
+
+/// The page for an address that has an account already (joined another way).
+fn has_account() -> Response {
+    page(
+        StatusCode::CONFLICT,
+        "This address already has an account",
+        html! {
+            p { "Sign in with it instead, or go back and join with another address." }
+            p { a href="/" { "Go to Acme" } }
+        },
     )
 }
 
@@ -238,8 +382,15 @@ async fn join_page(
         Ok(Invited(invitation)) => invitation,
         Err(rejection) => return refused(rejection.error()),
     };
-    // Revoked or used up: say so now, rather than after the form is filled in.
+    // Revoked or used up: say so now, rather than after the form is filled in. A used-up
+    // invitation bound to an address whose account it created: that person already joined.
     if let Err(e) = app.store.check(&invitation).await {
+        if e.kind() == ErrorKind::UsedUp
+            && let Some(email) = invitation.email()
+            && app.joined_with(email, invitation.id()).await
+        {
+            return already_joined();
+        }
         return refused(&e);
     }
     // Visitor tracking is best effort: a failure here must not block a sign-up.
@@ -255,30 +406,101 @@ async fn join_page(
     // The form posts the token back; it is the one the extractor just verified.
     let token = uri
         .query()
-        .and_then(|q| admit::find_token(&format!("?{q}")).ok().map(|t| escape(&t)))
+        .and_then(|q| {
+            admit::find_token(&format!("?{q}"))
+                .ok()
+                .map(|t| t.to_string())
+        })
         .unwrap_or_default();
-    let email = match invitation.email() {
-        Some(e) => format!(
-            "<input name=\"email\" type=\"email\" value=\"{}\" readonly>",
-            escape(e)
-        ),
-        None => "<input name=\"email\" type=\"email\" required>".to_owned(),
+    let body = html! {
+        @if let Some(inviter) = invitation.inviter() { p { "Invited by " (inviter) "." } }
+        form method="post" action="/join" {
+            input type="hidden" name="invitation" value=(token);
+            label { "Email"
+                @match invitation.email() {
+                    Some(email) => input name="email" type="email" value=(email) readonly;,
+                    None => input name="email" type="email" autocomplete="email" required;,
+                }
+            }
+            label { "Name " small { "(up to " (MAX_NAME) " characters)" }
+                input name="name" autocomplete="name" required maxlength=(MAX_NAME); }
+            button { "Join" }
+        }
     };
-    let inviter = invitation
-        .inviter()
-        .map(|i| format!("<p>Invited by {}.</p>", escape(i)))
-        .unwrap_or_default();
-    page(
-        StatusCode::OK,
-        "Create your account",
-        &format!(
-            "{inviter}<form method=\"post\" action=\"/join\">\
-             <input type=\"hidden\" name=\"invitation\" value=\"{token}\">\
-             <label>Email {email}</label>\
-             <label>Name <input name=\"name\" required maxlength=\"100\"></label>\
-             <button>Join</button></form>"
-        ),
-    )
+    page(StatusCode::OK, "Create your account", body)
+}
+
+/// The longest name, in characters (as the browser counts them in `maxlength`, and as the
+/// server counts them).
+const MAX_NAME: usize = 100;
+
+/// `GET /join/code`: a box to type the short code of an invitation.
+async fn code_page() -> Response {
+    code_form(StatusCode::OK, None, "")
+}
+
+fn code_form(status: StatusCode, problem: Option<&str>, typed: &str) -> Response {
+    let body = html! {
+        @if let Some(problem) = problem { p role="alert" { (problem) } }
+        p { "Type the code from your invitation. Case, spaces and dashes do not matter." }
+        form method="post" action="/join/code" {
+            label { "Invitation code"
+                input.code name="code" value=(typed) required maxlength="64" autocomplete="off"
+                    autocapitalize="characters" spellcheck="false"; }
+            button { "Continue" }
+        }
+    };
+    page(status, "Join with a code", body)
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /join/code`: the code resolved (10 tries a minute per client address), then on to
+/// the join page of its invitation.
+async fn code(
+    State(AppState(app)): State<AppState>,
+    peer: Option<axum::extract::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let typed = form.code.trim();
+    if typed.is_empty() {
+        return code_form(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("Type the code first."),
+            "",
+        );
+    }
+    let client = peer.map_or_else(|| "unknown".to_owned(), |p| p.0.0.ip().to_string());
+    let limit = RateLimit::per_minute(10);
+    let token = match app
+        .store
+        .resolve_code_for(&format!("code:{client}"), typed, &limit)
+        .await
+    {
+        Ok(token) => token,
+        Err(e @ (Error::UnknownCode | Error::MistypedCode | Error::InvalidArgument { .. })) => {
+            let problem = match e {
+                Error::MistypedCode => "That code has a typo: one of its characters is wrong.",
+                Error::UnknownCode => {
+                    "We don't know that code. Check it, or ask for a new invitation: codes stop \
+                     working when their invitation expires."
+                }
+                _ => "That is not an invitation code: codes are letters and digits.",
+            };
+            return code_form(StatusCode::UNPROCESSABLE_ENTITY, Some(problem), typed);
+        }
+        Err(e) => return refused(&e),
+    };
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let to = format!("/join?invitation={token}");
+    if let Ok(to) = axum::http::HeaderValue::from_str(&to) {
+        response.headers_mut().insert(header::LOCATION, to);
+    }
+    response
 }
 
 #[derive(Deserialize)]
@@ -291,11 +513,11 @@ pub struct JoinForm {
 /// `POST /join`: redeem the invitation and create the account.
 async fn join(State(AppState(app)): State<AppState>, Form(form): Form<JoinForm>) -> Response {
     let name = form.name.trim();
-    if name.is_empty() || name.len() > 100 {
+    if name.is_empty() || name.chars().count() > MAX_NAME {
         return page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Please give your name",
-            "<p>Go back and fill in your name (up to 100 characters).</p>",
+            html! { p { "Go back and fill in your name (up to " (MAX_NAME) " characters)." } },
         );
     }
     let email = match admit::normalize_email(&form.email) {
@@ -307,14 +529,15 @@ async fn join(State(AppState(app)): State<AppState>, Form(form): Form<JoinForm>)
         Ok(user_id) => page(
             StatusCode::CREATED,
             "Welcome!",
-            &format!(
-                "<p>Your account {} is ready, {}.</p>",
-                escape(&user_id),
-                escape(name)
-            ),
+            html! { p { "Your account " span.id { (user_id) } " is ready, " (name) "." } },
         ),
-        // The same page as a wrong address: nothing here tells whether an account exists.
-        Err(SignUpError::Taken) => refused(&Error::EmailMismatch),
+        // The person who joined with this invitation, back again: say so, and where to go.
+        Err(SignUpError::Taken) | Err(SignUpError::Refused(Error::UsedUp { .. }))
+            if app.joined_with_token(&form.invitation, &email).await =>
+        {
+            already_joined()
+        }
+        Err(SignUpError::Taken) => has_account(),
         Err(SignUpError::Refused(e)) => refused(&e),
     }
 }
@@ -435,5 +658,7 @@ async fn create_account(
 
 /// Serves `app` on `listener` until the process ends.
 pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).await
+    // The client's address reaches the handlers (the sign-in throttle, the code box).
+    let service = router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).await
 }

@@ -6,6 +6,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use maud::{DOCTYPE, Markup, html};
 
 use admit::{Error, ErrorKind};
 
@@ -14,8 +15,8 @@ use super::AppState;
 /// The stylesheet, served from this origin (`/style.css`), so the Content-Security-Policy can
 /// forbid every other source.
 pub const STYLE: &str = "\
-:root{color-scheme:light dark;--fg:#1b1f24;--bg:#fafaf9;--muted:#57606a;--accent:#0b57d0;--line:#d0d7de}\
-@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--muted:#9da7b3;--accent:#7cacf8;--line:#30363d}}\
+:root{color-scheme:light dark;--fg:#1b1f24;--bg:#fafaf9;--muted:#57606a;--accent:#0b57d0;--on-accent:#fff;--line:#d0d7de;--field:#6e7781}\
+@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--muted:#9da7b3;--accent:#7cacf8;--on-accent:#0d1117;--line:#30363d;--field:#8b949e}}\
 *{box-sizing:border-box}\
 body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;color:var(--fg);background:var(--bg)}\
 main{max-width:44rem;margin:0 auto;padding:2rem 1rem}\
@@ -23,25 +24,33 @@ h1{font-size:1.6rem;line-height:1.25;margin:0 0 1rem}\
 p{margin:0 0 1rem}\
 a{color:var(--accent)}\
 label{display:block;margin:0 0 1rem;font-weight:600}\
-input{display:block;width:100%;margin-top:.3rem;padding:.6rem;font:inherit;border:1px solid var(--line);border-radius:.4rem;background:transparent;color:inherit}\
+input{display:block;width:100%;margin-top:.3rem;padding:.6rem;font:inherit;border:1px solid var(--field);border-radius:.4rem;background:transparent;color:inherit}\
 input[readonly]{color:var(--muted)}\
-button{font:inherit;font-weight:600;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:var(--accent);color:#fff;cursor:pointer}\
+button{font:inherit;font-weight:600;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:var(--accent);color:var(--on-accent);cursor:pointer}\
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}\
 table{width:100%;border-collapse:collapse;margin:0 0 1.5rem;font-size:.95rem}\
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}\
 .id{font-family:ui-monospace,monospace;font-size:.85rem;word-break:break-all}\
+label small{font-weight:400;color:var(--muted)}\
+.code{font-family:ui-monospace,monospace;letter-spacing:.1em;text-transform:uppercase}\
 ";
 
 /// An HTML page: `lang`, a viewport for phones, the stylesheet. The guard adds the headers.
-pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{t}</title><link rel=\"stylesheet\" href=\"/style.css\"></head>\
-         <body><main><h1>{t}</h1>{body}</main></body></html>",
-        t = escape(title)
-    );
-    (status, Html(html)).into_response()
+/// Every value in `body` was escaped by maud when it was built.
+pub fn page(status: StatusCode, title: &str, body: Markup) -> Response {
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                link rel="stylesheet" href="/style.css";
+            }
+            body { main { h1 { (title) } (body) } }
+        }
+    };
+    (status, Html(markup.into_string())).into_response()
 }
 
 /// Every request: a POST from another site is refused (403) before any handler runs; every
@@ -57,7 +66,7 @@ pub async fn guard(
         page(
             StatusCode::FORBIDDEN,
             "This form was sent from another site",
-            "<p>For your safety, forms are accepted only from this site's own pages.</p>",
+            html! { p { "For your safety, forms are accepted only from this site's own pages." } },
         )
     } else {
         next.run(request).await
@@ -134,12 +143,26 @@ pub fn refused(error: &Error) -> Response {
             "Please try again in a minute",
             "We could not check your invitation just now.",
         ),
+        ErrorKind::UnknownCode if matches!(error, Error::MistypedCode) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "That code has a typo",
+            "One of its characters is wrong: check it against your invitation and try again.",
+        ),
+        ErrorKind::UnknownCode => (
+            StatusCode::NOT_FOUND,
+            "We don't know that code",
+            "Check it against your invitation, or ask for a new one: codes stop working when \
+             their invitation expires.",
+        ),
+        ErrorKind::RateLimited => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many tries",
+            "Wait a minute, then try again.",
+        ),
         ErrorKind::Unreadable
         | ErrorKind::NotGenuine
         | ErrorKind::NotYetValid
-        | ErrorKind::UnknownCode
         | ErrorKind::Conflict
-        | ErrorKind::RateLimited
         | ErrorKind::InvalidInput
         | ErrorKind::System => (
             StatusCode::BAD_REQUEST,
@@ -147,23 +170,7 @@ pub fn refused(error: &Error) -> Response {
             "Check that you opened or copied the whole link from your email.",
         ),
     };
-    page(status, title, &format!("<p>{}</p>", escape(text)))
-}
-
-/// `text` as HTML text or a quoted attribute value.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    page(status, title, html! { p { (text) } })
 }
 
 /// At most `max` bytes of `text`, cut at a character boundary.

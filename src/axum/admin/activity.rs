@@ -1,15 +1,16 @@
 //! The audit trail in the admin pages: the Activity page (the store's event log, filtered,
 //! paged by cursor) and the timeline on each invitation's page.
 
-use core::fmt::Write as _;
-
 use ::axum::extract::{Query, State};
 use ::axum::http::StatusCode;
 use ::axum::response::Response;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::html::{escape, when};
+use maud::{Markup, html};
+
+use super::html::{Base, when};
+use super::pages::query_escape;
 use super::{AdminUi, PAGE_SIZE};
 use crate::store::{Event, EventFilter, EventType, Events, ShortCodes, Store, Visits};
 
@@ -30,6 +31,7 @@ pub(super) struct ActivityQuery {
 /// cursor, 50 to a page.
 pub(super) async fn activity<S: Store + ShortCodes + Visits + Events + Clone + 'static>(
     State(ui): State<AdminUi<S>>,
+    base: Base,
     Query(q): Query<ActivityQuery>,
 ) -> Response {
     let ui = &ui.inner;
@@ -61,119 +63,87 @@ pub(super) async fn activity<S: Store + ShortCodes + Visits + Events + Clone + '
     }
     let events = match ui.store.events(&filter).await {
         Ok(events) => events,
-        Err(e) => return ui.failed(&e),
+        Err(e) => return ui.failed(&base, &e),
     };
     let now = OffsetDateTime::now_utc();
-    let b = escape(&ui.base);
-    let mut out = String::new();
-    for problem in problems {
-        let _ = write!(out, "<p role=\"alert\">{}</p>", escape(problem));
-    }
-    let _ = write!(
-        out,
-        "<form method=\"get\" action=\"{b}/activity\" class=\"filters\">\
-         <label>Inviter <input name=\"inviter\" value=\"{}\" maxlength=\"64\"></label>\
-         <label>Kind <select name=\"kind\">{}</select></label>\
-         <label>Invitation <input name=\"invitation\" value=\"{}\" maxlength=\"24\" \
-         class=\"id\"></label><button>Show</button></form>",
-        escape(inviter),
-        kind_options(kind),
-        escape(invitation),
-    );
     #[cfg(feature = "webhooks")]
-    if !ui.endpoints.is_empty() {
-        match endpoints(&ui.store, &ui.endpoints, now).await {
-            Ok(table) => out.push_str(&table),
-            Err(e) => return ui.failed(&e),
-        }
-    }
-    if events.is_empty() {
-        out.push_str("<p class=\"muted\">Nothing happened here yet (or not since this page).</p>");
+    let hooks = if ui.endpoints.is_empty() {
+        None
     } else {
-        out.push_str(&table(&ui.base, &events, now, true));
-    }
-    if events.len() == PAGE_SIZE
-        && let Some(last) = events.last()
-    {
-        let _ = write!(
-            out,
-            "<p><a href=\"{b}/activity?after={}&amp;inviter={}&amp;kind={}&amp;invitation={}\">\
-                 Next {PAGE_SIZE}</a></p>",
-            last.cursor,
-            escape(&query_value(inviter)),
-            escape(&query_value(kind)),
-            escape(&query_value(invitation)),
-        );
-    }
-    ui.page(StatusCode::OK, "Activity", &out)
-}
-
-/// `value` for a query string: letters, digits and `-._~` as they are, the rest %-encoded.
-pub(super) fn query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
+        match endpoints(&ui.store, &ui.endpoints, now).await {
+            Ok(table) => Some(table),
+            Err(e) => return ui.failed(&base, &e),
         }
-    }
-    out
-}
-
-fn kind_options(selected: &str) -> String {
-    let mut out = String::from("<option value=\"\">every kind</option>");
-    for kind in EventType::ALL {
-        let name = kind.as_str();
-        let chosen = if name == selected { " selected" } else { "" };
-        let _ = write!(out, "<option value=\"{name}\"{chosen}>{name}</option>");
-    }
-    out
+    };
+    #[cfg(not(feature = "webhooks"))]
+    let hooks: Option<Markup> = None;
+    let next = (events.len() == PAGE_SIZE)
+        .then(|| events.last())
+        .flatten()
+        .map(|last| {
+            format!(
+                "{}?after={}&inviter={}&kind={}&invitation={}",
+                base.at("/activity"),
+                last.cursor,
+                query_escape(inviter),
+                query_escape(kind),
+                query_escape(invitation),
+            )
+        });
+    let body = html! {
+        @for problem in problems { p role="alert" { (problem) } }
+        form.filters method="get" action=(base.at("/activity")) {
+            label { "Inviter" input name="inviter" value=(inviter) maxlength="64"; }
+            label { "Kind" select name="kind" {
+                option value="" { "every kind" }
+                @for k in EventType::ALL {
+                    option value=(k.as_str()) selected[k.as_str() == kind] { (k.as_str()) }
+                }
+            } }
+            label { "Invitation" input.id name="invitation" value=(invitation) maxlength="24"; }
+            button { "Show" }
+        }
+        @if let Some(hooks) = hooks { (hooks) }
+        @if events.is_empty() {
+            p.muted { "Nothing happened here yet (or not since this page)." }
+        } @else {
+            (table(&base, &events, now, true))
+        }
+        @if let Some(next) = next { p { a href=(next) { "Next " (PAGE_SIZE) } } }
+    };
+    ui.page(&base, StatusCode::OK, "Activity", body)
 }
 
 /// Events as a table: when, what, which invitation (when `with_invitation`), inviter, by whom,
 /// details.
 pub(super) fn table(
-    base: &str,
+    base: &Base,
     events: &[Event],
     now: OffsetDateTime,
     with_invitation: bool,
-) -> String {
-    let b = escape(base);
-    let mut out =
-        String::from("<table><thead><tr><th scope=\"col\">When</th><th scope=\"col\">What</th>");
-    if with_invitation {
-        out.push_str("<th scope=\"col\">Invitation</th>");
-    }
-    out.push_str(
-        "<th scope=\"col\">Inviter</th><th scope=\"col\">By</th><th scope=\"col\">Details</th>\
-         </tr></thead><tbody>",
-    );
-    for e in events {
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{}</td>",
-            when(e.at, now),
-            e.event_type()
-        );
-        if with_invitation {
-            match e.invitation {
-                Some(id) => {
-                    let _ = write!(out, "<td class=\"id\"><a href=\"{b}/i/{id}\">{id}</a></td>");
+) -> Markup {
+    html! {
+        div.wide { table {
+            thead { tr {
+                th scope="col" { "When" } th scope="col" { "What" }
+                @if with_invitation { th scope="col" { "Invitation" } }
+                th scope="col" { "Inviter" } th scope="col" { "By" } th scope="col" { "Details" }
+            } }
+            tbody { @for e in events { tr {
+                td { (when(e.at, now)) }
+                td { (e.event_type().as_str()) }
+                @if with_invitation {
+                    @match e.invitation {
+                        Some(id) => td.id { a href=(base.at(&format!("/i/{id}"))) { (id) } },
+                        None => td.muted { "all matching" },
+                    }
                 }
-                None => out.push_str("<td class=\"muted\">all matching</td>"),
-            }
-        }
-        let _ = write!(
-            out,
-            "<td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(e.inviter.as_deref().unwrap_or("")),
-            escape(e.actor.as_deref().unwrap_or("")),
-            escape(&e.details(|t| when(t, now))),
-        );
+                td.id { (e.inviter.as_deref().unwrap_or("")) }
+                td.id { (e.actor.as_deref().unwrap_or("")) }
+                td.id { (e.details(|t| when(t, now))) }
+            } } }
+        } }
     }
-    out.push_str("</tbody></table>");
-    out
 }
 
 /// The webhook endpoints' state, as a table.
@@ -182,12 +152,8 @@ async fn endpoints<S: Events>(
     store: &S,
     names: &[String],
     now: OffsetDateTime,
-) -> Result<String, crate::Error> {
-    let mut out = String::from(
-        "<h2>Webhooks</h2><table><thead><tr><th scope=\"col\">Endpoint</th>\
-         <th scope=\"col\">State</th><th scope=\"col\">Delivered</th>\
-         <th scope=\"col\">Last error</th><th scope=\"col\">Worker</th></tr></thead><tbody>",
-    );
+) -> Result<Markup, crate::Error> {
+    let mut rows = Vec::with_capacity(names.len());
     for name in names {
         let status = crate::webhooks::endpoint_status(store, name).await?;
         let (state, delivered, error, worker) = match &status {
@@ -207,15 +173,17 @@ async fn endpoints<S: Events>(
                 s.worker.clone().unwrap_or_else(|| "none".to_owned()),
             ),
         };
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{delivered}</td><td>{}</td><td class=\"id\">{}</td></tr>",
-            escape(name),
-            escape(&state),
-            escape(&error),
-            escape(&worker),
-        );
+        rows.push((name, state, delivered, error, worker));
     }
-    out.push_str("</tbody></table><h2>Events</h2>");
-    Ok(out)
+    Ok(html! {
+        h2 { "Webhooks" }
+        div.wide { table {
+            thead { tr { th scope="col" { "Endpoint" } th scope="col" { "State" }
+                th scope="col" { "Delivered" } th scope="col" { "Last error" } th scope="col" { "Worker" } } }
+            tbody { @for (name, state, delivered, error, worker) in &rows {
+                tr { td { (name) } td { (state) } td { (delivered) } td { (error) } td.id { (worker) } }
+            } }
+        } }
+        h2 { "Events" }
+    })
 }

@@ -1,8 +1,6 @@
 //! The Funnel page of the admin: of the invitations issued in a period, how many were opened
 //! and redeemed, per inviter, with an inline SVG chart (no script).
 
-use core::fmt::Write as _;
-
 use ::axum::extract::{Query, State};
 use ::axum::http::StatusCode;
 use ::axum::response::Response;
@@ -10,9 +8,10 @@ use serde::Deserialize;
 use time::{Date, Duration, OffsetDateTime, Time};
 
 use super::AdminUi;
-use super::html::escape;
+use super::html::Base;
 use crate::error::Error;
 use crate::store::{Events, Funnel, FunnelQuery, FunnelRow, ShortCodes, Store, Visits};
+use maud::{Markup, html};
 
 /// The periods offered, in days.
 const PERIODS: [i64; 4] = [7, 30, 90, 365];
@@ -74,6 +73,7 @@ fn period(q: &FunnelParams, now: OffsetDateTime) -> (OffsetDateTime, OffsetDateT
 /// `GET /funnel`: issued → opened → redeemed for a period, in total and per inviter.
 pub(super) async fn funnel<S: Store + ShortCodes + Visits + Events + Clone + 'static>(
     State(ui): State<AdminUi<S>>,
+    base: Base,
     Query(q): Query<FunnelParams>,
 ) -> Response {
     let ui = &ui.inner;
@@ -82,7 +82,7 @@ pub(super) async fn funnel<S: Store + ShortCodes + Visits + Events + Clone + 'st
     let inviter = q.inviter.trim();
     let mut query = match FunnelQuery::new(from, to) {
         Ok(query) => query,
-        Err(e) => return ui.failed(&e),
+        Err(e) => return ui.failed(&base, &e),
     };
     if !inviter.is_empty() {
         query = query.inviter(inviter);
@@ -93,61 +93,39 @@ pub(super) async fn funnel<S: Store + ShortCodes + Visits + Events + Clone + 'st
             problems.push("No inviter has that name (at most 64 bytes, no control characters).");
             None
         }
-        Err(e) => return ui.failed(&e),
+        Err(e) => return ui.failed(&base, &e),
     };
-    let b = escape(&ui.base);
-    let mut out = String::new();
-    for problem in problems {
-        let _ = write!(out, "<p role=\"alert\">{}</p>", escape(problem));
-    }
     let chosen_days = q.days.trim();
-    let mut options = String::new();
-    for days in PERIODS {
-        let selected = if chosen_days == days.to_string() || (chosen_days.is_empty() && days == 30)
-        {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            options,
-            "<option value=\"{days}\"{selected}>last {days} days</option>"
-        );
-    }
-    let _ = write!(
-        out,
-        "<form method=\"get\" action=\"{b}/funnel\" class=\"filters\">\
-         <label>Period <select name=\"days\">{options}</select></label>\
-         <label>Inviter <input name=\"inviter\" value=\"{}\" maxlength=\"64\"></label>\
-         <button>Show</button></form>\
-         <form method=\"get\" action=\"{b}/funnel\" class=\"filters\">\
-         <label>From <input type=\"date\" name=\"from\" value=\"{}\"></label>\
-         <label>To <input type=\"date\" name=\"to\" value=\"{}\"></label>\
-         <input type=\"hidden\" name=\"inviter\" value=\"{}\">\
-         <button>Show these days</button></form>",
-        escape(inviter),
-        escape(q.from.trim()),
-        escape(q.to.trim()),
-        escape(inviter),
-    );
-    let _ = write!(
-        out,
-        "<p>Invitations issued from <strong>{}</strong> to <strong>{}</strong> (UTC), \
-         opened and redeemed until now. An invitation counts as opened when its link was \
-         visited or redeemed.</p>",
-        day_and_time(from),
-        day_and_time(to),
-    );
-    let Some(funnel) = funnel.filter(|f| f.total.issued > 0) else {
-        out.push_str(
-            "<p class=\"muted\">No invitation was issued in this period (or its events are no \
-             longer kept).</p>",
-        );
-        return ui.page(StatusCode::OK, "Funnel", &out);
+    let funnel = funnel.filter(|f| f.total.issued > 0);
+    let body = html! {
+        @for problem in problems { p role="alert" { (problem) } }
+        form.filters method="get" action=(base.at("/funnel")) {
+            label { "Period" select name="days" {
+                @for days in PERIODS {
+                    option value=(days)
+                        selected[chosen_days == days.to_string() || (chosen_days.is_empty() && days == 30)]
+                        { "last " (days) " days" }
+                }
+            } }
+            label { "Inviter" input name="inviter" value=(inviter) maxlength="64"; }
+            button { "Show" }
+        }
+        form.filters method="get" action=(base.at("/funnel")) {
+            label { "From" input type="date" name="from" value=(q.from.trim()); }
+            label { "To" input type="date" name="to" value=(q.to.trim()); }
+            input type="hidden" name="inviter" value=(inviter);
+            button { "Show these days" }
+        }
+        p { "Invitations issued from " strong { (day_and_time(from)) } " to "
+            strong { (day_and_time(to)) } " (UTC), opened and redeemed until now. An invitation \
+            counts as opened when its link was visited or redeemed." }
+        @match &funnel {
+            Some(funnel) => { (chart(&funnel.total)) (table(&base, funnel, inviter.is_empty())) }
+            None => p.muted { "No invitation was issued in this period (or its events are no \
+                longer kept)." },
+        }
     };
-    out.push_str(&chart(&funnel.total));
-    out.push_str(&table(&ui.base, &funnel, inviter.is_empty()));
-    ui.page(StatusCode::OK, "Funnel", &out)
+    ui.page(&base, StatusCode::OK, "Funnel", body)
 }
 
 fn day_and_time(t: OffsetDateTime) -> String {
@@ -161,7 +139,7 @@ fn percent(rate: Option<f64>) -> String {
 
 /// Three bars, issued → opened → redeemed, each as long as its share of issued, with its
 /// count and rate beside it. 400 units wide, so it reads at about its own size on a phone.
-fn chart(total: &FunnelRow) -> String {
+fn chart(total: &FunnelRow) -> Markup {
     const LABEL: u64 = 80;
     const BAR: u64 = 180;
     let stages = [
@@ -169,89 +147,67 @@ fn chart(total: &FunnelRow) -> String {
         ("Opened", total.opened, total.open_rate(), "f-opened"),
         ("Redeemed", total.redeemed, total.conversion(), "f-redeemed"),
     ];
-    let mut out = format!(
-        "<figure class=\"funnel\"><svg viewBox=\"0 0 400 112\" role=\"img\" \
-         aria-labelledby=\"funnel-title\"><title id=\"funnel-title\">Issued {}, opened {} ({}), \
-         redeemed {} ({} of issued)</title>",
+    let title = format!(
+        "Issued {}, opened {} ({}), redeemed {} ({} of issued)",
         total.issued,
         total.opened,
         percent(total.open_rate()),
         total.redeemed,
         percent(total.conversion()),
     );
-    for (row, (name, count, rate, class)) in stages.into_iter().enumerate() {
-        let y = 8 + row as u64 * 36;
-        let width = if total.issued == 0 {
-            0
-        } else {
-            (count * BAR)
-                .div_ceil(total.issued)
-                .max(u64::from(count > 0))
-        };
-        let share = rate.map_or_else(String::new, |r| format!(" · {}", percent(Some(r))));
-        let _ = write!(
-            out,
-            "<text x=\"0\" y=\"{}\" class=\"f-text\">{name}</text>\
-             <rect x=\"{LABEL}\" y=\"{y}\" width=\"{width}\" height=\"24\" rx=\"3\" class=\"{class}\"/>\
-             <text x=\"{}\" y=\"{}\" class=\"f-text\">{count}{share}</text>",
-            y + 17,
-            LABEL + width + 6,
-            y + 17,
-        );
+    html! {
+        figure.funnel {
+            svg viewBox="0 0 400 112" role="img" aria-labelledby="funnel-title" {
+                title #funnel-title { (title) }
+                @for (row, (name, count, rate, class)) in stages.into_iter().enumerate() {
+                    @let y = 8 + row as u64 * 36;
+                    @let width = if total.issued == 0 { 0 } else {
+                        (count * BAR).div_ceil(total.issued).max(u64::from(count > 0))
+                    };
+                    text x="0" y=(y + 17) class="f-text" { (name) }
+                    rect x=(LABEL) y=(y) width=(width) height="24" rx="3" class=(class) {}
+                    text x=(LABEL + width + 6) y=(y + 17) class="f-text" {
+                        (count) @if let Some(r) = rate { " · " (percent(Some(r))) }
+                    }
+                }
+            }
+            figcaption.muted { "Bars are shares of the invitations issued; the redeemed rate is \
+                the conversion of the whole funnel." }
+        }
     }
-    out.push_str(
-        "</svg><figcaption class=\"muted\">Bars are shares of the invitations issued; the \
-         redeemed rate is the conversion of the whole funnel.</figcaption></figure>",
-    );
-    out
 }
 
 /// The numbers per inviter, everyone first.
-fn table(base: &str, funnel: &Funnel, with_total: bool) -> String {
-    let b = escape(base);
-    let mut out = String::from(
-        "<div class=\"wide\"><table><thead><tr><th scope=\"col\">Inviter</th>\
-         <th scope=\"col\" class=\"num\">Issued</th><th scope=\"col\" class=\"num\">Opened</th>\
-         <th scope=\"col\" class=\"num\">Redeemed</th>\
-         <th scope=\"col\" class=\"num\">Conversion</th>\
-         <th scope=\"col\" class=\"num\">Joined</th></tr></thead><tbody>",
-    );
+fn table(base: &Base, funnel: &Funnel, with_total: bool) -> Markup {
     let cells = |r: &FunnelRow| {
-        format!(
-            "<td class=\"num\">{}</td><td class=\"num\">{} <span class=\"muted\">{}</span></td>\
-             <td class=\"num\">{} <span class=\"muted\">{}</span></td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td>",
-            r.issued,
-            r.opened,
-            percent(r.open_rate()),
-            r.redeemed,
-            percent(r.redeem_rate()),
-            percent(r.conversion()),
-            r.joined,
-        )
+        html! {
+            td.num { (r.issued) }
+            td.num { (r.opened) " " span.muted { (percent(r.open_rate())) } }
+            td.num { (r.redeemed) " " span.muted { (percent(r.redeem_rate())) } }
+            td.num { (percent(r.conversion())) }
+            td.num { (r.joined) }
+        }
     };
-    if with_total {
-        let _ = write!(
-            out,
-            "<tr><th scope=\"row\">Everyone</th>{}</tr>",
-            cells(&funnel.total)
-        );
+    html! {
+        div.wide { table {
+            thead { tr { th scope="col" { "Inviter" } th.num scope="col" { "Issued" }
+                th.num scope="col" { "Opened" } th.num scope="col" { "Redeemed" }
+                th.num scope="col" { "Conversion" } th.num scope="col" { "Joined" } } }
+            tbody {
+                @if with_total { tr { th scope="row" { "Everyone" } (cells(&funnel.total)) } }
+                @for row in &funnel.inviters {
+                    tr {
+                        th scope="row" { @match &row.inviter {
+                            Some(inviter) => a href=(format!("{}?inviter={}", base.home(),
+                                super::pages::query_escape(inviter))) { (inviter) },
+                            None => span.muted { "no inviter" },
+                        } }
+                        (cells(row))
+                    }
+                }
+            }
+        } }
+        p.muted { "Opened: share of issued. Redeemed: share of opened. Conversion: redeemed of \
+            issued. Joined: every redemption (a multi-use link can bring many)." }
     }
-    for row in &funnel.inviters {
-        let name = match &row.inviter {
-            Some(inviter) => format!(
-                "<a href=\"{b}/?inviter={}\">{}</a>",
-                escape(&super::activity::query_value(inviter)),
-                escape(inviter)
-            ),
-            None => "<span class=\"muted\">no inviter</span>".to_owned(),
-        };
-        let _ = write!(out, "<tr><th scope=\"row\">{name}</th>{}</tr>", cells(row));
-    }
-    out.push_str(
-        "</tbody></table></div><p class=\"muted\">Opened: share of issued. Redeemed: share of \
-         opened. Conversion: redeemed of issued. Joined: every redemption (a multi-use link \
-         can bring many).</p>",
-    );
-    out
 }

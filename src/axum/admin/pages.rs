@@ -1,10 +1,10 @@
-//! The bodies of the admin pages. Every value from a store or a form goes through `escape`.
+//! The bodies of the admin pages, as maud markup: every value is escaped unless wrapped in
+//! `PreEscaped`, which only the QR code's SVG is.
 
-use core::fmt::Write as _;
-
+use maud::{Markup, PreEscaped, html};
 use time::OffsetDateTime;
 
-use super::html::{escape, home, when};
+use super::html::{Base, copy_button, when};
 use super::{ListPage, SCAN_BUDGET};
 use crate::invitation::Invitation;
 use crate::store::{IssuedInvitation, RevocationRule, Status, Visit};
@@ -31,11 +31,17 @@ fn expiry(t: Option<OffsetDateTime>, now: OffsetDateTime) -> String {
     t.map_or_else(|| "never".to_owned(), |t| when(t, now))
 }
 
+/// The first 8 hexadecimal digits of an ID: enough to tell rows apart by eye; the full ID is
+/// on the detail page and behind the copy button.
+fn short_id(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
 const STATES: [(&str, &str); 6] = [
     ("", "any state"),
     ("active", "active"),
     ("used_up", "used up"),
-    ("revoked", "revoked"),
+    ("revoked", "revoked (by ID or rule)"),
     ("revoked_by_rule", "revoked by a rule"),
     ("expired", "expired recently"),
 ];
@@ -43,104 +49,109 @@ const STATES: [(&str, &str); 6] = [
 /// What one page of the list shows, and the filters it was asked for.
 pub(super) struct ListView<'a> {
     pub(super) inviter: &'a str,
+    pub(super) search: &'a str,
     pub(super) state: &'a str,
     /// Whether this is the first page (no cursor).
     pub(super) first: bool,
     pub(super) page: &'a ListPage,
 }
 
+impl ListView<'_> {
+    /// The list's address with these filters and `extra` query pairs.
+    fn link(&self, base: &Base, extra: &str) -> String {
+        format!(
+            "{}?q={}&inviter={}&state={}{extra}",
+            base.home(),
+            query_escape(self.search),
+            query_escape(self.inviter),
+            query_escape(self.state),
+        )
+    }
+}
+
 /// The list: a filter form, one page of rows, links to the first and the next page.
-pub(super) fn list(base: &str, view: &ListView<'_>, now: OffsetDateTime) -> String {
-    let b = escape(base);
-    let h = escape(&home(base));
+pub(super) fn list(base: &Base, view: &ListView<'_>, now: OffsetDateTime) -> Markup {
     let shown = &view.page.shown;
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<form method=\"get\" action=\"{h}\" class=\"filters\">\
-         <label>Inviter <input name=\"inviter\" value=\"{}\"></label>\
-         <label>State <select name=\"state\">",
-        escape(view.inviter)
-    );
-    for (value, label) in STATES {
-        let selected = if value == view.state { " selected" } else { "" };
-        let _ = write!(out, "<option value=\"{value}\"{selected}>{label}</option>");
-    }
-    out.push_str("</select></label><button>Filter</button></form>");
-    let _ = write!(
-        out,
-        "<p class=\"muted\">{} invitation{}{}.{}</p>",
-        shown.len(),
-        if shown.len() == 1 { "" } else { "s" },
-        if view.first { "" } else { " on this page" },
-        if view.page.searched_out {
-            format!(
-                " Looked through {} invitations for this filter; the next page goes on \
-                 from there.",
-                group(SCAN_BUDGET)
-            )
-        } else {
-            String::new()
+    let searched = !view.search.is_empty() || !view.inviter.is_empty() || !view.state.is_empty();
+    html! {
+        form.filters method="get" action=(base.home()) role="search" {
+            label { "Search " small { "(start of an email or inviter)" }
+                input name="q" type="search" value=(view.search) maxlength="320"; }
+            label { "Inviter " small { "(exact)" }
+                input name="inviter" value=(view.inviter) maxlength="64"; }
+            label { "State"
+                select name="state" {
+                    @for (value, label) in STATES {
+                        option value=(value) selected[value == view.state] { (label) }
+                    }
+                }
+            }
+            button { "Show" }
+            @if searched { a href=(base.home()) { "Clear" } }
         }
-    );
-    if view.state == "expired" {
-        out.push_str(
-            "<p class=\"muted\">A store forgets an invitation a while after it expires (an \
-             hour by default), so only those that expired since are listed here.</p>",
-        );
-    }
-    if shown.is_empty() && view.first && !view.page.searched_out {
-        let _ = write!(out, "<p><a href=\"{b}/new\">Invite someone</a></p>");
-        return out;
-    }
-    if !shown.is_empty() {
-        out.push_str(
-            "<table><thead><tr><th scope=\"col\">ID</th><th scope=\"col\">For</th>\
-             <th scope=\"col\">Inviter</th><th scope=\"col\">Description</th>\
-             <th scope=\"col\">Uses</th><th scope=\"col\">Expires</th>\
-             <th scope=\"col\">State</th></tr></thead><tbody>",
-        );
-    }
-    for i in shown {
-        let _ = write!(
-            out,
-            "<tr><td class=\"id\"><a href=\"{b}/i/{id}\">{id}</a></td><td>{}</td><td>{}</td>\
-             <td>{}</td><td class=\"uses\">{}</td><td>{}</td><td class=\"state\">{}</td></tr>",
-            escape(i.email.as_deref().unwrap_or("anyone")),
-            escape(i.inviter.as_deref().unwrap_or("")),
-            escape(i.description.as_deref().unwrap_or("")),
-            uses(i.uses, i.max_uses),
-            expiry(i.expires_at, now),
-            escape(&state_of(i, now)),
-            id = i.id,
-        );
-    }
-    if !shown.is_empty() {
-        out.push_str("</tbody></table>");
-    }
-    if !view.first || view.page.next.is_some() {
-        let link = |after: &str, label: &str| {
-            format!(
-                "<a href=\"{h}?inviter={}&amp;state={}{after}\">{label}</a>",
-                escape(&query_escape(view.inviter)),
-                escape(&query_escape(view.state)),
-            )
-        };
-        out.push_str("<nav aria-label=\"Pages\">");
-        if !view.first {
-            out.push_str(&link("", "← First page"));
+        p.muted {
+            @if shown.is_empty() { "None found" } @else {
+                "Showing " (shown.len()) @if view.first { " (first page)" } @else { " (a later page)" }
+            }
+            ", soonest expiry first."
+            @if view.page.searched_out {
+                " Looked through " (group(SCAN_BUDGET)) " invitations for this filter; the next \
+                 page goes on from there."
+            }
         }
-        if let Some(next) = view.page.next {
-            out.push(' ');
-            out.push_str(&link(&format!("&amp;after={next}"), "Next page →"));
+        @if view.state == "expired" {
+            p.muted { "A store forgets an invitation a while after it expires (an hour by \
+                default), so only those that expired since are listed here." }
         }
-        out.push_str("</nav>");
+        @if shown.is_empty() && view.first && !view.page.searched_out && !searched {
+            p { a href=(base.at("/new")) { "Invite someone" } }
+        }
+        @if !shown.is_empty() {
+            table.list {
+                thead { tr {
+                    th scope="col" { "ID" } th scope="col" { "For" } th scope="col" { "Inviter" }
+                    th scope="col" { "Description" } th scope="col" { "Uses" }
+                    th scope="col" { "Expires" } th scope="col" { "State" }
+                } }
+                tbody {
+                    @for i in shown {
+                        @let id = i.id.to_string();
+                        @let email = i.email.as_deref().unwrap_or("anyone");
+                        @let inviter = i.inviter.as_deref().unwrap_or("");
+                        @let description = i.description.as_deref().unwrap_or("");
+                        @let state = state_of(i, now);
+                        tr {
+                            td.id data-label="ID" {
+                                span {
+                                    a href=(base.at(&format!("/i/{id}"))) title=(id)
+                                        aria-label=(format!("Invitation {id}")) { (short_id(&id)) "…" }
+                                    (copy_button(&id, &format!("Copy the ID {id}")))
+                                }
+                            }
+                            td data-label="For" { span.cut title=(email) { (email) } }
+                            td data-label="Inviter" { span.cut title=(inviter) { (inviter) } }
+                            td data-label="Description" { span.cut title=(description) { (description) } }
+                            td data-label="Uses" { span { (uses(i.uses, i.max_uses)) } }
+                            td data-label="Expires" { span { (expiry(i.expires_at, now)) } }
+                            td data-label="State" { span.cut title=(state) { (state) } }
+                        }
+                    }
+                }
+            }
+        }
+        @if !view.first || view.page.next.is_some() {
+            nav aria-label="Pages" {
+                @if !view.first { a href=(view.link(base, "")) { "← First page" } " " }
+                @if let Some(next) = view.page.next {
+                    a href=(view.link(base, &format!("&after={next}"))) { "Next page →" }
+                }
+            }
+        }
     }
-    out
 }
 
 /// 10000 as "10,000".
-fn group(n: usize) -> String {
+pub(super) fn group(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (k, c) in digits.chars().enumerate() {
@@ -153,7 +164,8 @@ fn group(n: usize) -> String {
 }
 
 /// Percent-encodes a query value (everything but unreserved characters).
-fn query_escape(text: &str) -> String {
+pub(super) fn query_escape(text: &str) -> String {
+    use core::fmt::Write as _;
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -165,191 +177,258 @@ fn query_escape(text: &str) -> String {
     out
 }
 
-/// The invite form.
-pub(super) fn invite_form(base: &str) -> String {
-    format!(
-        "<form method=\"post\" action=\"{}/invitations\">\
-         <label>Email (optional: binds the invitation to this address)\
-         <input name=\"email\" type=\"email\" autocomplete=\"off\"></label>\
-         <label>Max uses (optional: unlimited if empty)\
-         <input name=\"max_uses\" inputmode=\"numeric\" pattern=\"[0-9]*\"></label>\
-         <label>Expires in, days <input name=\"days\" inputmode=\"numeric\" value=\"7\"></label>\
-         <label>Inviter (optional) <input name=\"inviter\"></label>\
-         <label>Description (optional, for this list) <input name=\"description\" \
-         maxlength=\"1024\"></label><button>Create invitation</button></form>",
-        escape(base)
+/// What the invite form holds: empty for a new one, what was typed after an error.
+#[derive(Default, serde::Deserialize)]
+pub(super) struct InviteFields {
+    #[serde(default)]
+    pub(super) email: String,
+    #[serde(default)]
+    pub(super) max_uses: String,
+    #[serde(default)]
+    pub(super) days: String,
+    #[serde(default)]
+    pub(super) inviter: String,
+    #[serde(default)]
+    pub(super) description: String,
+}
+
+impl InviteFields {
+    /// A new form: a one-time link for 7 days.
+    pub(super) fn fresh() -> InviteFields {
+        InviteFields {
+            max_uses: "1".to_owned(),
+            days: "7".to_owned(),
+            ..InviteFields::default()
+        }
+    }
+}
+
+/// The invite form, holding `fields`.
+pub(super) fn invite_form(base: &Base, fields: &InviteFields) -> Markup {
+    html! {
+        form method="post" action=(base.at("/invitations")) {
+            label { "Email " small { "(optional: binds the invitation to this address)" }
+                input name="email" type="email" autocomplete="off" value=(fields.email); }
+            label { "Max uses " small { "(1: a one-time link; empty: unlimited)" }
+                input name="max_uses" inputmode="numeric" pattern="[0-9]*" value=(fields.max_uses); }
+            label { "Expires in, days " small { "(1 to 3650)" }
+                input name="days" inputmode="numeric" pattern="[0-9]*" value=(fields.days); }
+            label { "Inviter " small { "(optional)" }
+                input name="inviter" maxlength="64" value=(fields.inviter); }
+            label { "Description " small { "(optional, for this list)" }
+                input name="description" maxlength="1024" value=(fields.description); }
+            button { "Create invitation" }
+        }
+    }
+}
+
+/// A QR code of `link` as an inline SVG (black on white, for printing and phone cameras), or
+/// nothing when the link is too long for one.
+fn qr_code(link: &str) -> Option<Markup> {
+    let code = qrcode::QrCode::with_error_correction_level(link, qrcode::EcLevel::M).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .quiet_zone(true)
+        .min_dimensions(240, 240)
+        .build();
+    // The renderer starts with an XML declaration, which inline SVG does without.
+    let svg = match svg.find("<svg") {
+        Some(start) => &svg[start..],
+        None => return None,
+    };
+    // The SVG holds only rectangles and paths drawn from the code's modules: no text of the
+    // link, nothing to escape.
+    let svg = svg.replacen(
+        "<svg",
+        "<svg role=\"img\" aria-label=\"QR code of the link\"",
+        1,
+    );
+    Some(
+        html! { figure.qr { (PreEscaped(svg)) figcaption.muted { "The same link as a QR code, for print." } } },
     )
 }
 
-/// The page after minting: the link and the short code, shown this once.
+/// The page after minting: the link (wrapped, with a copy button and a QR code) and the short
+/// code, shown this once.
 pub(super) fn minted(
-    base: &str,
+    base: &Base,
     invitation: &Invitation,
     link: &str,
     code: Option<&str>,
     now: OffsetDateTime,
-) -> String {
-    let mut out = String::from("<div class=\"once\">");
-    let _ = write!(
-        out,
-        "<p>Send this link to the invitee. It is shown only now: copy it.</p>\
-         <p><a id=\"invitation-link\" href=\"{l}\">{l}</a></p>",
-        l = escape(link)
-    );
-    if let Some(code) = code {
-        let _ = write!(
-            out,
-            "<p>Short code, to type in instead: <code id=\"invitation-code\">{}</code></p>",
-            escape(code)
-        );
+) -> Markup {
+    let id = invitation.id().to_string();
+    let max = invitation.max_uses();
+    html! {
+        div.once {
+            p { strong { "Send this link to the invitee." } " It is shown only now: copy it." }
+            p {
+                a id="invitation-link" href=(link) class="link-text" { (link) }
+                button.copy type="button" data-copy=(link) hidden { "Copy link" }
+            }
+            @if let Some(code) = code {
+                p { "Short code, to type in at the join page instead: "
+                    code #invitation-code { (code) }
+                    (copy_button(code, "Copy the short code")) }
+            }
+            @if let Some(qr) = qr_code(link) { (qr) }
+        }
+        p {
+            "ID " a href=(base.at(&format!("/i/{id}"))) { span id="invitation-id" class="id" { (id) } }
+            "; for " (invitation.email().unwrap_or("anyone"))
+            "; " (max.map_or_else(|| "unlimited".to_owned(), |m| m.to_string()))
+            @if max == Some(1) { " use" } @else { " uses" }
+            "; expires " (expiry(invitation.expires_at(), now)) "."
+        }
+        p { a href=(base.at("/new")) { "Invite someone else" } " · " a href=(base.home()) { "Back to the list" } }
     }
-    let _ = write!(
-        out,
-        "</div><p>ID <a href=\"{}/i/{id}\"><span id=\"invitation-id\" class=\"id\">{id}</span>\
-         </a>; for {}; {} use{}; expires {}.</p>",
-        escape(base),
-        escape(invitation.email().unwrap_or("anyone")),
-        invitation
-            .max_uses()
-            .map_or_else(|| "unlimited".to_owned(), |m| m.to_string()),
-        if invitation.max_uses() == Some(1) {
-            ""
-        } else {
-            "s"
-        },
-        expiry(invitation.expires_at(), now),
-        id = invitation.id(),
-    );
-    out
 }
 
-/// One invitation: what the registry holds, uses, joiners, visits, and a revoke button.
-pub(super) fn detail(base: &str, st: &Status, visits: &[Visit], now: OffsetDateTime) -> String {
-    let mut out = String::new();
+/// One invitation: what the registry holds, uses, joiners (with the application's labels),
+/// visits, and a revoke button (which asks first).
+pub(super) fn detail(
+    base: &Base,
+    st: &Status,
+    labels: &[Option<String>],
+    visits: &[Visit],
+    now: OffsetDateTime,
+) -> Markup {
     if !st.known {
-        out.push_str(
-            "<p>The store has no record of this invitation: never used, or expired and \
-             forgotten.</p>",
-        );
-        return out;
+        return html! {
+            p { "The store has no record of this invitation: never used, or expired and forgotten." }
+        };
     }
-    out.push_str("<table><tbody>");
-    let mut row = |name: &str, value: String| {
-        let _ = write!(
-            out,
-            "<tr><th scope=\"row\">{name}</th><td>{value}</td></tr>"
-        );
-    };
-    row("Uses", uses(st.uses, st.max_uses));
     let state = match (&st.revoked_by_rule, st.revoked_at) {
-        (Some(rule), _) => format!("revoked by a rule: {}", escape(&rule.to_string())),
+        (Some(rule), _) => format!("revoked by a rule: {rule}"),
         (None, Some(at)) => format!("revoked {}", when(at, now)),
         (None, None) if st.is_used_up() => "used up".to_owned(),
         (None, None) => "active".to_owned(),
     };
-    row("State", state);
-    if let Some(i) = &st.issued {
-        row("Issued", when(i.issued_at, now));
-        row("Expires", expiry(i.expires_at, now));
-        row("For", escape(i.email.as_deref().unwrap_or("anyone")));
-        row("Inviter", escape(i.inviter.as_deref().unwrap_or("")));
-        row(
-            "Description",
-            escape(i.description.as_deref().unwrap_or("")),
-        );
-    }
-    out.push_str("</tbody></table>");
-    let _ = write!(out, "<h2>Joined ({})</h2>", st.joiners.len());
-    if st.joiners.is_empty() {
-        out.push_str("<p class=\"muted\">Nobody yet.</p>");
-    } else {
-        out.push_str("<table><tbody>");
-        for j in &st.joiners {
-            let _ = write!(
-                out,
-                "<tr><td class=\"id\">{}</td><td>{}</td></tr>",
-                escape(&j.joiner),
-                when(j.joined_at, now)
-            );
+    html! {
+        table { tbody {
+            tr { th scope="row" { "ID" } td.id { (st.id) (copy_button(&st.id.to_string(), "Copy the ID")) } }
+            tr { th scope="row" { "Uses" } td { (uses(st.uses, st.max_uses)) } }
+            tr { th scope="row" { "State" } td { (state) } }
+            @if let Some(i) = &st.issued {
+                tr { th scope="row" { "Issued" } td { (when(i.issued_at, now)) } }
+                tr { th scope="row" { "Expires" } td { (expiry(i.expires_at, now)) } }
+                tr { th scope="row" { "For" } td.id { (i.email.as_deref().unwrap_or("anyone")) } }
+                tr { th scope="row" { "Inviter" } td.id { (i.inviter.as_deref().unwrap_or("")) } }
+                tr { th scope="row" { "Description" } td.id { (i.description.as_deref().unwrap_or("")) } }
+            }
+        } }
+        h2 { "Joined (" (st.joiners.len()) ")" }
+        @if st.joiners.is_empty() {
+            p.muted { "Nobody yet." }
+        } @else {
+            table { thead { tr { th scope="col" { "Who" } th scope="col" { "Joiner ID" } th scope="col" { "When" } } }
+                tbody {
+                    @for (k, j) in st.joiners.iter().enumerate() {
+                        tr {
+                            td.id { @match labels.get(k).and_then(Option::as_deref) {
+                                Some(label) => (label),
+                                None => span.muted { "unknown to the application" },
+                            } }
+                            td.id { (j.joiner) }
+                            td { (when(j.joined_at, now)) }
+                        }
+                    }
+                }
+            }
         }
-        out.push_str("</tbody></table>");
-    }
-    let _ = write!(out, "<h2>Visits ({})</h2>", visits.len());
-    if visits.is_empty() {
-        out.push_str("<p class=\"muted\">None recorded.</p>");
-    } else {
-        out.push_str("<table><tbody>");
-        for v in visits {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td>{}</td></tr>",
-                when(v.at, now),
-                escape(&v.metadata)
-            );
+        h2 { "Visits (" (visits.len()) ")" }
+        @if visits.is_empty() {
+            p.muted { "None recorded." }
+        } @else {
+            table { tbody { @for v in visits { tr { td { (when(v.at, now)) } td.id { (v.metadata) } } } } }
         }
-        out.push_str("</tbody></table>");
+        @if st.revoked_at.is_none() {
+            form method="post" action=(base.at(&format!("/i/{}/revoke", st.id))) {
+                button.danger { "Revoke this invitation…" }
+            }
+        }
     }
-    if st.revoked_at.is_none() {
-        let _ = write!(
-            out,
-            "<form method=\"post\" action=\"{}/i/{}/revoke\"><button class=\"danger\">\
-             Revoke this invitation</button></form>",
-            escape(base),
-            st.id
-        );
+}
+
+/// The confirmation step of a single revocation.
+pub(super) fn confirm_revoke(base: &Base, st: &Status, now: OffsetDateTime) -> Markup {
+    let id = st.id.to_string();
+    html! {
+        p { "This revokes invitation " span.id { (id) } ", for good: its link and short code stop \
+            working at once, and nobody else can join with it." }
+        @if let Some(i) = &st.issued {
+            ul {
+                li { "For " (i.email.as_deref().unwrap_or("anyone")) }
+                @if let Some(inviter) = &i.inviter { li { "Invited by " (inviter) } }
+                li { "Used " (uses(st.uses, st.max_uses)) }
+                li { "Expires " (expiry(i.expires_at, now)) }
+            }
+        }
+        form method="post" action=(base.at(&format!("/i/{id}/revoke"))) {
+            input type="hidden" name="confirm" value="yes";
+            button.danger { "Revoke it" } " "
+            a href=(base.at(&format!("/i/{id}"))) { "Cancel" }
+        }
     }
-    out
 }
 
 /// The rules in force, and the form for a new one.
-pub(super) fn rules(base: &str, rules: &[RevocationRule], now: OffsetDateTime) -> String {
-    let mut out = String::new();
-    if rules.is_empty() {
-        out.push_str("<p class=\"muted\">No rules in force.</p>");
-    } else {
-        out.push_str("<h2>In force</h2><ul>");
-        for r in rules {
-            let _ = write!(
-                out,
-                "<li>Every invitation issued before {}{}</li>",
-                when(r.issued_before, now),
-                r.inviter
-                    .as_deref()
-                    .map(|i| format!(" by {}", escape(i)))
-                    .unwrap_or_default()
-            );
+pub(super) fn rules(base: &Base, rules: &[RevocationRule], now: OffsetDateTime) -> Markup {
+    html! {
+        @if rules.is_empty() {
+            p.muted { "No rules in force." }
+        } @else {
+            h2 { "In force" }
+            ul { @for r in rules {
+                li { "Every invitation issued before " (when(r.issued_before, now))
+                    @if let Some(i) = &r.inviter { " by " (i) } }
+            } }
         }
-        out.push_str("</ul>");
+        h2 { "New rule" }
+        p { "Revokes every invitation issued until now — everyone's, or one inviter's. It cannot \
+            be undone; invitations minted afterwards are not affected. The next step shows how \
+            many it will revoke." }
+        form method="post" action=(base.at("/rules")) {
+            label { "Inviter " small { "(exact; empty: everyone's invitations)" }
+                input name="inviter" maxlength="64"; }
+            button.danger { "Continue" }
+        }
     }
-    let _ = write!(
-        out,
-        "<h2>New rule</h2><p>Revokes every invitation issued until now — everyone's, or one \
-         inviter's. It cannot be undone; invitations minted afterwards are not affected.</p>\
-         <form method=\"post\" action=\"{}/rules\">\
-         <label>Inviter (empty: everyone's invitations) <input name=\"inviter\"></label>\
-         <button class=\"danger\">Continue</button></form>",
-        escape(base)
-    );
-    out
 }
 
-/// The confirmation step of a rule: what exactly will be revoked, and one button.
-pub(super) fn confirm_rule(base: &str, inviter: Option<&str>, now: OffsetDateTime) -> String {
-    let whose = inviter.map_or_else(
-        || "<strong>everyone's</strong>".to_owned(),
-        |i| format!("<strong>{}</strong>'s", escape(i)),
+/// How many active invitations a rule would revoke, as counted before it is confirmed.
+pub(super) struct RuleReach {
+    /// Recorded invitations, not yet expired or revoked, that the rule covers.
+    pub(super) active: usize,
+    /// Whether counting stopped at its budget (so there are at least that many).
+    pub(super) more: bool,
+}
+
+/// The confirmation step of a rule: what exactly will be revoked, how many, and one button.
+pub(super) fn confirm_rule(
+    base: &Base,
+    inviter: Option<&str>,
+    reach: &RuleReach,
+    now: OffsetDateTime,
+) -> Markup {
+    let count = format!(
+        "{}{} active invitation{}",
+        if reach.more { "at least " } else { "" },
+        group(reach.active),
+        if reach.active == 1 { "" } else { "s" }
     );
-    format!(
-        "<p>This revokes {whose} invitations issued before {}, for good.</p>\
-         <form method=\"post\" action=\"{}/rules\">\
-         <input type=\"hidden\" name=\"inviter\" value=\"{}\">\
-         <input type=\"hidden\" name=\"before\" value=\"{}\">\
-         <input type=\"hidden\" name=\"confirm\" value=\"yes\">\
-         <button class=\"danger\">Revoke them</button> <a href=\"{b}/rules\">Cancel</a></form>",
-        when(now, now),
-        escape(base),
-        escape(inviter.unwrap_or("")),
-        now.unix_timestamp_nanos() / 1_000_000,
-        b = escape(base),
-    )
+    html! {
+        p { "This revokes "
+            @match inviter { Some(i) => { strong { (i) } "'s" }, None => strong { "everyone's" } }
+            " invitations issued before " (when(now, now)) ", for good." }
+        p #rule-reach { strong { (count) } " recorded in this store will stop working now \
+            (and any others issued before this time, recorded or not)." }
+        form method="post" action=(base.at("/rules")) {
+            input type="hidden" name="inviter" value=(inviter.unwrap_or(""));
+            input type="hidden" name="before" value=(now.unix_timestamp_nanos() / 1_000_000);
+            input type="hidden" name="confirm" value="yes";
+            button.danger { "Revoke them" } " "
+            a href=(base.at("/rules")) { "Cancel" }
+        }
+    }
 }

@@ -18,9 +18,16 @@ async fn start(store: AnyStore) -> Admin {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let issuer = Issuer::new(SigningKey::from_bytes(&[5; 32]), "acme/invite").unwrap();
+    // No mount point given: the pages learn it from axum's `NestedPath`.
     let ui = AdminUi::new(store.clone(), issuer.clone(), &format!("{base}/join"))
         .unwrap()
-        .mounted_at("/admin");
+        .sign_out("/logout")
+        .joiner_labels(|joiners: Vec<String>| async move {
+            joiners
+                .iter()
+                .map(|j| (j == "alice").then(|| "alice@<example>.test".to_owned()))
+                .collect()
+        });
     // The signed-in admin, as an application's authentication would name them.
     let signed_in = axum::Extension(AdminActor::new("admin:<ada>"));
     let app = axum::Router::new().nest("/admin", ui.router().layer(signed_in));
@@ -101,8 +108,20 @@ async fn every_page_and_action(store: AnyStore) {
     let a = start(store).await;
     let (status, body) = a.get("/admin").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("0 invitations"), "{body}");
+    assert!(body.contains("None found"), "{body}");
     assert!(body.contains("<html lang=\"en\">"));
+    // Every page links within the mount point, and signs out where the application said.
+    assert!(body.contains("href=\"/admin/new\""), "{body}");
+    assert!(
+        body.contains("<form method=\"post\" action=\"/logout\">"),
+        "{body}"
+    );
+    // An empty invite form makes a one-time link for 7 days.
+    let (_, form) = a.get("/admin/new").await;
+    assert!(
+        form.contains("name=\"max_uses\" inputmode=\"numeric\" pattern=\"[0-9]*\" value=\"1\""),
+        "{form}"
+    );
 
     // Invite: the link (from the configured join URL) and a short code, shown once.
     let (link, code, id) = a
@@ -132,7 +151,9 @@ async fn every_page_and_action(store: AnyStore) {
     assert!(!body.contains("<script>alert"), "{body}");
     assert!(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(body.contains(" UTC (in 6 days)"), "{body}");
-    assert!(body.contains("<td class=\"state\">active</td>"));
+    assert!(body.contains("title=\"active\">active</span>"), "{body}");
+    // Long values are cut in the list (the full value is in the title and the detail page).
+    assert!(body.contains("class=\"cut\" title=\"grace\""), "{body}");
 
     // Detail: joiners and visits appear as the store records them.
     a.store.redeem(&inv, "alice").await.unwrap();
@@ -140,6 +161,8 @@ async fn every_page_and_action(store: AnyStore) {
     let (status, body) = a.get(&format!("/admin/i/{id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("1 of 2") && body.contains("alice"), "{body}");
+    // The joiner with the label the application gave, escaped.
+    assert!(body.contains("alice@&lt;example&gt;.test"), "{body}");
     assert!(body.contains("ua=&lt;b&gt;test&lt;/b&gt;"), "{body}");
     let (status, _) = a.get("/admin/i/not-an-id").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -150,7 +173,16 @@ async fn every_page_and_action(store: AnyStore) {
         .await;
     a.store.redeem(&a.verified(&once), "bob").await.unwrap();
     let (_, _, gone_id) = a.invite(&[("inviter", "alan")]).await;
+    // Revoking asks first, and asking changes nothing.
     let (status, body) = a.post(&format!("/admin/i/{gone_id}/revoke"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Confirm: revoke this invitation"), "{body}");
+    assert!(body.contains("name=\"confirm\" value=\"yes\""), "{body}");
+    let gone = a.store.status(gone_id.parse().unwrap()).await.unwrap();
+    assert!(gone.revoked_at.is_none());
+    let (status, body) = a
+        .post(&format!("/admin/i/{gone_id}/revoke"), &[("confirm", "yes")])
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("no longer works"), "{body}");
     let (_, body) = a.get(&format!("/admin/i/{gone_id}")).await;
@@ -173,6 +205,11 @@ async fn every_page_and_action(store: AnyStore) {
     let (status, body) = a.post("/admin/rules", &[("inviter", "grace")]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("<strong>grace</strong>'s"), "{body}");
+    // It counts what it will revoke: grace's one active invitation.
+    assert!(
+        body.contains("<strong>1 active invitation</strong>"),
+        "{body}"
+    );
     assert_eq!(a.store.check(&inv).await, Ok(()));
     let before = {
         let from = body.find("name=\"before\" value=\"").unwrap() + 21;
@@ -194,6 +231,25 @@ async fn every_page_and_action(store: AnyStore) {
     assert!(body.contains("by grace"), "{body}");
     let (_, body) = a.get("/admin?state=revoked_by_rule").await;
     assert!(body.contains(&id) && !body.contains(&once_id), "{body}");
+    // "Revoked" covers both ways of revoking.
+    let (_, body) = a.get("/admin?state=revoked").await;
+    assert!(
+        body.contains(&id) && body.contains(&gone_id) && !body.contains(&once_id),
+        "{body}"
+    );
+    // Search: the start of an email or an inviter, in any case.
+    let (_, body) = a.get("/admin?q=ADA%40").await;
+    assert!(body.contains(&id) && !body.contains(&once_id), "{body}");
+    let (_, body) = a.get("/admin?q=Al").await;
+    assert!(
+        body.contains(&once_id) && body.contains(&gone_id) && !body.contains(&id),
+        "{body}"
+    );
+    let (_, body) = a.get("/admin?q=lan").await;
+    assert!(
+        body.contains("None found"),
+        "a prefix, not a substring: {body}"
+    );
     // A confirmation with a cut-off in the future (or none) revokes nothing.
     let future = ((time::OffsetDateTime::now_utc().unix_timestamp() + 3600) * 1000).to_string();
     let (status, _) = a
@@ -203,17 +259,26 @@ async fn every_page_and_action(store: AnyStore) {
     assert_eq!(a.store.revocation_rules().await.unwrap().len(), 1);
 
     // Bad values are answered on the form, and nothing is minted.
+    // Bad values are answered on the form, which keeps what was typed; nothing is minted.
     for (field, value) in [
         ("max_uses", "0"),
         ("days", "soon"),
         ("email", "not an address"),
     ] {
-        let (status, body) = a.post("/admin/invitations", &[(field, value)]).await;
+        let typed = [(field, value), ("description", "kept \"as typed\"")];
+        let (status, body) = a.post("/admin/invitations", &typed).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
         assert!(body.contains("role=\"alert\""), "{body}");
+        assert!(
+            body.contains("value=\"kept &quot;as typed&quot;\""),
+            "{body}"
+        );
+        let shown = format!("name=\"{field}\"");
+        let at = body.find(&shown).unwrap();
+        assert!(body[at..].contains(&format!("value=\"{value}\"")), "{body}");
     }
     let (_, body) = a.get("/admin").await;
-    assert!(body.contains("3 invitations"), "{body}");
+    assert!(body.contains("Showing 3 (first page)"), "{body}");
 
     // The audit trail: who revoked what, the rule, each invitation's timeline.
     let (status, body) = a.get("/admin/activity?kind=revoked").await;
@@ -269,7 +334,11 @@ async fn cross_site_posts_change_nothing(store: AnyStore) {
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{from:?}");
         let (status, _) = a
-            .post_from(&format!("/admin/i/{id}/revoke"), &[], from)
+            .post_from(
+                &format!("/admin/i/{id}/revoke"),
+                &[("confirm", "yes")],
+                from,
+            )
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{from:?}");
         let (status, _) = a
@@ -279,14 +348,14 @@ async fn cross_site_posts_change_nothing(store: AnyStore) {
     }
     let (_, body) = a.get("/admin").await;
     assert!(
-        body.contains("1 invitation.") && body.contains("active"),
+        body.contains("Showing 1 (first page)") && body.contains("active"),
         "{body}"
     );
     assert!(a.store.revocation_rules().await.unwrap().is_empty());
 }
 
 fn rows(body: &str) -> usize {
-    body.matches("<td class=\"id\">").count()
+    body.matches("data-label=\"ID\"").count()
 }
 
 /// The path of the page's "Next page" link, if it has one.
@@ -319,7 +388,7 @@ async fn pages_of_fifty(store: AnyStore) {
     let all = record_many(&a, 120).await;
     let (_, first) = a.get("/admin").await;
     assert_eq!(rows(&first), 50);
-    assert!(first.contains("50 invitations."), "{first}");
+    assert!(first.contains("Showing 50 (first page)"), "{first}");
     assert!(!first.contains("First page"), "{first}");
     let (_, second) = a.get(&next_link(&first).expect("a next page")).await;
     assert_eq!(rows(&second), 50);
@@ -331,7 +400,7 @@ async fn pages_of_fifty(store: AnyStore) {
     let listed: String = [first, second, last].concat();
     let mut at = 0;
     for i in &all {
-        let found = listed[at..].find(&format!(">{}</a>", i.id())).unwrap();
+        let found = listed[at..].find(&format!("title=\"{}\"", i.id())).unwrap();
         at += found + 1;
     }
     let (status, body) = a.get("/admin?after=not-a-cursor").await;
