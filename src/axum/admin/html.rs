@@ -29,6 +29,7 @@ pub(super) const STYLE: &str = ":root{color-scheme:light dark;--fg:#1b1f24;--bg:
 --accent:#7cacf8;--on-accent:#0d1117;--line:#30363d;--field:#8b949e;--bad:#ff8a80;--good:#56d364}}\
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,sans-serif;color:var(--fg);\
 background:var(--bg)}main{max-width:72rem;margin:0 auto;padding:1.5rem 1rem}\
+header{max-width:72rem;margin:0 auto;padding:.75rem 1rem 0}p,li,td{overflow-wrap:anywhere}th{white-space:nowrap}\
 h1{font-size:1.5rem;margin:0 0 1rem;overflow-wrap:anywhere}h2{font-size:1.15rem;margin:1.5rem 0 .5rem}\
 a{color:var(--accent)}nav.top{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center;\
 margin:0 0 1rem}nav.top form{margin-left:auto}\
@@ -44,12 +45,13 @@ text-decoration:underline}button.copy{padding:.1rem .5rem;font-size:.85rem;margi
 table{width:100%;border-collapse:collapse;margin:0 0 1rem;font-size:.95rem}\
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}\
 .id,code{font-family:ui-monospace,monospace;font-size:.9rem;overflow-wrap:anywhere}\
-.list td{max-width:16rem}.list .id{white-space:nowrap}\
+.list td{max-width:16rem}.list .id,.list .nowrap{white-space:nowrap}\
 .cut{display:block;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}\
-@media (max-width:600px){.list thead{display:none}.list tr{display:block;padding:.5rem 0;\
-border-bottom:1px solid var(--line)}.list td{display:flex;gap:.75rem;max-width:none;border:0;\
-padding:.1rem 0}.list td::before{content:attr(data-label);flex:0 0 6rem;font-weight:600}\
-.list td>*{min-width:0}}\
+@media (max-width:600px){.list,.list tbody{display:block}.list thead{display:none}\
+.list tr{display:block;padding:.5rem 0;border-bottom:1px solid var(--line)}\
+.list td{display:flex;gap:.75rem;max-width:none;border:0;padding:.1rem 0}\
+.list td::before{content:attr(data-label);flex:0 0 6.5rem;font-weight:600}\
+.list td>*{flex:1 1 auto;min-width:0}}\
 .muted{color:var(--muted)}.filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:end}\
 .filters label{margin:0}.once{padding:1rem;border:2px solid var(--accent);border-radius:.5rem}\
 .link-text{display:block;font-family:ui-monospace,monospace;font-size:.9rem;overflow-wrap:anywhere;\
@@ -117,9 +119,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Base {
     }
 }
 
-/// A time in UTC with how far it is from `now`: "2026-11-30 12:25 UTC (in 6 days)".
-pub(super) fn when(t: OffsetDateTime, now: OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::UTC);
+/// How far `t` is from `now`, as people say it: "in 6 days", "3 hours ago", "just now".
+pub(super) fn relative(t: OffsetDateTime, now: OffsetDateTime) -> String {
     let (ahead, gap) = if t >= now {
         (true, t - now)
     } else {
@@ -133,18 +134,24 @@ pub(super) fn when(t: OffsetDateTime, now: OffsetDateTime) -> String {
     } else if gap.whole_minutes() >= 1 {
         amount(gap.whole_minutes(), "minute")
     } else {
-        "just now".to_owned()
+        return "just now".to_owned();
     };
-    let hint = match (span.as_str(), ahead) {
-        ("just now", _) => span.clone(),
-        (_, true) => format!("in {span}"),
-        (_, false) => format!("{span} ago"),
-    };
+    if ahead {
+        format!("in {span}")
+    } else {
+        format!("{span} ago")
+    }
+}
+
+/// A time in UTC with how far it is from `now`: "2026-11-30 12:25 UTC (in 6 days)".
+pub(super) fn when(t: OffsetDateTime, now: OffsetDateTime) -> String {
+    let utc = t.to_offset(UtcOffset::UTC);
     format!(
-        "{} {:02}:{:02} UTC ({hint})",
-        t.date(),
-        t.hour(),
-        t.minute()
+        "{} {:02}:{:02} UTC ({})",
+        utc.date(),
+        utc.hour(),
+        utc.minute(),
+        relative(t, now)
     )
 }
 

@@ -4,7 +4,7 @@
 use maud::{Markup, PreEscaped, html};
 use time::OffsetDateTime;
 
-use super::html::{Base, copy_button, when};
+use super::html::{Base, copy_button, relative, when};
 use super::{ListPage, SCAN_BUDGET};
 use crate::invitation::Invitation;
 use crate::store::{IssuedInvitation, RevocationRule, Status, Visit};
@@ -123,16 +123,20 @@ pub(super) fn list(base: &Base, view: &ListView<'_>, now: OffsetDateTime) -> Mar
                         tr {
                             td.id data-label="ID" {
                                 span {
-                                    a href=(base.at(&format!("/i/{id}"))) title=(id)
-                                        aria-label=(format!("Invitation {id}")) { (short_id(&id)) "…" }
+                                    a href=(base.at(&format!("/i/{id}"))) title=(id) { (short_id(&id)) "…" }
                                     (copy_button(&id, &format!("Copy the ID {id}")))
                                 }
                             }
                             td data-label="For" { span.cut title=(email) { (email) } }
                             td data-label="Inviter" { span.cut title=(inviter) { (inviter) } }
                             td data-label="Description" { span.cut title=(description) { (description) } }
-                            td data-label="Uses" { span { (uses(i.uses, i.max_uses)) } }
-                            td data-label="Expires" { span { (expiry(i.expires_at, now)) } }
+                            td.nowrap data-label="Uses" { span { (uses(i.uses, i.max_uses)) } }
+                            td.nowrap data-label="Expires" {
+                                @match i.expires_at {
+                                    Some(t) => span title=(when(t, now)) { (relative(t, now)) },
+                                    None => span { "never" },
+                                }
+                            }
                             td data-label="State" { span.cut title=(state) { (state) } }
                         }
                     }

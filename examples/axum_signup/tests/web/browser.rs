@@ -13,7 +13,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
 /// chromedriver on a free loopback port, stopped on drop.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
 }
@@ -26,7 +26,7 @@ impl Drop for Driver {
 }
 
 /// Whether the browser and its driver are installed; under `CI=true` they must be.
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     let found = ["chromedriver", "chromium"].iter().all(|tool| {
         Command::new(tool)
             .arg("--version")
@@ -48,7 +48,7 @@ fn browser_available() -> bool {
     found
 }
 
-fn start_driver() -> Driver {
+pub(crate) fn start_driver() -> Driver {
     let port = admit_test_servers::free_port();
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
@@ -67,15 +67,24 @@ fn start_driver() -> Driver {
     Driver { child, port }
 }
 
-async fn browser(driver: &Driver) -> Client {
+pub(crate) async fn browser(driver: &Driver) -> Client {
+    browser_with(driver, &[]).await
+}
+
+/// A browser session with these Chromium switches besides the usual ones.
+pub(crate) async fn browser_with(driver: &Driver, extra: &[&str]) -> Client {
+    let mut args = vec![
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1024,900",
+    ];
+    args.extend_from_slice(extra);
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--disable-dev-shm-usage", "--window-size=1024,900"],
-        }),
+        serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
     );
     ClientBuilder::new(HttpConnector::new())
         .capabilities(caps)
@@ -85,7 +94,7 @@ async fn browser(driver: &Driver) -> Client {
 }
 
 /// Where screenshots go: `target/screenshots/`.
-fn shots() -> PathBuf {
+pub(crate) fn shots() -> PathBuf {
     // The workspace's target directory, two levels up.
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&dir).expect("create target/screenshots");
@@ -94,14 +103,14 @@ fn shots() -> PathBuf {
 
 /// Whether the page's stylesheet applied (the Content-Security-Policy lets only ours in): its
 /// buttons are the accent blue, not the browser's grey.
-async fn styled(c: &Client) {
-    let button = c.find(Locator::Css("button")).await.expect("a button");
+pub(crate) async fn styled(c: &Client) {
+    let button = c.find(Locator::Css("main button")).await.expect("a button");
     let color = button.css_value("background-color").await.unwrap();
     assert!(color.contains("11, 87, 208"), "unstyled: {color}");
 }
 
 /// Waits for the page's heading to read `expected`, then saves a screenshot as `name`.
-async fn page_is(c: &Client, expected: &str, name: &str) {
+pub(crate) async fn page_is(c: &Client, expected: &str, name: &str) {
     let started = Instant::now();
     loop {
         let h1 = match c.find(Locator::Css("h1")).await {
@@ -125,7 +134,7 @@ async fn page_is(c: &Client, expected: &str, name: &str) {
     std::fs::write(shots().join(name), png).expect("save the screenshot");
 }
 
-async fn fill(c: &Client, name: &str, value: &str) {
+pub(crate) async fn fill(c: &Client, name: &str, value: &str) {
     c.find(Locator::Css(&format!("[name=\"{name}\"]")))
         .await
         .unwrap_or_else(|e| panic!("no field {name}: {e}"))
@@ -134,7 +143,7 @@ async fn fill(c: &Client, name: &str, value: &str) {
         .expect("type");
 }
 
-async fn click(c: &Client, css: &str) {
+pub(crate) async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("no {css}: {e}"))
@@ -161,7 +170,7 @@ async fn sign_in_invite_join_refuse_revoke_in_chromium() {
     page_is(&c, "Admin sign-in", "01-sign-in.png").await;
     styled(&c).await;
     fill(&c, "password", crate::axum_signup::ADMIN).await;
-    click(&c, "form button").await;
+    click(&c, "main form button").await;
     page_is(&c, "Invitations", "02-admin-empty.png").await;
 
     // Invite: a one-time link for Ada.
@@ -169,10 +178,10 @@ async fn sign_in_invite_join_refuse_revoke_in_chromium() {
     page_is(&c, "Invite", "03-invite-form.png").await;
     styled(&c).await;
     fill(&c, "email", "ada@example.com").await;
-    fill(&c, "max_uses", "1").await;
+    // Max uses: the form's default, a one-time link.
     fill(&c, "inviter", "grace").await;
     fill(&c, "description", "Ada, launch team").await;
-    click(&c, "form button").await;
+    click(&c, "main form button").await;
     page_is(&c, "Invitation created", "04-invitation-created.png").await;
     let link = c
         .find(Locator::Id("invitation-link"))
@@ -205,19 +214,19 @@ async fn sign_in_invite_join_refuse_revoke_in_chromium() {
     );
     assert!(email.attr("readonly").await.unwrap().is_some());
     fill(&c, "name", "Ada Lovelace").await;
-    click(&c, "form button").await;
+    click(&c, "main form button").await;
     page_is(&c, "Welcome!", "06-welcome.png").await;
     assert_eq!(app.account_count().await.unwrap(), 1);
 
-    // The same link again: used.
+    // The same link again: Ada already joined with it, and is told so.
     c.goto(&link).await.unwrap();
-    page_is(&c, "This invitation has already been used", "07-used.png").await;
+    page_is(&c, "You have already joined", "07-used.png").await;
 
     // The list, then the invitation's page, and revoke it there.
     c.goto(&format!("{base}/admin")).await.unwrap();
     page_is(&c, "Invitations", "08-admin-list.png").await;
     let state = c
-        .find(Locator::Css("td.state"))
+        .find(Locator::Css("td[data-label=State]"))
         .await
         .unwrap()
         .text()
@@ -234,6 +243,13 @@ async fn sign_in_invite_join_refuse_revoke_in_chromium() {
         .await
         .unwrap();
     assert!(joined.contains("Joined (1)"), "{joined}");
+    click(&c, "button.danger").await;
+    page_is(
+        &c,
+        "Confirm: revoke this invitation",
+        "10-revoke-confirm.png",
+    )
+    .await;
     click(&c, "button.danger").await;
     page_is(&c, "Invitation revoked", "10-revoked.png").await;
 

@@ -2,6 +2,7 @@
 //! over HTTP: everything that needs an HTTP client, compiled as one binary.
 #![allow(missing_docs, unreachable_pub)]
 
+mod accessibility;
 mod admin_ui;
 mod admin_webhooks;
 mod axum_signup;
