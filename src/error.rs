@@ -5,6 +5,7 @@ use core::fmt;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::connect_problem::ConnectProblem;
 use crate::key::KeyId;
 
 /// Everything that can go wrong when minting, decoding or verifying an invitation.
@@ -151,6 +152,16 @@ pub enum Error {
         reason: String,
     },
 
+    /// The store's server could not be reached, or refused this service, for a reason a person
+    /// can fix: a wrong password, nothing listening, an unknown host, a failed TLS handshake, a
+    /// missing database ([`ConnectProblem`] says which). Nothing was done; retry once it is
+    /// fixed.
+    #[error("cannot connect to the store: {problem}")]
+    StoreConnect {
+        /// What failed, and what to check.
+        problem: ConnectProblem,
+    },
+
     /// The store did not answer within its deadline. As for [`Error::StoreUnavailable`], the
     /// operation may or may not have taken effect, and retrying is safe.
     #[error("store did not answer within {} ms", after.as_millis())]
@@ -275,6 +286,7 @@ impl Error {
             Error::StoreUnavailable { .. } => "store_unavailable",
             Error::StoreTimeout { .. } => "store_timeout",
             Error::StoreMisconfigured { .. } => "store_misconfigured",
+            Error::StoreConnect { .. } => "store_connect",
             Error::StoreNotInitialized => "store_not_initialized",
             Error::InvalidArgument { .. } => "invalid_argument",
             Error::CodeTaken => "code_taken",
@@ -333,6 +345,7 @@ impl Error {
             | Error::DuplicateKeyId { .. }
             | Error::InvalidArgument { .. } => ErrorKind::InvalidInput,
             Error::StoreUnavailable { .. }
+            | Error::StoreConnect { .. }
             | Error::StoreTimeout { .. }
             | Error::StoreMisconfigured { .. }
             | Error::StoreNotInitialized => ErrorKind::StoreFailure,

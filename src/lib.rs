@@ -130,6 +130,7 @@ struct ReadmeDoctests;
 pub mod axum;
 mod batch;
 mod clock;
+mod connect_problem;
 mod email;
 mod error;
 mod find;
@@ -151,6 +152,7 @@ mod verifier;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 
+pub use crate::connect_problem::ConnectProblem;
 pub use crate::email::{MAX_EMAIL_LEN, MAX_LOCAL_PART_LEN, normalize_email};
 pub use crate::error::{Claim, Error, ErrorKind, ListProblem};
 pub use crate::find::{MIN_TOKEN_LEN, find_token};

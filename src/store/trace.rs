@@ -42,7 +42,7 @@ fn is_failure(error: &Error) -> bool {
 fn is_unreachable(error: &Error) -> bool {
     matches!(
         error,
-        Error::StoreUnavailable { .. } | Error::StoreTimeout { .. }
+        Error::StoreUnavailable { .. } | Error::StoreConnect { .. } | Error::StoreTimeout { .. }
     )
 }
 

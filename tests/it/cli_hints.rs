@@ -156,3 +156,122 @@ fn times_urls_and_hex_as_people_type_them() {
         stderr(&out)
     );
 }
+
+/// A public key given to `pubkey` is printed back, with no warning about who can read it (a
+/// public key is meant to be read); a private key others can read still gets the warning.
+#[cfg(unix)]
+#[test]
+fn pubkey_of_a_public_key_does_not_warn() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = keyed();
+    let d = dir.path();
+    std::fs::set_permissions(d.join("pub.pem"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = admit(d, &["pubkey", "--key", "pub.pem"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        std::fs::read_to_string(d.join("pub.pem")).unwrap()
+    );
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("already holds a public key"));
+    std::fs::set_permissions(d.join("key.pem"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = admit(d, &["pubkey", "--key", "key.pem"]);
+    assert!(stderr(&out).contains("warning"), "{}", stderr(&out));
+}
+
+/// Files the CLI writes: errors name the file asked for (never the temporary file beside
+/// it), and `man --dir` makes its directory.
+#[test]
+fn written_files_are_named_as_asked_and_man_makes_its_directory() {
+    let dir = keyed();
+    let d = dir.path();
+    let out = admit(d, &["keygen", "--out", "missing-dir/k.pem"]);
+    assert_eq!(code(&out), 2);
+    let said = stderr(&out);
+    assert!(
+        said.contains("missing-dir/k.pem") && said.contains("does not exist"),
+        "{said}"
+    );
+    assert!(!said.contains("tmp"), "{said}");
+    let out = admit(d, &["man", "--dir", "share/man/man1"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(d.join("share/man/man1/admit.1").exists());
+}
+
+/// `status` with something that is neither an ID nor a token says so, without a decoding
+/// error about a "token version" the text never had.
+#[test]
+fn status_of_text_that_is_no_id_says_so() {
+    let dir = keyed();
+    let d = dir.path();
+    for (given, expected) in [
+        ("deadbeef", "an ID is 24 hexadecimal digits, this has 8"),
+        (
+            "hello",
+            "not an invitation ID (24 hexadecimal digits) or a token",
+        ),
+    ] {
+        let out = admit(d, &["status", given, "--store", "memory:"]);
+        assert_eq!(code(&out), 2, "{given}");
+        let said = stderr(&out);
+        assert!(
+            said.contains(expected) && !said.contains("version"),
+            "{said}"
+        );
+    }
+}
+
+/// The hint after a full page of `list` repeats the store, the inviter, the limit and the
+/// format, so it lists the next page of the same thing.
+#[cfg(feature = "sqlite")]
+#[test]
+fn the_next_page_hint_keeps_the_filters() {
+    let (dir, url) = crate::cli::keyed_with_store();
+    let d = dir.path();
+    for _ in 0..3 {
+        let out = mint(d, &["--inviter", "grace hopper", "--store", &url]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    let out = admit(
+        d,
+        &[
+            "list",
+            "--store",
+            &url,
+            "--inviter",
+            "grace hopper",
+            "--limit",
+            "2",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let hint = stderr(&out);
+    let command = hint
+        .lines()
+        .find_map(|l| l.strip_prefix("more: "))
+        .expect("a hint")
+        .trim_end_matches(" (or --all)")
+        .to_owned();
+    assert!(
+        command.contains(&format!("--store {url}"))
+            && command.contains("--inviter 'grace hopper'")
+            && command.contains("--limit 2")
+            && command.contains("--format json"),
+        "{command}"
+    );
+    // Run as printed (through a shell): the third invitation.
+    let next = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command.replacen("admit", env!("CARGO_BIN_EXE_admit"), 1))
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(
+        next.status.success(),
+        "{}",
+        String::from_utf8_lossy(&next.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&next.stdout).lines().count(), 1);
+}

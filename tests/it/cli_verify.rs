@@ -137,13 +137,13 @@ fn verify_reads_stdin_one_result_per_line() {
     let out = verify_stdin(d, &[], &input);
     assert_eq!(code(&out), 1, "a batch with failures exits 1");
     let lines: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
-    // The blank line is skipped, not reported.
+    // The blank line is skipped, not reported; each result names its input line.
     assert_eq!(lines.len(), 5, "{lines:?}");
-    assert!(lines[0].starts_with("valid "));
-    assert!(lines[1].starts_with("invalid "));
-    assert!(lines[2].starts_with("valid "));
-    assert!(lines[3].contains("not UTF-8"));
-    assert!(lines[4].starts_with("valid "));
+    assert!(lines[0].starts_with("line 1: valid "), "{lines:?}");
+    assert!(lines[1].starts_with("line 3: invalid "), "{lines:?}");
+    assert!(lines[2].starts_with("line 4: valid "), "{lines:?}");
+    assert!(lines[3].starts_with("line 5: ") && lines[3].contains("not UTF-8"));
+    assert!(lines[4].starts_with("line 6: valid "), "{lines:?}");
     // All valid: exit 0. JSON lines carry the input's line number.
     let input = format!("{good}\n   \n{good2}\n");
     let out = verify_stdin(d, &["--format", "json"], input.as_bytes());

@@ -186,7 +186,12 @@ pub(crate) fn result_line(
     r: &Result<Invitation, Error>,
 ) -> Result<String, CliError> {
     Ok(match format {
-        Format::Text => text_result(r),
+        // In a batch, each result names its input line: blank lines are skipped, so counting
+        // output lines would not find it.
+        Format::Text => match line {
+            Some(line) => format!("line {line}: {}", text_result(r)),
+            None => text_result(r),
+        },
         Format::Json => json_result(line, r).to_string(),
         Format::Csv => csv_line(csv_result(line, r))?
             .trim_end_matches(['\r', '\n'])

@@ -49,7 +49,15 @@ pub(crate) fn write_replacing(out: &Path, bytes: &[u8], private: bool) -> Result
         name.to_string_lossy(),
         std::process::id()
     ));
-    let result = write_new(&tmp, bytes, private)
+    // Errors name the file asked for, never the temporary one beside it.
+    if !dir.is_dir() {
+        return Err(CliError::usage(format!(
+            "{}: the directory {} does not exist",
+            out.display(),
+            dir.display()
+        )));
+    }
+    let result = write_new(&tmp, out, bytes, private)
         .and_then(|()| std::fs::rename(&tmp, out).map_err(|e| CliError::io(out, &e)));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -57,7 +65,8 @@ pub(crate) fn write_replacing(out: &Path, bytes: &[u8], private: bool) -> Result
     result
 }
 
-fn write_new(path: &Path, bytes: &[u8], private: bool) -> Result<(), CliError> {
+/// Writes `bytes` to the new file `path`; errors name `shown` (the file the user asked for).
+fn write_new(path: &Path, shown: &Path, bytes: &[u8], private: bool) -> Result<(), CliError> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -67,14 +76,31 @@ fn write_new(path: &Path, bytes: &[u8], private: bool) -> Result<(), CliError> {
     }
     #[cfg(not(unix))]
     let _ = private;
-    let mut file = options.open(path).map_err(|e| CliError::io(path, &e))?;
+    let mut file = options.open(path).map_err(|e| CliError::io(shown, &e))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
-        .map_err(|e| CliError::io(path, &e))
+        .map_err(|e| CliError::io(shown, &e))
 }
 
-pub(crate) fn pubkey(key: &Path) -> Result<u8, CliError> {
-    let key = load_signing(key)?;
+pub(crate) fn pubkey(path: &Path) -> Result<u8, CliError> {
+    let text = read_small(path)?;
+    // Given the public key already: print it back (its ID too), with no warning about who may
+    // read it — a public key is meant to be read.
+    if text.contains("BEGIN PUBLIC KEY") {
+        let key = VerifyingKey::from_public_key_pem(&text)
+            .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+        let pem = key
+            .to_public_key_pem()
+            .map_err(|e| CliError::admit("pubkey", &e))?;
+        print!("{pem}");
+        eprintln!(
+            "key ID {} ({} already holds a public key)",
+            key.key_id(),
+            path.display()
+        );
+        return Ok(0);
+    }
+    let key = load_signing(path)?;
     let pem = key
         .verifying_key()
         .to_public_key_pem()
@@ -85,7 +111,6 @@ pub(crate) fn pubkey(key: &Path) -> Result<u8, CliError> {
 }
 
 pub(crate) fn load_signing(path: &Path) -> Result<SigningKey, CliError> {
-    warn_if_shared(path);
     let text = read_small(path)?;
     if text.contains("BEGIN PUBLIC KEY") {
         return Err(CliError::usage(format!(
@@ -93,8 +118,11 @@ pub(crate) fn load_signing(path: &Path) -> Result<SigningKey, CliError> {
             path.display()
         )));
     }
-    SigningKey::from_pkcs8_pem(&text)
-        .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))
+    let key = SigningKey::from_pkcs8_pem(&text)
+        .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+    // Only a private key is worth a warning about who can read it.
+    warn_if_shared(path);
+    Ok(key)
 }
 
 pub(crate) fn load_public(paths: &[PathBuf]) -> Result<KeySet, CliError> {

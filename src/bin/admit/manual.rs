@@ -38,6 +38,8 @@ pub(crate) fn man(args: &ManArgs) -> Result<u8, CliError> {
     match &args.dir {
         None => write_stdout(&render(&command)?),
         Some(dir) => {
+            // Like `install -d`: the directory is made if it is not there.
+            std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, &e))?;
             let written = write_pages(dir, &command, "admit")?;
             eprintln!("wrote {written} man pages to {}", dir.display());
             Ok(0)

@@ -197,6 +197,20 @@ fn target(text: &str) -> Result<Target, CliError> {
     if let Ok(id) = text.trim().parse::<InvitationId>() {
         return Ok(Target::Id(id));
     }
+    let trimmed = text.trim();
+    if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(CliError::usage(format!(
+            "{trimmed:.40}: not an invitation ID: an ID is 24 hexadecimal digits, this has {}",
+            trimmed.len()
+        )));
+    }
+    if trimmed.len() < admit::MIN_TOKEN_LEN {
+        return Err(CliError::usage(format!(
+            "{trimmed:.40}: not an invitation ID (24 hexadecimal digits) or a token (at least \
+             {} characters)",
+            admit::MIN_TOKEN_LEN
+        )));
+    }
     let not_one = |e: &Error| {
         CliError::usage(format!(
             "{text:.40}: not an invitation ID (24 hex digits) or a token: {e}"

@@ -93,7 +93,10 @@ pub(crate) fn list(args: ListArgs) -> Result<u8, CliError> {
         match next {
             Some(next) if args.all => filter = filter.after(next),
             Some(next) => {
-                eprintln!("more: admit list --after {next} (or --all)");
+                eprintln!(
+                    "more: {} (or --all)",
+                    next_command(&args, &next.to_string())
+                );
                 break;
             }
             None => break,
@@ -173,4 +176,96 @@ fn print(i: &IssuedInvitation, format: Format, now: OffsetDateTime) -> Result<()
         ),
     }
     Ok(())
+}
+
+/// `text` as one shell word: as it is when it is plain, else in single quotes.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.,:/@%+=".contains(&b));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// Whether a store URL carries a password (`scheme://user:password@host…`).
+fn holds_password(url: &str) -> bool {
+    url.split_once("://")
+        .and_then(|(_, rest)| rest.split('/').next())
+        .is_some_and(|authority| {
+            authority
+                .rsplit_once('@')
+                .is_some_and(|(user, _)| user.contains(':'))
+        })
+}
+
+/// The command that lists the next page: the same store, inviter, limit, expired and format,
+/// from `after`. A store URL that came from the environment stays there; one with a password
+/// is never printed.
+fn next_command(args: &ListArgs, after: &str) -> String {
+    let mut words = vec!["admit".to_owned(), "list".to_owned()];
+    let given = args
+        .store
+        .store
+        .as_deref()
+        .map(|u| ("--store", u, "ADMIT_STORE_URL"));
+    let given = given.or(args
+        .store
+        .redis
+        .as_deref()
+        .map(|u| ("--redis", u, "ADMIT_REDIS_URL")));
+    let mut note = "";
+    if let Some((flag, url, variable)) = given
+        && std::env::var(variable).ok().as_deref() != Some(url)
+    {
+        if holds_password(url) {
+            note = " with the same store (its URL holds a password: put it in ADMIT_STORE_URL)";
+        } else {
+            words.extend([flag.to_owned(), shell_word(url)]);
+        }
+    }
+    if let Some(inviter) = &args.inviter {
+        words.extend(["--inviter".to_owned(), shell_word(inviter)]);
+    }
+    if args.limit != 100 {
+        words.extend(["--limit".to_owned(), args.limit.to_string()]);
+    }
+    if args.expired {
+        words.push("--expired".to_owned());
+    }
+    if args.format != Format::Text {
+        let format = match args.format {
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Text => "text",
+        };
+        words.extend(["--format".to_owned(), format.to_owned()]);
+    }
+    words.extend(["--after".to_owned(), after.to_owned()]);
+    format!("{}{note}", words.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{holds_password, shell_word};
+
+    #[test]
+    fn store_urls_with_passwords_are_told_apart() {
+        assert!(holds_password("postgres://app:secret@db/app"));
+        assert!(holds_password("redis://:secret@127.0.0.1:6379/"));
+        assert!(!holds_password("postgres://app@db/app"));
+        assert!(!holds_password("sqlite://data/admit.db"));
+        assert!(!holds_password("memory:"));
+    }
+
+    #[test]
+    fn shell_words_are_quoted_when_needed() {
+        assert_eq!(shell_word("grace"), "grace");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
 }

@@ -3,17 +3,19 @@
 //! check are PL/pgSQL functions (`schema.sql`), each one round trip; the rest is the generic
 //! [`SqlStore`].
 
-use sqlx::Postgres;
-use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Pool, Postgres};
 
 use super::settings::Durable;
 use super::settle::Settle;
+use super::sql::diagnose::{Target, network_problem};
 use super::sql::dialect::{Dialect, Mode};
 use super::sql::io::{Io, Sql, need, stmt};
 use super::sql::queries::{Queries, Words};
 use super::sql::row::kind;
 use super::sql::{RedeemRow, SqlStore};
 use super::{HealthCheck, StoreBuilder, Verdict};
+use crate::connect_problem::ConnectProblem;
 use crate::error::Error;
 use crate::invitation::InvitationId;
 
@@ -78,23 +80,51 @@ impl StoreBuilder<PgOptions> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] for a bad prefix or setting; [`Error::StoreUnavailable`] if
-    /// the database cannot be reached; [`Error::StoreTimeout`] past the deadline; those of
+    /// [`Error::InvalidArgument`] for a bad prefix or setting; [`Error::StoreConnect`] naming
+    /// the cause when the server refuses the password, nothing listens, the host is unknown,
+    /// TLS fails or the database does not exist; [`Error::StoreUnavailable`] if the database
+    /// cannot be reached otherwise; [`Error::StoreTimeout`] past the deadline; those of
     /// [`migrate`](SqlStore::migrate) under [`Init::CreateIfMissing`](super::Init).
     pub async fn connect(self, url: &str) -> Result<PgStore, Error> {
         let pool = super::trace::connecting("postgres", "connect", async {
             PgStore::check_settings(&self.settings)?;
             let deadline = self.settings.deadline;
+            let started = std::time::Instant::now();
+            let options = url
+                .parse::<PgConnectOptions>()
+                .map_err(|_| Error::InvalidArgument {
+                    name: "url",
+                    reason: "not a PostgreSQL URL: use postgres://user:password@host:port/database",
+                })?;
             // A pool with no free connection answers before the call's deadline, so that it is
             // reported as such ("every connection of the pool is busy"), not as a slow database.
             let pool = PgPoolOptions::new()
                 .max_connections(self.backend.max_connections)
                 .acquire_timeout(deadline.mul_f64(0.9))
-                .connect(url);
-            tokio::time::timeout(deadline, pool)
-                .await
-                .map_err(|_| Error::StoreTimeout { after: deadline })?
-                .map_err(|e| Postgres::unavailable("connecting", &e))
+                .connect_with(options.clone());
+            match tokio::time::timeout(deadline, pool).await {
+                Err(_) => Err(Error::StoreTimeout { after: deadline }),
+                Ok(Ok(pool)) => Ok(pool),
+                Ok(Err(e)) => {
+                    // No connection could be opened in time: one direct attempt, with what is
+                    // left of the deadline, says why.
+                    let left = deadline.saturating_sub(started.elapsed());
+                    let e = match e {
+                        sqlx::Error::PoolTimedOut => {
+                            use sqlx::ConnectOptions as _;
+                            match tokio::time::timeout(left, options.connect()).await {
+                                Ok(Err(cause)) => cause,
+                                _ => sqlx::Error::PoolTimedOut,
+                            }
+                        }
+                        other => other,
+                    };
+                    Err(match problem_at(&options, &e) {
+                        Some(problem) => Error::StoreConnect { problem },
+                        None => Postgres::unavailable("connecting", &e),
+                    })
+                }
+            }
         })
         .await?;
         PgStore::start(self.settings, pool.clone(), pool).await
@@ -351,10 +381,14 @@ impl Dialect for Postgres {
         Ok(deleted)
     }
 
+    fn connect_problem(pool: &Pool<Postgres>, e: &sqlx::Error) -> Option<ConnectProblem> {
+        problem_at(&pool.connect_options(), e)
+    }
+
     fn unavailable(what: &str, e: &sqlx::Error) -> Error {
         match e {
             sqlx::Error::PoolTimedOut => Error::StoreUnavailable {
-                reason: "every connection of the pool is busy".into(),
+                reason: "every connection of the pool is busy (the server accepts new ones)".into(),
             },
             // undefined_table, undefined_function: the schema is not there.
             sqlx::Error::Database(db)
@@ -373,4 +407,33 @@ impl Dialect for Postgres {
             },
         }
     }
+}
+
+/// The connection problem behind `e` on the way to the server `options` name: the server's
+/// refusals by their SQLSTATE (28P01 and 28000: authentication; 3D000: no such database),
+/// then network and TLS failures.
+fn problem_at(options: &PgConnectOptions, e: &sqlx::Error) -> Option<ConnectProblem> {
+    const SERVER: &str = "PostgreSQL";
+    if let sqlx::Error::Database(db) = e {
+        return match db.code().as_deref() {
+            Some("28P01" | "28000") => Some(ConnectProblem::AuthenticationFailed {
+                server: SERVER,
+                user: options.get_username().to_owned(),
+            }),
+            Some("3D000") => Some(ConnectProblem::NoSuchDatabase {
+                server: SERVER,
+                name: options
+                    .get_database()
+                    .unwrap_or(options.get_username())
+                    .to_owned(),
+            }),
+            _ => None,
+        };
+    }
+    let target = Target {
+        server: SERVER,
+        host: options.get_host(),
+        port: options.get_port(),
+    };
+    network_problem(e, &target)
 }

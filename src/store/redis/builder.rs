@@ -6,7 +6,7 @@ use std::time::Duration as StdDuration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use time::Duration;
 
-use super::conn::{Conn, unavailable, within};
+use super::conn::{Conn, connect_problem, unavailable, within};
 use super::keys::Keys;
 use super::marker;
 use super::scripts::Scripts;
@@ -94,7 +94,9 @@ impl StoreBuilder<RedisOptions> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] for a bad URL or setting; [`Error::StoreUnavailable`] or
+    /// [`Error::InvalidArgument`] for a bad URL or setting; [`Error::StoreConnect`] when the
+    /// server refuses the password, nothing listens or the host is unknown;
+    /// [`Error::StoreUnavailable`] or
     /// [`Error::StoreTimeout`] if Redis cannot be reached within the deadline;
     /// [`Error::StoreMisconfigured`] for eviction or clock offset; [`Error::StoreNotInitialized`]
     /// under [`Init::Require`](crate::store::Init::Require) when the marker is missing.
@@ -142,10 +144,14 @@ impl StoreBuilder<RedisOptions> {
             .set_response_timeout(Some(deadline))
             .set_number_of_retries(2)
             .set_max_delay(StdDuration::from_millis(500));
+        let info = client.get_connection_info().clone();
         let conn = within(deadline, async {
             ConnectionManager::new_with_config(client, config)
                 .await
-                .map_err(unavailable)
+                .map_err(|e| match connect_problem(&e, Some(&info)) {
+                    Some(problem) => Error::StoreConnect { problem },
+                    None => unavailable(e),
+                })
         })
         .await?;
         Ok(Conn::Single(conn))

@@ -6,6 +6,7 @@ use std::time::Duration as StdDuration;
 use redis::aio::{ConnectionLike, ConnectionManager};
 use redis::{Cmd, RedisError, RedisFuture, Value};
 
+use crate::connect_problem::ConnectProblem;
 use crate::error::Error;
 use redis::Script;
 
@@ -107,7 +108,62 @@ pub(super) async fn within<T>(
 
 /// A Redis failure as a store error. Redis error texts carry no argument values, but they are
 /// cut short anyway.
+/// The connection problem behind `e`, if it is one a person can fix; `info` names the server
+/// when the caller knows it (while connecting).
+pub(super) fn connect_problem(
+    e: &RedisError,
+    info: Option<&redis::ConnectionInfo>,
+) -> Option<ConnectProblem> {
+    const SERVER: &str = "Redis";
+    let (host, port) = match info.map(redis::ConnectionInfo::addr) {
+        Some(redis::ConnectionAddr::Tcp(host, port)) => (host.clone(), *port),
+        Some(redis::ConnectionAddr::TcpTls { host, port, .. }) => (host.clone(), *port),
+        _ => ("the server in the store URL".to_owned(), 0),
+    };
+    let address = if port == 0 {
+        host.clone()
+    } else {
+        format!("{host}:{port}")
+    };
+    if e.kind() == redis::ErrorKind::AuthenticationFailed
+        || matches!(e.code(), Some("WRONGPASS" | "NOAUTH"))
+    {
+        let user = info
+            .and_then(|i| i.redis_settings().username())
+            .unwrap_or("default");
+        return Some(ConnectProblem::AuthenticationFailed {
+            server: SERVER,
+            user: user.to_owned(),
+        });
+    }
+    if e.is_connection_refusal() {
+        return Some(ConnectProblem::ConnectionRefused {
+            server: SERVER,
+            address,
+        });
+    }
+    let text = e.to_string();
+    if e.is_io_error()
+        && [
+            "lookup address",
+            "Name or service not known",
+            "nodename nor servname",
+        ]
+        .iter()
+        .any(|t| text.contains(t))
+    {
+        return Some(ConnectProblem::HostNotFound {
+            server: SERVER,
+            host,
+        });
+    }
+    None
+}
+
 pub(super) fn unavailable(e: RedisError) -> Error {
+    if let Some(problem) = connect_problem(&e, None) {
+        return Error::StoreConnect { problem };
+    }
     if e.is_timeout() {
         // `within` fills in the deadline.
         return Error::StoreTimeout {

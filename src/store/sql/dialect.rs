@@ -10,6 +10,7 @@ use sqlx::Pool;
 use super::RedeemRow;
 use super::io::{Io, Sql};
 use super::queries::{Queries, Words};
+use crate::connect_problem::ConnectProblem;
 use crate::error::Error;
 use crate::invitation::InvitationId;
 use crate::store::HealthCheck;
@@ -128,6 +129,10 @@ pub trait Dialect: Io + Sized {
 
     /// A database error as a store error: never a success, never the query's parameters.
     fn unavailable(what: &str, e: &sqlx::Error) -> Error;
+
+    /// The connection problem behind `e`, if it is one a person can fix (the pool's options
+    /// name the server, user, database or file).
+    fn connect_problem(pool: &Pool<Self>, e: &sqlx::Error) -> Option<ConnectProblem>;
 
     /// Opens a transaction that writes.
     fn begin_write(

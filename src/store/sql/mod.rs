@@ -16,6 +16,7 @@ use super::{Cutoff, Init, Redemption, unix_ms};
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
 
+pub(crate) mod diagnose;
 pub(crate) mod dialect;
 pub(crate) mod events;
 pub(crate) mod io;
@@ -386,11 +387,17 @@ impl<DB: Dialect> SqlStore<DB> {
         work: impl Future<Output = Step<T>>,
     ) -> Result<T, Error> {
         let deadline = self.shared.settings.deadline;
+        let started = std::time::Instant::now();
         match tokio::time::timeout(deadline, work).await {
             Err(_) => Err(Error::StoreTimeout { after: deadline }),
             Ok(Ok(value)) => Ok(value),
             Ok(Err(Stop::Answer(e))) => Err(e),
-            Ok(Err(Stop::Db(e))) => Err(DB::unavailable(what, &e)),
+            Ok(Err(Stop::Db(e))) => {
+                // What is left of the deadline may go to finding out why (a refused
+                // connection answers at once); the call never takes longer than its deadline.
+                let left = deadline.saturating_sub(started.elapsed());
+                Err(diagnose::explain(&self.shared.writer, what, e, left).await)
+            }
         }
     }
 

@@ -7,11 +7,11 @@
 use std::path::Path;
 use std::str::FromStr as _;
 
-use sqlx::Sqlite;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
+use sqlx::{Pool, Sqlite};
 
 use super::settings::Durable;
 use super::sql::dialect::{Dialect, Mode};
@@ -20,6 +20,7 @@ use super::sql::queries::{Queries, Words};
 use super::sql::row::{count, kind};
 use super::sql::{RedeemRow, SqlStore, outcome};
 use super::{HealthCheck, Init, StoreBuilder, Verdict};
+use crate::connect_problem::ConnectProblem;
 use crate::error::Error;
 use crate::invitation::InvitationId;
 
@@ -98,8 +99,8 @@ impl StoreBuilder<SqliteOptions> {
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] for a bad prefix or setting; [`Error::StoreNotInitialized`]
-    /// if the file does not exist (and may not be created); [`Error::StoreUnavailable`] if it
-    /// cannot be opened or created; [`Error::StoreTimeout`] past the deadline; those of
+    /// if the file does not exist (and may not be created); [`Error::StoreConnect`] if it
+    /// cannot be opened or created (a missing directory, no permission); [`Error::StoreTimeout`] past the deadline; those of
     /// [`migrate`](SqlStore::migrate) under [`Init::CreateIfMissing`].
     pub async fn open(self, path: impl AsRef<Path>) -> Result<SqliteStore, Error> {
         let options = SqliteConnectOptions::new().filename(path);
@@ -149,6 +150,7 @@ impl StoreBuilder<SqliteOptions> {
                     .test_before_acquire(false)
                     .acquire_timeout(deadline.mul_f64(0.9))
             };
+            let file = options.get_filename().to_path_buf();
             // The writer first: it creates the file and switches it to the write-ahead log.
             let pools = async {
                 let writer = pool(1).connect_with(options.clone()).await?;
@@ -158,7 +160,10 @@ impl StoreBuilder<SqliteOptions> {
             tokio::time::timeout(deadline, pools)
                 .await
                 .map_err(|_| Error::StoreTimeout { after: deadline })?
-                .map_err(|e| Sqlite::unavailable("opening", &e))
+                .map_err(|e| match problem_at(&file, &e) {
+                    Some(problem) => Error::StoreConnect { problem },
+                    None => Sqlite::unavailable("opening", &e),
+                })
         })
         .await?;
         SqliteStore::start(self.settings, writer, reader).await
@@ -540,6 +545,10 @@ impl Dialect for Sqlite {
         Ok(deleted)
     }
 
+    fn connect_problem(pool: &Pool<Sqlite>, e: &sqlx::Error) -> Option<ConnectProblem> {
+        problem_at(pool.connect_options().get_filename(), e)
+    }
+
     fn unavailable(what: &str, e: &sqlx::Error) -> Error {
         match e {
             sqlx::Error::PoolTimedOut => Error::StoreUnavailable {
@@ -569,4 +578,26 @@ impl Dialect for Sqlite {
             },
         }
     }
+}
+
+/// The problem behind `e` when the file `path` could not be opened: SQLITE_CANTOPEN (14), or
+/// the operating system's refusal.
+fn problem_at(path: &Path, e: &sqlx::Error) -> Option<ConnectProblem> {
+    let detail = match e {
+        sqlx::Error::Database(db)
+            if db
+                .code()
+                .and_then(|c| c.parse::<u32>().ok())
+                .is_some_and(|c| c & 0xff == 14) =>
+        {
+            db.message().to_owned()
+        }
+        sqlx::Error::Io(io) if io.kind() != std::io::ErrorKind::TimedOut => io.to_string(),
+        _ => return None,
+    };
+    Some(ConnectProblem::CannotOpen {
+        server: "SQLite",
+        path: path.display().to_string(),
+        detail: crate::connect_problem::short(&detail),
+    })
 }

@@ -2,6 +2,8 @@
 //! PostgreSQL, SQLite), then what only Redis can show (key schema, scripts, deadlines, a crash and
 //! restart).
 
+#[cfg(any(feature = "postgres", feature = "redis", feature = "sqlite"))]
+mod connect_errors;
 pub mod harness;
 mod suite;
 

@@ -195,8 +195,9 @@ async fn redis_out_of_memory_fails_closed() {
 /// a lost connection before it reconnects).
 async fn settle(store: &RedisStore, inv: &Invitation) {
     let start = std::time::Instant::now();
-    while let Err(Error::StoreUnavailable { .. } | Error::StoreTimeout { .. }) =
-        store.check(inv).await
+    while let Err(
+        Error::StoreUnavailable { .. } | Error::StoreConnect { .. } | Error::StoreTimeout { .. },
+    ) = store.check(inv).await
     {
         assert!(start.elapsed() < StdDuration::from_secs(10), "no reconnect");
         tokio::time::sleep(StdDuration::from_millis(50)).await;
@@ -516,9 +517,11 @@ mod cluster {
             let result = loop {
                 match store.check(inv).await {
                     // The client reconnects to a restarted node by itself.
-                    Err(Error::StoreUnavailable { .. } | Error::StoreTimeout { .. })
-                        if start.elapsed() < StdDuration::from_secs(20) =>
-                    {
+                    Err(
+                        Error::StoreUnavailable { .. }
+                        | Error::StoreConnect { .. }
+                        | Error::StoreTimeout { .. },
+                    ) if start.elapsed() < StdDuration::from_secs(20) => {
                         tokio::time::sleep(StdDuration::from_millis(100)).await;
                     }
                     other => break other,

@@ -79,8 +79,22 @@ pub struct PostgresServer {
 impl PostgresServer {
     /// A fresh cluster: `initdb` (trust authentication for loopback), then the server.
     pub fn start() -> PostgresServer {
+        PostgresServer::init(None)
+    }
+
+    /// A fresh cluster where every connection must give `password` (SCRAM), as user
+    /// `postgres`: for tests of a refused password.
+    pub fn start_with_password(password: &str) -> PostgresServer {
+        PostgresServer::init(Some(password))
+    }
+
+    fn init(password: Option<&str>) -> PostgresServer {
         let bin = bin_dir().expect("PostgreSQL binaries");
         let dir = TempDir::new("postgres");
+        let pwfile = dir.path().join("pwfile");
+        if let Some(password) = password {
+            std::fs::write(&pwfile, password).expect("write the password file");
+        }
         if is_root() {
             let status = Command::new("chown")
                 .arg("-R")
@@ -90,10 +104,16 @@ impl PostgresServer {
                 .expect("chown");
             assert!(status.success(), "chown the PostgreSQL directory");
         }
-        let out = as_owner(&bin.join("initdb"))
-            .arg("-D")
-            .arg(dir.path().join("data"))
-            .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])
+        let mut initdb = as_owner(&bin.join("initdb"));
+        initdb.arg("-D").arg(dir.path().join("data"));
+        match password {
+            None => initdb.args(["-A", "trust"]),
+            Some(_) => initdb
+                .args(["-A", "scram-sha-256"])
+                .arg(format!("--pwfile={}", pwfile.display())),
+        };
+        let out = initdb
+            .args(["-U", "postgres", "--no-sync", "-E", "UTF8"])
             .output()
             .expect("run initdb");
         assert!(

@@ -1,0 +1,104 @@
+//! Connection problems a person can fix, told apart from the rest: a server that refuses the
+//! password, nothing listening, an unknown host, a failed TLS handshake, a missing database.
+//! A pool that timed out is probed with one direct connection, so a server that is down reads
+//! as down, not as "every connection is busy".
+
+use core::time::Duration;
+use std::io::ErrorKind as IoKind;
+
+use sqlx::{ConnectOptions as _, Pool};
+
+use super::dialect::Dialect;
+use crate::connect_problem::{ConnectProblem, short};
+use crate::error::Error;
+
+/// Where a SQL store connects, to name it in a [`ConnectProblem`].
+pub(crate) struct Target<'a> {
+    pub(crate) server: &'static str,
+    pub(crate) host: &'a str,
+    pub(crate) port: u16,
+}
+
+impl Target<'_> {
+    fn address(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// Whether an I/O error is a failed host name lookup (tokio reports it as `Other`, with the
+/// resolver's text).
+fn is_lookup_failure(e: &std::io::Error) -> bool {
+    let text = e.to_string();
+    [
+        "lookup address",
+        "Name or service not known",
+        "nodename nor servname",
+        "No such host",
+    ]
+    .iter()
+    .any(|t| text.contains(t))
+}
+
+/// The problem behind a network or TLS error on the way to `target`, if it is one of those.
+/// A connection that broke in the middle of a call is not: it stays
+/// [`Error::StoreUnavailable`].
+pub(crate) fn network_problem(e: &sqlx::Error, target: &Target<'_>) -> Option<ConnectProblem> {
+    let server = target.server;
+    match e {
+        sqlx::Error::Io(io) => match io.kind() {
+            IoKind::ConnectionRefused => Some(ConnectProblem::ConnectionRefused {
+                server,
+                address: target.address(),
+            }),
+            IoKind::TimedOut
+            | IoKind::HostUnreachable
+            | IoKind::NetworkUnreachable
+            | IoKind::AddrNotAvailable => Some(ConnectProblem::Unreachable {
+                server,
+                address: target.address(),
+                detail: io.kind().to_string(),
+            }),
+            _ if is_lookup_failure(io) => Some(ConnectProblem::HostNotFound {
+                server,
+                host: target.host.to_owned(),
+            }),
+            _ => None,
+        },
+        sqlx::Error::Tls(tls) => Some(ConnectProblem::Tls {
+            server,
+            detail: short(&tls.to_string()),
+        }),
+        _ => None,
+    }
+}
+
+/// A database error as a store error, with connection problems named: a pool that timed out
+/// is probed with one direct connection (for at most `probe`), whose failure, if any, is the
+/// cause.
+pub(crate) async fn explain<DB: Dialect>(
+    pool: &Pool<DB>,
+    what: &str,
+    e: sqlx::Error,
+    probe: Duration,
+) -> Error {
+    let e = match e {
+        sqlx::Error::PoolTimedOut => {
+            let options = pool.connect_options();
+            match tokio::time::timeout(probe, options.connect()).await {
+                // Nothing could be opened: that is why the pool had no connection.
+                Ok(Err(cause)) => cause,
+                // It opens: the pool really is busy (or the server is slow to answer).
+                Ok(Ok(_)) | Err(_) => sqlx::Error::PoolTimedOut,
+            }
+        }
+        other => other,
+    };
+    match DB::connect_problem(pool, &e) {
+        Some(problem) => Error::StoreConnect { problem },
+        None => DB::unavailable(what, &e),
+    }
+}
