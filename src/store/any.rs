@@ -378,6 +378,10 @@ impl Backend for AnyStore {
     async fn list(&self, call: Page<'_>) -> Result<Vec<IssuedInvitation>, Error> {
         each!(self, s => Backend::list(s, call).await)
     }
+
+    async fn count(&self, call: Page<'_>) -> Result<u64, Error> {
+        each!(self, s => Backend::count(s, call).await)
+    }
 }
 
 impl VisitLog for AnyStore {

@@ -100,6 +100,9 @@ pub(crate) trait Backend: Send + Sync {
 
     /// A page of the registry, in [`ListFilter`]'s order.
     fn list(&self, call: Page<'_>) -> impl Answer<Vec<IssuedInvitation>>;
+
+    /// How many the list holds for this filter, over all its pages.
+    fn count(&self, call: Page<'_>) -> impl Answer<u64>;
 }
 
 /// Stores that keep the visits of invitation links.

@@ -129,6 +129,15 @@ impl<B: Backend> Store for B {
         })
         .await
     }
+
+    async fn count(&self, filter: &ListFilter) -> Result<u64, Error> {
+        traced(self, "count", async {
+            filter.validate()?;
+            let now = self.settings().now();
+            Backend::count(self, Page { filter, now }).await
+        })
+        .await
+    }
 }
 
 impl<B: VisitLog> Visits for B {

@@ -8,6 +8,15 @@ use core::str::FromStr;
 use time::OffsetDateTime;
 
 use super::{MAX_LIST_LIMIT, check_inviter};
+
+/// The longest search: the longest email address.
+const MAX_SEARCH_LEN: usize = 320;
+
+/// A value as searches compare it: lower-cased by Unicode's rules. The SQL stores keep it for
+/// the email and the inviter of each recorded invitation (as bytes, compared byte by byte).
+pub(crate) fn fold(text: &str) -> String {
+    text.to_lowercase()
+}
 use crate::error::Error;
 use crate::invitation::InvitationId;
 
@@ -48,6 +57,8 @@ use crate::invitation::InvitationId;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListFilter {
     pub(crate) inviter: Option<String>,
+    /// The start of an email or an inviter, folded ([`fold`]).
+    pub(crate) search: Option<String>,
     pub(crate) limit: usize,
     pub(crate) after: Option<ListCursor>,
     pub(crate) expired: bool,
@@ -57,6 +68,7 @@ impl Default for ListFilter {
     fn default() -> ListFilter {
         ListFilter {
             inviter: None,
+            search: None,
             limit: 100,
             after: None,
             expired: false,
@@ -78,6 +90,21 @@ impl ListFilter {
     /// ```
     pub fn inviter(mut self, inviter: impl Into<String>) -> ListFilter {
         self.inviter = Some(inviter.into());
+        self
+    }
+
+    /// Only those whose email or inviter starts with `text`, in any case (both sides are
+    /// lower-cased by Unicode's rules before they are compared). Indexed on PostgreSQL and
+    /// SQLite; memory and Redis compare as they read (Redis reads the whole list to fill a
+    /// page, a page of its index at a time).
+    ///
+    /// ```
+    /// let filter = admit::store::ListFilter::new().search("Ada@");
+    /// # let _ = filter;
+    /// ```
+    pub fn search(mut self, text: impl AsRef<str>) -> ListFilter {
+        let text = text.as_ref().trim();
+        self.search = (!text.is_empty()).then(|| fold(text));
         self
     }
 
@@ -133,7 +160,37 @@ impl ListFilter {
         if let Some(inviter) = &self.inviter {
             check_inviter(inviter)?;
         }
+        if let Some(search) = &self.search
+            && (search.len() > MAX_SEARCH_LEN || search.chars().any(char::is_control))
+        {
+            return Err(Error::InvalidArgument {
+                name: "search",
+                reason: "must be at most 320 bytes without control characters",
+            });
+        }
         Ok(())
+    }
+
+    /// Whether an invitation with this email and inviter matches the search (if any).
+    pub(crate) fn matches(&self, email: Option<&str>, inviter: Option<&str>) -> bool {
+        let Some(search) = &self.search else {
+            return true;
+        };
+        let starts =
+            |value: Option<&str>| value.is_some_and(|v| fold(v).starts_with(search.as_str()));
+        starts(email) || starts(inviter)
+    }
+
+    /// The byte range of search keys ([`fold`]) that start with the search: `[low, high)`.
+    pub(crate) fn search_range(&self) -> Option<(Vec<u8>, Vec<u8>)> {
+        let low = self.search.as_ref()?.as_bytes().to_vec();
+        let mut high = low.clone();
+        // The last byte of UTF-8 text is never 0xFF, so it can always be raised by one: every
+        // key that starts with `low` is below `high`, every other key at or above `low` is not.
+        if let Some(last) = high.last_mut() {
+            *last += 1;
+        }
+        Some((low, high))
     }
 
     /// Whether an invitation expiring at `expires_at` with this ID belongs in the list at

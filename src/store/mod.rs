@@ -446,4 +446,31 @@ pub trait Store: Send + Sync {
         &self,
         filter: &ListFilter,
     ) -> impl Future<Output = Result<Vec<IssuedInvitation>, Error>> + Send;
+
+    /// How many invitations [`list`](Store::list) would return with `filter` over all its
+    /// pages (its limit and cursor are ignored): the total an admin list shows. One query on
+    /// PostgreSQL and SQLite and in memory; on Redis, one count of the index (an invitation
+    /// whose state expired a moment ago may still be counted), or a read of the whole list for
+    /// a [`search`](ListFilter::search).
+    ///
+    /// # Errors
+    ///
+    /// As [`list`](Store::list).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "rand")] tokio::runtime::Runtime::new()?.block_on(async {
+    /// # use admit::{store::{ListFilter, MemoryStore, Store}, Invitation, Issuer, SigningKey};
+    /// # let (issuer, store) = (Issuer::new(SigningKey::generate()?, "acme/invite")?, MemoryStore::new());
+    /// for email in ["ada@example.com", "adam@example.com", "bob@example.com"] {
+    ///     let token = issuer.mint(Invitation::builder().email(email))?;
+    ///     store.record_issued(token.invitation(), None).await?;
+    /// }
+    /// assert_eq!(store.count(&ListFilter::new()).await?, 3);
+    /// assert_eq!(store.count(&ListFilter::new().search("ada")).await?, 2);
+    /// # Ok::<(), admit::Error>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn count(&self, filter: &ListFilter) -> impl Future<Output = Result<u64, Error>> + Send;
 }

@@ -50,25 +50,6 @@ impl StateFilter {
     }
 }
 
-/// A search: the start of an email or an inviter, compared without regard to case.
-struct Search(String);
-
-impl Search {
-    fn new(text: &str) -> Option<Search> {
-        let text = text.trim();
-        (!text.is_empty()).then(|| Search(text.to_lowercase()))
-    }
-
-    fn admits(&self, i: &IssuedInvitation) -> bool {
-        let starts = |value: &Option<String>| {
-            value
-                .as_deref()
-                .is_some_and(|v| v.to_lowercase().starts_with(&self.0))
-        };
-        starts(&i.email) || starts(&i.inviter)
-    }
-}
-
 /// How many invitations one request of the list reads at most, looking for a page of those
 /// that match; the page then links on from where it stopped.
 pub(crate) const SCAN_BUDGET: usize = 10 * MAX_LIST_LIMIT;
@@ -82,22 +63,23 @@ pub(crate) struct ListPage {
 }
 
 /// Reads the store from `after` on, up to [`SCAN_BUDGET`] invitations, for a page of those
-/// in `state` that match `search`. Expired invitations come first in the store's order, so
-/// their filter stops at the first live one.
+/// in `state` whose email or inviter starts with `search` (the store's search, indexed on the
+/// SQL stores). Expired invitations come first in the store's order, so their filter stops at
+/// the first live one.
 async fn find_page<S: Store>(
     store: &S,
     inviter: Option<&str>,
-    search: Option<&Search>,
+    search: &str,
     state: StateFilter,
     after: Option<ListCursor>,
     now: OffsetDateTime,
 ) -> Result<ListPage, Error> {
-    let batch = if state == StateFilter::All && search.is_none() {
+    let batch = if state == StateFilter::All {
         PAGE_SIZE + 1
     } else {
         MAX_LIST_LIMIT
     };
-    let mut filter = ListFilter::new().limit(batch);
+    let mut filter = ListFilter::new().limit(batch).search(search);
     if let Some(inviter) = inviter {
         filter = filter.inviter(inviter);
     }
@@ -119,7 +101,7 @@ async fn find_page<S: Store>(
             if state == StateFilter::Expired && !i.is_expired(now) {
                 return Ok(finish(found, None));
             }
-            if state.admits(&i, now) && search.is_none_or(|s| s.admits(&i)) {
+            if state.admits(&i, now) {
                 found.push(i);
                 if found.len() > PAGE_SIZE {
                     return Ok(finish(found, None));
@@ -188,29 +170,38 @@ pub(super) async fn list<S: Store + ShortCodes + Visits + Events + Clone + 'stat
     };
     let now = OffsetDateTime::now_utc();
     let state = StateFilter::parse(&q.state);
-    let search = Search::new(&q.q);
     let inviter_filter = (!inviter.is_empty()).then_some(inviter);
-    let found = find_page(
-        &ui.store,
-        inviter_filter,
-        search.as_ref(),
-        state,
-        after,
-        now,
-    )
-    .await;
+    let found = find_page(&ui.store, inviter_filter, &q.q, state, after, now).await;
     let found = match found {
         Ok(found) => found,
-        Err(Error::InvalidArgument { .. }) if inviter_filter.is_some() => {
+        Err(Error::InvalidArgument { name, .. }) => {
+            let problem = if name == "search" {
+                "A search is at most 320 bytes, without control characters."
+            } else {
+                "No inviter has that name (at most 64 bytes, no control characters)."
+            };
             let body = html! {
-                p role="alert" { "No inviter has that name (at most 64 bytes, no control characters)." }
+                p role="alert" { (problem) }
                 p { a href=(base.home()) { "Start again" } }
             };
             return ui.page(&base, StatusCode::BAD_REQUEST, "Invitations", body);
         }
         Err(e) => return ui.failed(&base, &e),
     };
+    // The total the filters give (the state aside: that is judged as the pages are read).
+    let mut whole = ListFilter::new().search(&q.q);
+    if let Some(inviter) = inviter_filter {
+        whole = whole.inviter(inviter);
+    }
+    if state == StateFilter::Expired {
+        whole = whole.include_expired();
+    }
+    let total = match ui.store.count(&whole).await {
+        Ok(total) => total,
+        Err(e) => return ui.failed(&base, &e),
+    };
     let view = pages::ListView {
+        total,
         inviter,
         search: q.q.trim(),
         state: &q.state,

@@ -46,8 +46,18 @@ const STATES: [(&str, &str); 6] = [
     ("expired", "expired recently"),
 ];
 
+/// How a state filter reads in a sentence: "used up".
+fn state_label(state: &str) -> &'static str {
+    STATES
+        .iter()
+        .find(|(value, _)| *value == state)
+        .map_or("", |(_, label)| label)
+}
+
 /// What one page of the list shows, and the filters it was asked for.
 pub(super) struct ListView<'a> {
+    /// How many the store lists for the inviter and the search, in every state.
+    pub(super) total: u64,
     pub(super) inviter: &'a str,
     pub(super) search: &'a str,
     pub(super) state: &'a str,
@@ -89,11 +99,18 @@ pub(super) fn list(base: &Base, view: &ListView<'_>, now: OffsetDateTime) -> Mar
             button { "Show" }
             @if searched { a href=(base.home()) { "Clear" } }
         }
-        p.muted {
-            @if shown.is_empty() { "None found" } @else {
-                "Showing " (shown.len()) @if view.first { " (first page)" } @else { " (a later page)" }
+        p.muted #list-count {
+            @let total = group(usize::try_from(view.total).unwrap_or(usize::MAX));
+            @let which = if view.search.is_empty() && view.inviter.is_empty() { "recorded" } else { "matching" };
+            @if shown.is_empty() {
+                "None found (" (total) " " (which) ")."
+            } @else {
+                "Showing " (shown.len())
+                @if !view.state.is_empty() { " " (state_label(view.state)) }
+                " of " (total) " " (which)
+                @if view.first { " (first page)" } @else { " (a later page)" }
+                ", soonest expiry first."
             }
-            ", soonest expiry first."
             @if view.page.searched_out {
                 " Looked through " (group(SCAN_BUDGET)) " invitations for this filter; the next \
                  page goes on from there."

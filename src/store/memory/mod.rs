@@ -550,6 +550,27 @@ impl Backend for MemoryStore {
         Ok(())
     }
 
+    async fn count(&self, call: Page<'_>) -> Result<u64, Error> {
+        let Page { filter, now } = call;
+        let whole = crate::store::ListFilter {
+            after: None,
+            ..filter.clone()
+        };
+        let inner = self.lock();
+        let n = inner
+            .entries
+            .values()
+            .filter(|e| e.is_live(now))
+            .filter_map(|e| e.issued.as_ref())
+            .filter(|i| {
+                whole.admits(i.expires_at, i.id, now)
+                    && (whole.inviter.is_none() || i.inviter == whole.inviter)
+                    && whole.matches(i.email.as_deref(), i.inviter.as_deref())
+            })
+            .count();
+        Ok(n as u64)
+    }
+
     async fn list(&self, call: Page<'_>) -> Result<Vec<IssuedInvitation>, Error> {
         let Page { filter, now } = call;
         let inner = self.lock();
@@ -560,7 +581,8 @@ impl Backend for MemoryStore {
             .filter_map(|e| {
                 let issued = e.issued.as_ref()?;
                 let listed = filter.admits(issued.expires_at, issued.id, now);
-                let matches = filter.inviter.is_none() || issued.inviter == filter.inviter;
+                let matches = (filter.inviter.is_none() || issued.inviter == filter.inviter)
+                    && filter.matches(issued.email.as_deref(), issued.inviter.as_deref());
                 (listed && matches).then(|| IssuedInvitation {
                     uses: e.uses,
                     revoked_at: e.revoked_at,

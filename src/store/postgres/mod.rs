@@ -159,6 +159,11 @@ pub struct PgQueries {
 // them.
 #[allow(private_interfaces)]
 impl Dialect for Postgres {
+    const UPGRADE_1_TO_2: &'static str = "\
+        ALTER TABLE {p}invitations ADD COLUMN IF NOT EXISTS rec_email_key BYTEA; \
+        ALTER TABLE {p}invitations ADD COLUMN IF NOT EXISTS rec_inviter_key BYTEA; \
+        UPDATE {p}invitations SET rec_email_key = convert_to(lower(rec_email), 'UTF8'), \
+            rec_inviter_key = convert_to(lower(rec_inviter), 'UTF8') WHERE recorded;";
     const BACKEND: &'static str = "postgres";
     const SCHEMA: &'static str = include_str!("schema.sql");
     const WORDS: Words = Words {
@@ -395,6 +400,14 @@ impl Dialect for Postgres {
                 if matches!(db.code().as_deref(), Some("42P01" | "42883")) =>
             {
                 Error::StoreNotInitialized
+            }
+            // undefined_column: tables of an older schema, not migrated.
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("42703") => {
+                Error::StoreMisconfigured {
+                    setting: "schema",
+                    found: "an older schema than this library's".into(),
+                    fix: "run migrate() (or admit store init) once to upgrade it",
+                }
             }
             sqlx::Error::Database(db) => Error::StoreUnavailable {
                 reason: format!(

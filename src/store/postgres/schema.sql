@@ -1,4 +1,4 @@
--- The schema of PgStore, version 1, after the tables every SQL store has (`sql/schema.sql`):
+-- The schema of PgStore, version 2, after the tables every SQL store has (`sql/schema.sql`):
 -- the invitations, their joiners and visits, and the functions that redeem and check in one
 -- round trip. `migrate()` runs it all in one transaction, under an advisory lock. Times are
 -- Unix milliseconds (BIGINT), compared with the store's clock passed in by the caller.
@@ -18,11 +18,17 @@ CREATE TABLE IF NOT EXISTS {p}invitations (
     rec_email       TEXT,
     rec_max_uses    INTEGER,
     rec_inviter     TEXT,
-    rec_description TEXT
+    rec_description TEXT,
+    rec_email_key   BYTEA,             -- the email and the inviter lower-cased (UTF-8), for
+    rec_inviter_key BYTEA              -- searches by their start: compared byte by byte
 );
 CREATE INDEX IF NOT EXISTS {p}invitations_forget ON {p}invitations (forget_at);
 CREATE INDEX IF NOT EXISTS {p}invitations_listed
     ON {p}invitations (rec_expires_s, id) WHERE recorded;
+CREATE INDEX IF NOT EXISTS {p}invitations_email_key
+    ON {p}invitations (rec_email_key) WHERE recorded;
+CREATE INDEX IF NOT EXISTS {p}invitations_inviter_key
+    ON {p}invitations (rec_inviter_key) WHERE recorded;
 
 CREATE TABLE IF NOT EXISTS {p}joiners (
     id        BYTEA NOT NULL REFERENCES {p}invitations (id) ON DELETE CASCADE,

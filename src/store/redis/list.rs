@@ -41,14 +41,24 @@ impl RedisStore {
         });
         let mut out = Vec::with_capacity(filter.limit);
         loop {
-            let wanted = filter.limit - out.len();
+            // A search passes over what does not match: read the index a full page at a time.
+            let wanted = if filter.search.is_some() {
+                crate::store::MAX_LIST_LIMIT
+            } else {
+                filter.limit - out.len()
+            };
             let (page, last) = self
                 .list_page(filter, unix_ms(above), wanted, place.take())
                 .await?;
             out.extend(page);
+            if out.len() >= filter.limit {
+                // The next page starts after the last one returned, wherever the index was.
+                out.truncate(filter.limit);
+                return Ok(out);
+            }
             match last {
-                Some(last) if out.len() < filter.limit => place = Some(last),
-                _ => return Ok(out),
+                Some(last) => place = Some(last),
+                None => return Ok(out),
             }
         }
     }
@@ -112,10 +122,56 @@ impl RedisStore {
                 .copied();
             let rule = state.rule(merged.get("*").copied(), of_inviter)?;
             // State can expire before its index entry is dropped: skip it.
-            if let Some(issued) = state.issued(id, rule)? {
+            // A search compares as it reads: what does not match is passed over, and the next
+            // page of the index is read until the page is full or the index ends.
+            if let Some(issued) = state.issued(id, rule)?
+                && filter.matches(issued.email.as_deref(), issued.inviter.as_deref())
+            {
                 out.push(issued);
             }
         }
         Ok((out, last))
+    }
+
+    /// How many `list` holds for `filter` over all its pages: the index's count above now (or
+    /// above now less the margin, with expired ones), or, for a search, every page read and
+    /// counted.
+    pub(super) async fn count_listed(
+        &self,
+        filter: &ListFilter,
+        now: OffsetDateTime,
+    ) -> Result<u64, Error> {
+        if filter.search.is_some() {
+            let mut page = ListFilter {
+                after: None,
+                limit: crate::store::MAX_LIST_LIMIT,
+                ..filter.clone()
+            };
+            let mut n = 0u64;
+            loop {
+                let got = self.list_pages(&page, now).await?;
+                n += got.len() as u64;
+                match got.last() {
+                    Some(last) if got.len() == page.limit => page = page.after(last.cursor()),
+                    _ => return Ok(n),
+                }
+            }
+        }
+        let above = if filter.expired {
+            now.saturating_sub(self.settings.margin)
+        } else {
+            now
+        };
+        let mut cmd = redis::cmd("ZCOUNT");
+        cmd.arg(self.keys.index(filter.inviter.as_deref()))
+            .arg(format!("({}", unix_ms(above)))
+            .arg("+inf");
+        let replies = within(self.settings.deadline, each(&self.conn, vec![cmd])).await?;
+        let reply = replies
+            .into_iter()
+            .next()
+            .ok_or_else(bad_reply)?
+            .map_err(conn::unavailable)?;
+        redis::from_redis_value::<u64>(reply).map_err(|_| bad_reply())
     }
 }

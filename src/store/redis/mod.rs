@@ -579,6 +579,10 @@ impl Backend for RedisStore {
     async fn list(&self, call: Page<'_>) -> Result<Vec<IssuedInvitation>, Error> {
         self.list_pages(call.filter, call.now).await
     }
+
+    async fn count(&self, call: Page<'_>) -> Result<u64, Error> {
+        self.count_listed(call.filter, call.now).await
+    }
 }
 
 impl VisitLog for RedisStore {

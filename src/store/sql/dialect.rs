@@ -44,6 +44,11 @@ pub trait Dialect: Io + Sized {
     const SCHEMA: &'static str;
     /// Its spelling of the shared statements.
     const WORDS: Words;
+    /// What turns a schema of version 1 into version 2 before the schema itself runs: the
+    /// search keys of recorded invitations (columns, then their values from what was
+    /// recorded; `lower()` of SQLite folds ASCII letters only, so rows recorded before the
+    /// upgrade are found by ASCII case-insensitive searches there).
+    const UPGRADE_1_TO_2: &'static str;
     /// `INTEGER` wide enough for Unix milliseconds: `BIGINT` or `INTEGER`.
     const BIGINT: &'static str;
     /// How a transaction that writes begins (`None`: a plain `BEGIN`).

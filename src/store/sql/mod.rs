@@ -64,7 +64,7 @@ impl<DB: Dialect> SqlStore<DB> {
     /// The table prefix unless configured otherwise: tables are `admit_invitations`, … .
     pub const DEFAULT_PREFIX: &str = "admit_";
     /// The version of the schema this library writes and reads (in the `meta` table).
-    pub const SCHEMA_VERSION: u32 = 1;
+    pub const SCHEMA_VERSION: u32 = 2;
 }
 
 struct Shared<DB: Dialect> {
@@ -460,8 +460,11 @@ async fn migrate_in<DB: Dialect>(
         v.parse::<u32>()
             .map_or(true, |v| v > SqlStore::<DB>::SCHEMA_VERSION)
     };
-    if let Some(version) = version.filter(|v| newer(v)) {
-        return Ok(Some(version));
+    if let Some(version) = version.as_deref().filter(|v| newer(v)) {
+        return Ok(Some(version.to_owned()));
+    }
+    if version.as_deref() == Some("1") {
+        DB::batch(conn, &DB::UPGRADE_1_TO_2.replace("{p}", prefix)).await?;
     }
     DB::batch(conn, sql).await?;
     let mark = format!(

@@ -18,6 +18,7 @@ use crate::store::backend::{
     AttemptCounter, Backend, CodeTable, EventPage, NewCode, Page, Record, Redeem, Revoke,
     VisitCall, VisitLog, Window,
 };
+use crate::store::list::fold;
 use crate::store::settings::Settings;
 use crate::store::trace::Link;
 use crate::store::{
@@ -249,6 +250,10 @@ impl<DB: Dialect> Backend for SqlStore<DB> {
         let issued_s = invitation.issued_at().unix_timestamp();
         let expires_s = invitation.expires_at().map(OffsetDateTime::unix_timestamp);
         let writer = self.writer(unix_ms(call.now));
+        // What searches compare: the email and the inviter folded (no value: no key, which
+        // no search matches).
+        let email_key = invitation.email().map(fold).unwrap_or_default();
+        let inviter_key = inviter.map(fold).unwrap_or_default();
         self.run("recording", Mode::Write, async |c, q| {
             let until = call.forget_at.map(unix_ms);
             DB::touch(c, q, id, unix_ms(call.now), until).await?;
@@ -260,7 +265,9 @@ impl<DB: Dialect> Backend for SqlStore<DB> {
                 .bind(invitation.email())
                 .bind(invitation.max_uses().map(as_i32))
                 .bind(inviter)
-                .bind(call.description);
+                .bind(call.description)
+                .bind(email_key.as_bytes())
+                .bind(inviter_key.as_bytes());
             DB::run(c, record).await?;
             let issued = Fact {
                 max: invitation.max_uses().map(as_i32),
@@ -275,11 +282,45 @@ impl<DB: Dialect> Backend for SqlStore<DB> {
         .await
     }
 
+    async fn count(&self, call: Page<'_>) -> Result<u64, Error> {
+        let (filter, now) = (call.filter, call.now);
+        let range = filter.search_range();
+        self.run("counting", Mode::Read, async |c, q| {
+            let sql = if range.is_some() {
+                &q.count_search
+            } else {
+                &q.count
+            };
+            let counted = stmt(sql)
+                .bind(unix_ms(now))
+                .bind(now.unix_timestamp())
+                .bind(filter.inviter.as_deref())
+                .bind(filter.expired);
+            let counted = match &range {
+                Some((low, high)) => counted.bind(&low[..]).bind(&high[..]),
+                None => counted,
+            };
+            let rows = DB::all(c, counted).await?;
+            let n = match rows.first() {
+                Some(row) => need(DB::int(row, "n")?)?,
+                None => 0,
+            };
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
     async fn list(&self, call: Page<'_>) -> Result<Vec<IssuedInvitation>, Error> {
         let (filter, now) = (call.filter, call.now);
         let after = filter.after.map(|c| c.id().to_bytes());
+        let range = filter.search_range();
         self.run("listing", Mode::Read, async |c, q| {
-            let page = stmt(&q.list)
+            let sql = if range.is_some() {
+                &q.list_search
+            } else {
+                &q.list
+            };
+            let page = stmt(sql)
                 .bind(unix_ms(now))
                 .bind(now.unix_timestamp())
                 .bind(filter.inviter.as_deref())
@@ -288,6 +329,10 @@ impl<DB: Dialect> Backend for SqlStore<DB> {
                 .bind(after.is_some())
                 .bind(filter.after.and_then(|c| c.expires_s()))
                 .bind(after.as_ref().map_or(&[][..], |id| &id[..]));
+            let page = match &range {
+                Some((low, high)) => page.bind(&low[..]).bind(&high[..]),
+                None => page,
+            };
             let rows = DB::all(c, page).await?;
             let mut found = Vec::with_capacity(rows.len());
             for row in &rows {

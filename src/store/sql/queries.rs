@@ -46,6 +46,9 @@ pub(crate) struct Queries<O> {
     pub(crate) joiners: String,
     pub(crate) record: String,
     pub(crate) list: String,
+    pub(crate) list_search: String,
+    pub(crate) count: String,
+    pub(crate) count_search: String,
     pub(crate) visit: String,
     pub(crate) trim_visits: String,
     pub(crate) visits: String,
@@ -148,7 +151,7 @@ impl<O> Queries<O> {
             record: format!(
                 "UPDATE {p}invitations SET recorded = TRUE, rec_issued_s = $2, \
                  rec_expires_s = $3, rec_email = $4, rec_max_uses = $5, rec_inviter = $6, \
-                 rec_description = $7 WHERE id = $1"
+                 rec_description = $7, rec_email_key = $8, rec_inviter_key = $9 WHERE id = $1"
             ),
             // $1 now (ms), $2 now (s), $3 inviter or NULL, $4 limit.
             // $5 expired too, $6 after a cursor: expiry $7 (NULL: never), ID $8.
@@ -164,6 +167,39 @@ impl<O> Queries<O> {
                      ELSE rec_expires_s IS NULL OR rec_expires_s > $7 \
                        OR (rec_expires_s = $7 AND id > $8) END) \
                  ORDER BY rec_expires_s ASC NULLS LAST, id LIMIT $4"
+            ),
+            // As `list`, for those whose email or inviter key lies in [$9, $10): the start of
+            // either, folded. Two index range scans (email, inviter), then the list's order.
+            list_search: format!(
+                "SELECT id, uses, revoked_at, issued_s, inviter, seen, rec_issued_s, \
+                 rec_expires_s, rec_email, rec_max_uses, rec_inviter, rec_description \
+                 FROM {p}invitations \
+                 WHERE recorded AND (forget_at IS NULL OR forget_at > $1) \
+                   AND ($5{as_bool} OR rec_expires_s IS NULL OR rec_expires_s > $2) \
+                   AND ($3{as_text} IS NULL OR rec_inviter = $3) \
+                   AND (NOT $6{as_bool} OR CASE WHEN $7{as_bigint} IS NULL \
+                     THEN rec_expires_s IS NULL AND id > $8{as_bytes} \
+                     ELSE rec_expires_s IS NULL OR rec_expires_s > $7 \
+                       OR (rec_expires_s = $7 AND id > $8) END) \
+                   AND ((rec_email_key >= $9{as_bytes} AND rec_email_key < $10{as_bytes}) \
+                     OR (rec_inviter_key >= $9 AND rec_inviter_key < $10)) \
+                 ORDER BY rec_expires_s ASC NULLS LAST, id LIMIT $4"
+            ),
+            // How many `list` holds over all its pages: $1 now (ms), $2 now (s), $3 inviter or
+            // NULL, $4 expired too; with a search, keys in [$5, $6).
+            count: format!(
+                "SELECT count(*) AS n FROM {p}invitations \
+                 WHERE recorded AND (forget_at IS NULL OR forget_at > $1) \
+                   AND ($4{as_bool} OR rec_expires_s IS NULL OR rec_expires_s > $2) \
+                   AND ($3{as_text} IS NULL OR rec_inviter = $3)"
+            ),
+            count_search: format!(
+                "SELECT count(*) AS n FROM {p}invitations \
+                 WHERE recorded AND (forget_at IS NULL OR forget_at > $1) \
+                   AND ($4{as_bool} OR rec_expires_s IS NULL OR rec_expires_s > $2) \
+                   AND ($3{as_text} IS NULL OR rec_inviter = $3) \
+                   AND ((rec_email_key >= $5{as_bytes} AND rec_email_key < $6{as_bytes}) \
+                     OR (rec_inviter_key >= $5 AND rec_inviter_key < $6))"
             ),
             visit: format!("INSERT INTO {p}visits (id, at_ms, metadata) VALUES ($1, $2, $3)"),
             trim_visits: format!(

@@ -254,6 +254,11 @@ async fn live(
 // them.
 #[allow(private_interfaces)]
 impl Dialect for Sqlite {
+    const UPGRADE_1_TO_2: &'static str = "\
+        ALTER TABLE {p}invitations ADD COLUMN rec_email_key BLOB; \
+        ALTER TABLE {p}invitations ADD COLUMN rec_inviter_key BLOB; \
+        UPDATE {p}invitations SET rec_email_key = CAST(lower(rec_email) AS BLOB), \
+            rec_inviter_key = CAST(lower(rec_inviter) AS BLOB) WHERE recorded;";
     const BACKEND: &'static str = "sqlite";
     const SCHEMA: &'static str = include_str!("schema.sql");
     const WORDS: Words = Words {
@@ -556,6 +561,14 @@ impl Dialect for Sqlite {
             },
             sqlx::Error::Database(db) if db.message().starts_with("no such table") => {
                 Error::StoreNotInitialized
+            }
+            // Tables of an older schema, not migrated.
+            sqlx::Error::Database(db) if db.message().starts_with("no such column") => {
+                Error::StoreMisconfigured {
+                    setting: "schema",
+                    found: "an older schema than this library's".into(),
+                    fix: "run migrate() (or admit store init) once to upgrade it",
+                }
             }
             sqlx::Error::Database(db) => {
                 let code = db.code();

@@ -1,4 +1,4 @@
--- The schema of SqliteStore, version 1, after the tables every SQL store has (`sql/schema.sql`):
+-- The schema of SqliteStore, version 2, after the tables every SQL store has (`sql/schema.sql`):
 -- PgStore's invitations, joiners and visits in SQLite's types. The logic of PgStore's PL/pgSQL
 -- functions is in Rust (src/store/sqlite/mod.rs), run inside one write transaction. Child rows
 -- (joiners, visits) are deleted with their invitation by the store itself, so nothing depends
@@ -19,11 +19,17 @@ CREATE TABLE IF NOT EXISTS {p}invitations (
     rec_email       TEXT,
     rec_max_uses    INTEGER,
     rec_inviter     TEXT,
-    rec_description TEXT
+    rec_description TEXT,
+    rec_email_key   BLOB,              -- the email and the inviter lower-cased (UTF-8), for
+    rec_inviter_key BLOB               -- searches by their start: compared byte by byte
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS {p}invitations_forget ON {p}invitations (forget_at);
 CREATE INDEX IF NOT EXISTS {p}invitations_listed
     ON {p}invitations (rec_expires_s, id) WHERE recorded;
+CREATE INDEX IF NOT EXISTS {p}invitations_email_key
+    ON {p}invitations (rec_email_key) WHERE recorded;
+CREATE INDEX IF NOT EXISTS {p}invitations_inviter_key
+    ON {p}invitations (rec_inviter_key) WHERE recorded;
 
 CREATE TABLE IF NOT EXISTS {p}joiners (
     id        BLOB NOT NULL,

@@ -62,6 +62,7 @@ macro_rules! conformance {
                 status_reports_joiners_and_registry,
                 registry_lists_active_invitations,
                 list_pages_past_a_thousand,
+                list_searches_by_the_start_of_email_or_inviter,
                 expired_invitations_on_request,
                 visits_are_capped_newest_first,
                 state_expires_with_the_invitation,

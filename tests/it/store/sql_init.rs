@@ -117,3 +117,97 @@ async fn postgres_is_created_or_recovered_only_when_told() {
         .unwrap();
     recovered(&store, cutoff).await;
 }
+
+/// Turns a store's tables back into schema version 1 (no search keys), as a store made by an
+/// earlier library has them.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn downgrade_to_1(prefix: &str) -> [String; 5] {
+    [
+        format!("DROP INDEX {prefix}invitations_email_key"),
+        format!("DROP INDEX {prefix}invitations_inviter_key"),
+        format!("ALTER TABLE {prefix}invitations DROP COLUMN rec_email_key"),
+        format!("ALTER TABLE {prefix}invitations DROP COLUMN rec_inviter_key"),
+        format!("UPDATE {prefix}meta SET value = '1' WHERE name = 'schema'"),
+    ]
+}
+
+/// What a version-1 store answers before and after `migrate()`: a clear error naming the
+/// upgrade, then searches that find what was recorded before it.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+async fn upgraded(
+    store: &impl Store,
+    migrate: impl core::future::Future<Output = Result<(), Error>>,
+) {
+    use admit::store::ListFilter;
+    let search = ListFilter::new().search("ADA");
+    let refused = store.list(&search).await;
+    assert!(
+        matches!(
+            refused,
+            Err(Error::StoreMisconfigured {
+                setting: "schema",
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    migrate.await.unwrap();
+    let found = store.list(&search).await.unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].email.as_deref(), Some("ada@example.com"));
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_schema_1_is_upgraded_by_migrate() {
+    use admit::store::{Init, SqliteStore};
+    use sqlx::Connection as _;
+
+    let dir = crate::support::TempDir::new("sqlite-upgrade");
+    let path = dir.path().join("admit.db");
+    let store = SqliteStore::builder()
+        .init(Init::CreateIfMissing)
+        .open(&path)
+        .await
+        .unwrap();
+    let ada = crate::issuer()
+        .mint(Invitation::builder().email("ada@example.com"))
+        .unwrap();
+    store.record_issued(ada.invitation(), None).await.unwrap();
+    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    for sql in downgrade_to_1("admit_") {
+        sqlx::query(&sql).execute(&mut c).await.unwrap();
+    }
+    drop(c);
+    upgraded(&store, store.migrate()).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_schema_1_is_upgraded_by_migrate() {
+    use admit::store::PgStore;
+
+    let Some(url) = tokio::task::spawn_blocking(crate::support::postgres_url)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let prefix = crate::support::unique_table_prefix();
+    let store = PgStore::builder()
+        .prefix(&*prefix)
+        .connect(&url)
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let ada = crate::issuer()
+        .mint(Invitation::builder().email("ada@example.com"))
+        .unwrap();
+    store.record_issued(ada.invitation(), None).await.unwrap();
+    for sql in downgrade_to_1(&prefix) {
+        sqlx::query(&sql).execute(store.pool()).await.unwrap();
+    }
+    upgraded(&store, store.migrate()).await;
+}

@@ -247,9 +247,11 @@ async fn every_page_and_action(store: AnyStore) {
     );
     let (_, body) = a.get("/admin?q=lan").await;
     assert!(
-        body.contains("None found"),
+        body.contains("None found (0 matching)"),
         "a prefix, not a substring: {body}"
     );
+    let (_, body) = a.get("/admin?q=al&state=used_up").await;
+    assert!(body.contains("Showing 1 used up of 2 matching"), "{body}");
     // A confirmation with a cut-off in the future (or none) revokes nothing.
     let future = ((time::OffsetDateTime::now_utc().unix_timestamp() + 3600) * 1000).to_string();
     let (status, _) = a
@@ -278,7 +280,10 @@ async fn every_page_and_action(store: AnyStore) {
         assert!(body[at..].contains(&format!("value=\"{value}\"")), "{body}");
     }
     let (_, body) = a.get("/admin").await;
-    assert!(body.contains("Showing 3 (first page)"), "{body}");
+    assert!(
+        body.contains("Showing 3 of 3 recorded (first page)"),
+        "{body}"
+    );
 
     // The audit trail: who revoked what, the rule, each invitation's timeline.
     let (status, body) = a.get("/admin/activity?kind=revoked").await;
@@ -348,7 +353,7 @@ async fn cross_site_posts_change_nothing(store: AnyStore) {
     }
     let (_, body) = a.get("/admin").await;
     assert!(
-        body.contains("Showing 1 (first page)") && body.contains("active"),
+        body.contains("Showing 1 of 1 recorded (first page)") && body.contains("active"),
         "{body}"
     );
     assert!(a.store.revocation_rules().await.unwrap().is_empty());
@@ -388,7 +393,10 @@ async fn pages_of_fifty(store: AnyStore) {
     let all = record_many(&a, 120).await;
     let (_, first) = a.get("/admin").await;
     assert_eq!(rows(&first), 50);
-    assert!(first.contains("Showing 50 (first page)"), "{first}");
+    assert!(
+        first.contains("Showing 50 of 120 recorded (first page)"),
+        "{first}"
+    );
     assert!(!first.contains("First page"), "{first}");
     let (_, second) = a.get(&next_link(&first).expect("a next page")).await;
     assert_eq!(rows(&second), 50);

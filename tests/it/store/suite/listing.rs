@@ -186,3 +186,78 @@ pub async fn expired_invitations_on_request<H: Harness>(h: H) {
         .unwrap();
     assert_eq!(ids(listed), [later.id()]);
 }
+
+/// A search finds invitations by the start of their email or their inviter, in any case
+/// (Unicode's lower case on both sides), across pages and with the other filters; it is a
+/// prefix, not a substring; a search that is too long or holds control characters is refused.
+pub async fn list_searches_by_the_start_of_email_or_inviter<H: Harness>(h: H) {
+    let s = h.store();
+    let now = OffsetDateTime::now_utc();
+    let rows: [(Option<&str>, Option<&str>); 7] = [
+        (Some("ada@example.com"), Some("Grace")),
+        (Some("adam@example.com"), None),
+        (Some("bob@example.com"), Some("ada-team")),
+        (None, Some("ÉLODIE")),
+        (Some("carol@example.com"), Some("grace")),
+        (None, None),
+        (Some("dave@ada.example"), Some("linus")),
+    ];
+    let mut ids = Vec::new();
+    for (k, (email, inviter)) in rows.into_iter().enumerate() {
+        let mut b = Invitation::builder().ttl(Duration::hours(1 + k as i64));
+        if let Some(email) = email {
+            b = b.email(email);
+        }
+        if let Some(inviter) = inviter {
+            b = b.inviter(inviter);
+        }
+        let inv = minted(b, scrambled_id(77, k as u32), now);
+        s.record_issued(&inv, None).await.unwrap();
+        ids.push(inv.id());
+    }
+    let found = |list: Vec<IssuedInvitation>| list.iter().map(|i| i.id).collect::<Vec<_>>();
+    let search = |text: &str| ListFilter::new().search(text);
+    // "ada": two emails and one inviter, in the list's order; not "dave@ada…" (a substring).
+    let got = found(s.list(&search("ada")).await.unwrap());
+    assert_eq!(got, vec![ids[0], ids[1], ids[2]]);
+    assert_eq!(found(s.list(&search("ADA@")).await.unwrap()), vec![ids[0]]);
+    assert_eq!(
+        found(s.list(&search("gRaCe")).await.unwrap()),
+        vec![ids[0], ids[4]]
+    );
+    // Beyond ASCII: É and é are one letter in two cases.
+    assert_eq!(found(s.list(&search("élo")).await.unwrap()), vec![ids[3]]);
+    assert!(s.list(&search("zz")).await.unwrap().is_empty());
+    // With the inviter filter (exact) and in pages of one.
+    let graced = search("c").inviter("grace");
+    assert_eq!(found(s.list(&graced).await.unwrap()), vec![ids[4]]);
+    let pages = every_page(s, search("ada"), 1).await;
+    assert_eq!(found(pages), vec![ids[0], ids[1], ids[2]]);
+    // A blank search is no search.
+    assert_eq!(s.list(&search("  ")).await.unwrap().len(), rows.len());
+    // Counts: what the list holds over all its pages, whatever the limit and the cursor.
+    assert_eq!(s.count(&ListFilter::new().limit(1)).await.unwrap(), 7);
+    assert_eq!(s.count(&search("ada")).await.unwrap(), 3);
+    assert_eq!(
+        s.count(&search("ada").after(ListCursor::new(None, ids[0])))
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(s.count(&graced).await.unwrap(), 1);
+    assert_eq!(
+        s.count(&ListFilter::new().inviter("grace")).await.unwrap(),
+        1
+    );
+    assert_eq!(s.count(&search("zz")).await.unwrap(), 0);
+    for bad in ["x".repeat(321), "ada\u{7}".to_owned()] {
+        let refused = s.list(&search(&bad)).await;
+        assert!(
+            matches!(
+                refused,
+                Err(admit::Error::InvalidArgument { name: "search", .. })
+            ),
+            "{refused:?}"
+        );
+    }
+}
