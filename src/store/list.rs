@@ -62,6 +62,19 @@ pub struct ListFilter {
     pub(crate) limit: usize,
     pub(crate) after: Option<ListCursor>,
     pub(crate) expired: bool,
+    pub(crate) order: ListOrder,
+}
+
+/// The order of [`Store::list`](super::Store::list).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListOrder {
+    /// Soonest expiry first, never-expiring last, then by invitation ID (the default).
+    #[default]
+    SoonestExpiry,
+    /// Most recently issued first (to the second), then by invitation ID, highest first: where
+    /// an admin looks for the invitation just sent.
+    Newest,
 }
 
 impl Default for ListFilter {
@@ -72,6 +85,7 @@ impl Default for ListFilter {
             limit: 100,
             after: None,
             expired: false,
+            order: ListOrder::SoonestExpiry,
         }
     }
 }
@@ -105,6 +119,19 @@ impl ListFilter {
     pub fn search(mut self, text: impl AsRef<str>) -> ListFilter {
         let text = text.as_ref().trim();
         self.search = (!text.is_empty()).then(|| fold(text));
+        self
+    }
+
+    /// Most recently issued first ([`ListOrder::Newest`]) instead of soonest expiry first. Pages
+    /// go on from [`IssuedInvitation::cursor`](super::IssuedInvitation::cursor) as in the other
+    /// order.
+    ///
+    /// ```
+    /// let filter = admit::store::ListFilter::new().newest_first();
+    /// # let _ = filter;
+    /// ```
+    pub fn newest_first(mut self) -> ListFilter {
+        self.order = ListOrder::Newest;
         self
     }
 
@@ -160,6 +187,13 @@ impl ListFilter {
         if let Some(inviter) = &self.inviter {
             check_inviter(inviter)?;
         }
+        if self.order == ListOrder::Newest && self.after.is_some_and(|c| c.issued_s.is_none()) {
+            return Err(Error::InvalidArgument {
+                name: "cursor",
+                reason: "a newest-first page goes on from a cursor that holds the issue time: \
+                         IssuedInvitation::cursor, or <expiry>.<issued>.<id>",
+            });
+        }
         if let Some(search) = &self.search
             && (search.len() > MAX_SEARCH_LEN || search.chars().any(char::is_control))
         {
@@ -193,19 +227,22 @@ impl ListFilter {
         Some((low, high))
     }
 
-    /// Whether an invitation expiring at `expires_at` with this ID belongs in the list at
-    /// `now`, by expiry and cursor (not by inviter).
+    /// Whether an invitation issued at `issued_at`, expiring at `expires_at`, with this ID
+    /// belongs in the list at `now`, by expiry and cursor (not by inviter or search).
     pub(crate) fn admits(
         &self,
+        issued_at: OffsetDateTime,
         expires_at: Option<OffsetDateTime>,
         id: InvitationId,
         now: OffsetDateTime,
     ) -> bool {
         let live = self.expired || expires_at.is_none_or(|t| now < t);
-        let after = self
-            .after
-            .as_ref()
-            .is_none_or(|c| ListCursor::new(expires_at, id) > *c);
+        let after = self.after.as_ref().is_none_or(|c| match self.order {
+            ListOrder::SoonestExpiry => ListCursor::new(expires_at, id) > *c,
+            ListOrder::Newest => {
+                (issued_at.unix_timestamp(), id) < (c.issued_s.unwrap_or(i64::MIN), c.id)
+            }
+        });
         live && after
     }
 }
@@ -228,6 +265,9 @@ impl ListFilter {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ListCursor {
     expires_s: Option<i64>,
+    /// The issue second, for newest-first pages (cursors made by
+    /// [`IssuedInvitation::cursor`](super::IssuedInvitation::cursor) have it).
+    issued_s: Option<i64>,
     id: InvitationId,
 }
 
@@ -246,8 +286,43 @@ impl ListCursor {
     pub fn new(expires_at: Option<OffsetDateTime>, id: InvitationId) -> ListCursor {
         ListCursor {
             expires_s: expires_at.map(OffsetDateTime::unix_timestamp),
+            issued_s: None,
             id,
         }
+    }
+
+    /// The place of an invitation with this expiry, issue time and ID, in either order.
+    ///
+    /// ```
+    /// use admit::store::ListCursor;
+    /// use time::macros::datetime;
+    ///
+    /// let id = "0123456789abcdef01234567".parse()?;
+    /// let cursor = ListCursor::of(None, datetime!(2026-01-01 0:00 UTC), id);
+    /// assert_eq!(cursor.to_string(), "never.1767225600.0123456789abcdef01234567");
+    /// assert_eq!(cursor.to_string().parse::<ListCursor>()?, cursor);
+    /// # Ok::<(), admit::Error>(())
+    /// ```
+    pub fn of(
+        expires_at: Option<OffsetDateTime>,
+        issued_at: OffsetDateTime,
+        id: InvitationId,
+    ) -> ListCursor {
+        ListCursor {
+            issued_s: Some(issued_at.unix_timestamp()),
+            ..ListCursor::new(expires_at, id)
+        }
+    }
+
+    /// The issue time, to the second, when the cursor holds it.
+    pub fn issued_at(&self) -> Option<OffsetDateTime> {
+        self.issued_s
+            .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+    }
+
+    /// The issue second, when the cursor holds it.
+    pub(crate) fn issued_s(&self) -> Option<i64> {
+        self.issued_s
     }
 
     /// The expiry, to the second; `None` for never.
@@ -270,7 +345,9 @@ impl ListCursor {
 impl Ord for ListCursor {
     /// Soonest expiry first, never last, then by ID.
     fn cmp(&self, other: &ListCursor) -> Ordering {
-        let key = |c: &ListCursor| (c.expires_s().is_none(), c.expires_s(), c.id);
+        // The issue time last: it never decides between two invitations (IDs differ), but
+        // keeps the order consistent with equality.
+        let key = |c: &ListCursor| (c.expires_s().is_none(), c.expires_s(), c.id, c.issued_s);
         key(self).cmp(&key(other))
     }
 }
@@ -284,32 +361,52 @@ impl PartialOrd for ListCursor {
 impl fmt::Display for ListCursor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.expires_s {
-            Some(s) => write!(f, "{s}.{}", self.id),
-            None => write!(f, "never.{}", self.id),
+            Some(s) => write!(f, "{s}.")?,
+            None => f.write_str("never.")?,
         }
+        if let Some(issued) = self.issued_s {
+            write!(f, "{issued}.")?;
+        }
+        write!(f, "{}", self.id)
     }
 }
 
 impl FromStr for ListCursor {
     type Err = Error;
 
-    /// Parses `<unix seconds>.<id>` or `never.<id>`.
+    /// Parses `<unix seconds>.<id>` or `never.<id>`, optionally with the issue second before
+    /// the ID (`<expiry>.<issued>.<id>`).
     fn from_str(s: &str) -> Result<ListCursor, Error> {
         const BAD: Error = Error::InvalidArgument {
             name: "list cursor",
-            reason: "expected <unix seconds>.<invitation ID> or never.<invitation ID>",
+            reason: "expected <unix seconds>.<invitation ID> or never.<invitation ID>, \
+                     optionally with <issued unix seconds>. before the ID",
         };
-        let (expiry, id) = s.split_once('.').ok_or(BAD)?;
-        let expires_s = match expiry {
+        // Only instants `time` can represent, so `expires_at` and `issued_at` are exact.
+        let seconds = |digits: &str| {
+            let s = digits.parse::<i64>().map_err(|_| BAD)?;
+            OffsetDateTime::from_unix_timestamp(s).map_err(|_| BAD)?;
+            Ok::<i64, Error>(s)
+        };
+        let mut parts = s.split('.');
+        let (expiry, second, third) = (parts.next(), parts.next(), parts.next());
+        if parts.next().is_some() {
+            return Err(BAD);
+        }
+        let expires_s = match expiry.ok_or(BAD)? {
             "never" => None,
-            digits => {
-                let s = digits.parse::<i64>().map_err(|_| BAD)?;
-                // Only instants `time` can represent, so `expires_at` is exact.
-                OffsetDateTime::from_unix_timestamp(s).map_err(|_| BAD)?;
-                Some(s)
-            }
+            digits => Some(seconds(digits)?),
+        };
+        let (issued_s, id) = match (second, third) {
+            (Some(id), None) => (None, id),
+            (Some(issued), Some(id)) => (Some(seconds(issued)?), id),
+            _ => return Err(BAD),
         };
         let id = id.parse().map_err(|_| BAD)?;
-        Ok(ListCursor { expires_s, id })
+        Ok(ListCursor {
+            expires_s,
+            issued_s,
+            id,
+        })
     }
 }

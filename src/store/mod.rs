@@ -103,7 +103,7 @@ pub use events::{Event, EventCursor, EventKind, EventType};
 pub use funnel::{Funnel, FunnelQuery, FunnelRow};
 pub use health::{Health, HealthCheck, Verdict};
 pub use init::Init;
-pub use list::{ListCursor, ListFilter};
+pub use list::{ListCursor, ListFilter, ListOrder};
 pub use memory::{MemoryOptions, MemoryStore, MemoryStoreBuilder};
 #[cfg(feature = "postgres")]
 pub use postgres::{PgOptions, PgStore, PgStoreBuilder};

@@ -122,9 +122,10 @@ impl IssuedInvitation {
     }
 
     /// Where the next page of [`Store::list`](super::Store::list) starts when this invitation
-    /// is the last one of a page ([`ListFilter::after`](super::ListFilter::after)).
+    /// is the last one of a page ([`ListFilter::after`](super::ListFilter::after)), in either
+    /// order (it holds the expiry and the issue time).
     pub fn cursor(&self) -> ListCursor {
-        ListCursor::new(self.expires_at, self.id)
+        ListCursor::of(self.expires_at, self.issued_at, self.id)
     }
 }
 

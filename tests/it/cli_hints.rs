@@ -244,6 +244,9 @@ fn the_next_page_hint_keeps_the_filters() {
             "2",
             "--format",
             "json",
+            "--newest",
+            "--search",
+            "GRACE",
         ],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -258,7 +261,8 @@ fn the_next_page_hint_keeps_the_filters() {
         command.contains(&format!("--store {url}"))
             && command.contains("--inviter 'grace hopper'")
             && command.contains("--limit 2")
-            && command.contains("--format json"),
+            && command.contains("--format json")
+            && command.contains("--newest --search GRACE"),
         "{command}"
     );
     // Run as printed (through a shell): the third invitation.

@@ -71,6 +71,7 @@ async fn find_page<S: Store>(
     inviter: Option<&str>,
     search: &str,
     state: StateFilter,
+    newest: bool,
     after: Option<ListCursor>,
     now: OffsetDateTime,
 ) -> Result<ListPage, Error> {
@@ -85,6 +86,8 @@ async fn find_page<S: Store>(
     }
     if state == StateFilter::Expired {
         filter = filter.include_expired();
+    } else if newest {
+        filter = filter.newest_first();
     }
     let mut cursor = after;
     let mut found: Vec<IssuedInvitation> = Vec::new();
@@ -146,6 +149,9 @@ pub(super) struct ListQuery {
     state: String,
     #[serde(default)]
     after: String,
+    /// `expiry`: soonest expiry first; anything else: newest first.
+    #[serde(default)]
+    order: String,
 }
 
 /// `GET /`: the list.
@@ -171,7 +177,9 @@ pub(super) async fn list<S: Store + ShortCodes + Visits + Events + Clone + 'stat
     let now = OffsetDateTime::now_utc();
     let state = StateFilter::parse(&q.state);
     let inviter_filter = (!inviter.is_empty()).then_some(inviter);
-    let found = find_page(&ui.store, inviter_filter, &q.q, state, after, now).await;
+    // Newest first unless asked otherwise; recently expired ones by their expiry.
+    let newest = q.order != "expiry" && state != StateFilter::Expired;
+    let found = find_page(&ui.store, inviter_filter, &q.q, state, newest, after, now).await;
     let found = match found {
         Ok(found) => found,
         Err(Error::InvalidArgument { name, .. }) => {
@@ -202,6 +210,7 @@ pub(super) async fn list<S: Store + ShortCodes + Visits + Events + Clone + 'stat
     };
     let view = pages::ListView {
         total,
+        newest,
         inviter,
         search: q.q.trim(),
         state: &q.state,

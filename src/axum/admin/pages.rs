@@ -58,6 +58,8 @@ fn state_label(state: &str) -> &'static str {
 pub(super) struct ListView<'a> {
     /// How many the store lists for the inviter and the search, in every state.
     pub(super) total: u64,
+    /// Newest first (else soonest expiry first).
+    pub(super) newest: bool,
     pub(super) inviter: &'a str,
     pub(super) search: &'a str,
     pub(super) state: &'a str,
@@ -69,12 +71,18 @@ pub(super) struct ListView<'a> {
 impl ListView<'_> {
     /// The list's address with these filters and `extra` query pairs.
     fn link(&self, base: &Base, extra: &str) -> String {
+        self.link_in(base, self.newest, extra)
+    }
+
+    /// The list's address with these filters in one order.
+    fn link_in(&self, base: &Base, newest: bool, extra: &str) -> String {
         format!(
-            "{}?q={}&inviter={}&state={}{extra}",
+            "{}?q={}&inviter={}&state={}{}{extra}",
             base.home(),
             query_escape(self.search),
             query_escape(self.inviter),
             query_escape(self.state),
+            if newest { "" } else { "&order=expiry" },
         )
     }
 }
@@ -96,6 +104,7 @@ pub(super) fn list(base: &Base, view: &ListView<'_>, now: OffsetDateTime) -> Mar
                     }
                 }
             }
+            @if !view.newest { input type="hidden" name="order" value="expiry"; }
             button { "Show" }
             @if searched { a href=(base.home()) { "Clear" } }
         }
@@ -109,11 +118,21 @@ pub(super) fn list(base: &Base, view: &ListView<'_>, now: OffsetDateTime) -> Mar
                 @if !view.state.is_empty() { " " (state_label(view.state)) }
                 " of " (total) " " (which)
                 @if view.first { " (first page)" } @else { " (a later page)" }
-                ", soonest expiry first."
+                "."
             }
             @if view.page.searched_out {
                 " Looked through " (group(SCAN_BUDGET)) " invitations for this filter; the next \
                  page goes on from there."
+            }
+        }
+        @if view.state != "expired" {
+            p #list-order {
+                "Order: "
+                @if view.newest {
+                    strong { "newest first" } " · " a href=(view.link_in(base, false, "")) { "soonest expiry first" }
+                } @else {
+                    a href=(view.link_in(base, true, "")) { "newest first" } " · " strong { "soonest expiry first" }
+                }
             }
         }
         @if view.state == "expired" {

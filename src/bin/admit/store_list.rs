@@ -29,6 +29,12 @@ pub(crate) struct ListArgs {
     /// Expired invitations too, first, while the store remembers them.
     #[arg(long)]
     expired: bool,
+    /// Most recently issued first (the default is soonest expiry first).
+    #[arg(long)]
+    newest: bool,
+    /// Only those whose email or inviter starts with this, in any case.
+    #[arg(long, value_name = "TEXT")]
+    search: Option<String>,
     /// Output: text, json (one object per line) or csv (a header, then one row each).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -58,14 +64,20 @@ pub(crate) fn list(args: ListArgs) -> Result<u8, CliError> {
     if let Some(after) = &args.after {
         let cursor = after.parse::<ListCursor>().map_err(|_| {
             CliError::usage(format!(
-                "--after {after:?}: expected <unix seconds>.<invitation ID> or \
-                 never.<invitation ID>, as a full page prints on stderr"
+                "--after {after:?}: expected <expiry>.<issued>.<invitation ID> (the expiry \
+                 in unix seconds or never), as a full page prints on stderr"
             ))
         })?;
         filter = filter.after(cursor);
     }
     if args.expired {
         filter = filter.include_expired();
+    }
+    if args.newest {
+        filter = filter.newest_first();
+    }
+    if let Some(search) = &args.search {
+        filter = filter.search(search);
     }
     let conn = Connected::required(&args.store)?;
     let now = OffsetDateTime::now_utc();
@@ -235,6 +247,12 @@ fn next_command(args: &ListArgs, after: &str) -> String {
     }
     if args.expired {
         words.push("--expired".to_owned());
+    }
+    if args.newest {
+        words.push("--newest".to_owned());
+    }
+    if let Some(search) = &args.search {
+        words.extend(["--search".to_owned(), shell_word(search)]);
     }
     if args.format != Format::Text {
         let format = match args.format {

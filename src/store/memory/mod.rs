@@ -9,6 +9,7 @@ use super::backend::{
     AttemptCounter, Backend, CodeTable, EventPage, NewCode, Page, Record, Redeem, Revoke,
     VisitCall, VisitLog, Window,
 };
+use super::list::ListOrder;
 use super::rules::{first_covering, stored_cutoff};
 use super::settings::Settings;
 use super::{
@@ -563,7 +564,7 @@ impl Backend for MemoryStore {
             .filter(|e| e.is_live(now))
             .filter_map(|e| e.issued.as_ref())
             .filter(|i| {
-                whole.admits(i.expires_at, i.id, now)
+                whole.admits(i.issued_at, i.expires_at, i.id, now)
                     && (whole.inviter.is_none() || i.inviter == whole.inviter)
                     && whole.matches(i.email.as_deref(), i.inviter.as_deref())
             })
@@ -580,7 +581,7 @@ impl Backend for MemoryStore {
             .filter(|e| e.is_live(now))
             .filter_map(|e| {
                 let issued = e.issued.as_ref()?;
-                let listed = filter.admits(issued.expires_at, issued.id, now);
+                let listed = filter.admits(issued.issued_at, issued.expires_at, issued.id, now);
                 let matches = (filter.inviter.is_none() || issued.inviter == filter.inviter)
                     && filter.matches(issued.email.as_deref(), issued.inviter.as_deref());
                 (listed && matches).then(|| IssuedInvitation {
@@ -591,7 +592,12 @@ impl Backend for MemoryStore {
                 })
             })
             .collect();
-        found.sort_by_key(IssuedInvitation::cursor);
+        match filter.order {
+            ListOrder::SoonestExpiry => found.sort_by_key(IssuedInvitation::cursor),
+            ListOrder::Newest => {
+                found.sort_by_key(|i| core::cmp::Reverse((i.issued_at.unix_timestamp(), i.id)))
+            }
+        }
         found.truncate(filter.limit);
         Ok(found)
     }

@@ -94,15 +94,32 @@ impl Keys {
     }
 
     pub(super) fn index(&self, inviter: Option<&str>) -> String {
-        let name = match inviter {
-            None => "issued".to_owned(),
-            Some(inviter) => format!("issued:i:{inviter}"),
-        };
+        let name = Self::index_name(inviter);
         #[cfg(feature = "cluster")]
         if self.cluster {
             return format!("{}{}", self.prefix, self.tagged(&name));
         }
         format!("{}{name}", self.prefix)
+    }
+
+    /// The same invitations as [`index`](Keys::index), scored by issue time for newest-first
+    /// pages: in the index's slot (one script keeps both), under a name no inviter's index can
+    /// take (those all start with `issued`).
+    pub(super) fn newest(&self, inviter: Option<&str>) -> String {
+        let name = Self::index_name(inviter);
+        #[cfg(feature = "cluster")]
+        if self.cluster {
+            let tag = crate::store::slot::tag_for_slot(bucket_slot(&name));
+            return format!("{}{{{tag}}}:newest:{name}", self.prefix);
+        }
+        format!("{}newest:{name}", self.prefix)
+    }
+
+    fn index_name(inviter: Option<&str>) -> String {
+        match inviter {
+            None => "issued".to_owned(),
+            Some(inviter) => format!("issued:i:{inviter}"),
+        }
     }
 
     /// The control hash an invitation's scripts read: in its own slot on a cluster.

@@ -8,7 +8,7 @@ use super::conn::{self, Call, bad_reply, each, within};
 use super::{RedisStore, State, marker};
 use crate::error::Error;
 use crate::invitation::InvitationId;
-use crate::store::{IssuedInvitation, ListFilter, unix_ms};
+use crate::store::{IssuedInvitation, ListFilter, ListOrder, unix_ms};
 
 /// The fields `list` reads of each state hash, in this order.
 const LISTED: [&str; 9] = [
@@ -33,16 +33,22 @@ impl RedisStore {
         } else {
             now
         };
+        let newest = filter.order == ListOrder::Newest;
         let mut place: Option<Place> = filter.after.map(|c| {
-            let score = c
-                .expires_s()
-                .map_or_else(|| "inf".to_owned(), |s| s.saturating_mul(1000).to_string());
+            let score = if newest {
+                // Validated: a newest-first cursor holds the issue second.
+                c.issued_s().unwrap_or(0).saturating_mul(1000).to_string()
+            } else {
+                c.expires_s()
+                    .map_or_else(|| "inf".to_owned(), |s| s.saturating_mul(1000).to_string())
+            };
             (score, c.id().to_string())
         });
         let mut out = Vec::with_capacity(filter.limit);
         loop {
-            // A search passes over what does not match: read the index a full page at a time.
-            let wanted = if filter.search.is_some() {
+            // A search passes over what does not match, and the newest-first index holds what
+            // expired within the margin: read the index a full page at a time.
+            let wanted = if filter.search.is_some() || newest {
                 crate::store::MAX_LIST_LIMIT
             } else {
                 filter.limit - out.len()
@@ -72,14 +78,20 @@ impl RedisStore {
         wanted: usize,
         after: Option<Place>,
     ) -> Result<(Vec<IssuedInvitation>, Option<Place>), Error> {
-        let index = self.keys.index(filter.inviter.as_deref());
+        let newest = filter.order == ListOrder::Newest;
+        let index = if newest {
+            self.keys.newest(filter.inviter.as_deref())
+        } else {
+            self.keys.index(filter.inviter.as_deref())
+        };
         let control = self.keys.control_near(&index);
         let (score, id) = after.unwrap_or_default();
-        let call = Call::new(&self.scripts.list, [&control, &index])
-            .arg(above_ms)
-            .arg(wanted)
-            .arg(score)
-            .arg(id);
+        let call = if newest {
+            Call::new(&self.scripts.list_newest, [&control, &index])
+        } else {
+            Call::new(&self.scripts.list, [&control, &index]).arg(above_ms)
+        };
+        let call = call.arg(wanted).arg(score).arg(id);
         let (flat, control): (Vec<String>, Value) = self.call_as(call).await?;
         let (_, merged) = marker::parse_control(control)?;
         let entries: Vec<Place> = flat
@@ -124,7 +136,16 @@ impl RedisStore {
             // State can expire before its index entry is dropped: skip it.
             // A search compares as it reads: what does not match is passed over, and the next
             // page of the index is read until the page is full or the index ends.
+            // The newest-first index holds what expired within the margin: only the expired
+            // filter shows those.
+            let live = |i: &IssuedInvitation| {
+                !newest
+                    || filter.expired
+                    || i.expires_at
+                        .is_none_or(|t| t.unix_timestamp() * 1000 > above_ms)
+            };
             if let Some(issued) = state.issued(id, rule)?
+                && live(&issued)
                 && filter.matches(issued.email.as_deref(), issued.inviter.as_deref())
             {
                 out.push(issued);

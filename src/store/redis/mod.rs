@@ -560,17 +560,18 @@ impl Backend for RedisStore {
             .map_or_else(|| "inf".to_owned(), |e| unix_ms(e).to_string());
         let drop_below = unix_ms(now.saturating_sub(margin));
         let margin_ms = i64::try_from(margin.whole_milliseconds()).unwrap_or(i64::MAX);
-        let indexes = [
-            Some(self.keys.index(None)),
-            invitation.inviter().map(|i| self.keys.index(Some(i))),
-        ];
-        for index in indexes.into_iter().flatten() {
-            let call = Call::new(&self.scripts.index_add, [&index])
+        // Everyone's index, and the inviter's if there is one.
+        let scopes = [Some(None), invitation.inviter().map(Some)];
+        let issued_ms = unix_ms(invitation.issued_at());
+        for scope in scopes.into_iter().flatten() {
+            let (index, newest) = (self.keys.index(scope), self.keys.newest(scope));
+            let call = Call::new(&self.scripts.index_add, [&index, &newest])
                 .arg(id.to_string())
                 .arg(&score)
                 .arg(drop_below)
                 .arg(margin_ms)
-                .arg(unix_ms(now));
+                .arg(unix_ms(now))
+                .arg(issued_ms);
             self.call(call).await?;
         }
         Ok(())

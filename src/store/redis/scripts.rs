@@ -15,6 +15,7 @@ pub(super) struct Scripts {
     pub(super) record_issued: Script,
     pub(super) index_add: Script,
     pub(super) list: Script,
+    pub(super) list_newest: Script,
     pub(super) visit: Script,
     pub(super) visits: Script,
     pub(super) code_create: Script,
@@ -49,6 +50,7 @@ impl Scripts {
             )),
             index_add: Script::new(include_str!("lua/index_add.lua")),
             list: Script::new(include_str!("lua/list.lua")),
+            list_newest: Script::new(include_str!("lua/list_newest.lua")),
             visit: Script::new(concat!(
                 include_str!("lua/log.lua"),
                 include_str!("lua/visit.lua")
@@ -64,7 +66,7 @@ impl Scripts {
         })
     }
 
-    pub(super) fn all(&self) -> [&Script; 16] {
+    pub(super) fn all(&self) -> [&Script; 17] {
         [
             &self.redeem,
             &self.check,
@@ -76,6 +78,7 @@ impl Scripts {
             &self.record_issued,
             &self.index_add,
             &self.list,
+            &self.list_newest,
             &self.visit,
             &self.visits,
             &self.code_create,

@@ -18,7 +18,7 @@ use crate::store::backend::{
     AttemptCounter, Backend, CodeTable, EventPage, NewCode, Page, Record, Redeem, Revoke,
     VisitCall, VisitLog, Window,
 };
-use crate::store::list::fold;
+use crate::store::list::{ListOrder, fold};
 use crate::store::settings::Settings;
 use crate::store::trace::Link;
 use crate::store::{
@@ -315,10 +315,16 @@ impl<DB: Dialect> Backend for SqlStore<DB> {
         let after = filter.after.map(|c| c.id().to_bytes());
         let range = filter.search_range();
         self.run("listing", Mode::Read, async |c, q| {
-            let sql = if range.is_some() {
-                &q.list_search
-            } else {
-                &q.list
+            let sql = match (filter.order, range.is_some()) {
+                (ListOrder::Newest, false) => &q.list_newest,
+                (ListOrder::Newest, true) => &q.list_newest_search,
+                (_, false) => &q.list,
+                (_, true) => &q.list_search,
+            };
+            // The cursor's place in the order: its expiry, or its issue second.
+            let at = match filter.order {
+                ListOrder::Newest => filter.after.and_then(|c| c.issued_s()),
+                _ => filter.after.and_then(|c| c.expires_s()),
             };
             let page = stmt(sql)
                 .bind(unix_ms(now))
@@ -327,7 +333,7 @@ impl<DB: Dialect> Backend for SqlStore<DB> {
                 .bind(i64::try_from(filter.limit).unwrap_or(i64::MAX))
                 .bind(filter.expired)
                 .bind(after.is_some())
-                .bind(filter.after.and_then(|c| c.expires_s()))
+                .bind(at)
                 .bind(after.as_ref().map_or(&[][..], |id| &id[..]));
             let page = match &range {
                 Some((low, high)) => page.bind(&low[..]).bind(&high[..]),

@@ -47,6 +47,8 @@ pub(crate) struct Queries<O> {
     pub(crate) record: String,
     pub(crate) list: String,
     pub(crate) list_search: String,
+    pub(crate) list_newest: String,
+    pub(crate) list_newest_search: String,
     pub(crate) count: String,
     pub(crate) count_search: String,
     pub(crate) visit: String,
@@ -66,7 +68,7 @@ impl<O> Queries<O> {
             greatest,
             as_bool,
             as_text,
-            as_bigint,
+            as_bigint: _,
             as_bytes,
             event_major,
             event_after,
@@ -155,36 +157,10 @@ impl<O> Queries<O> {
             ),
             // $1 now (ms), $2 now (s), $3 inviter or NULL, $4 limit.
             // $5 expired too, $6 after a cursor: expiry $7 (NULL: never), ID $8.
-            list: format!(
-                "SELECT id, uses, revoked_at, issued_s, inviter, seen, rec_issued_s, \
-                 rec_expires_s, rec_email, rec_max_uses, rec_inviter, rec_description \
-                 FROM {p}invitations \
-                 WHERE recorded AND (forget_at IS NULL OR forget_at > $1) \
-                   AND ($5{as_bool} OR rec_expires_s IS NULL OR rec_expires_s > $2) \
-                   AND ($3{as_text} IS NULL OR rec_inviter = $3) \
-                   AND (NOT $6{as_bool} OR CASE WHEN $7{as_bigint} IS NULL \
-                     THEN rec_expires_s IS NULL AND id > $8{as_bytes} \
-                     ELSE rec_expires_s IS NULL OR rec_expires_s > $7 \
-                       OR (rec_expires_s = $7 AND id > $8) END) \
-                 ORDER BY rec_expires_s ASC NULLS LAST, id LIMIT $4"
-            ),
-            // As `list`, for those whose email or inviter key lies in [$9, $10): the start of
-            // either, folded. Two index range scans (email, inviter), then the list's order.
-            list_search: format!(
-                "SELECT id, uses, revoked_at, issued_s, inviter, seen, rec_issued_s, \
-                 rec_expires_s, rec_email, rec_max_uses, rec_inviter, rec_description \
-                 FROM {p}invitations \
-                 WHERE recorded AND (forget_at IS NULL OR forget_at > $1) \
-                   AND ($5{as_bool} OR rec_expires_s IS NULL OR rec_expires_s > $2) \
-                   AND ($3{as_text} IS NULL OR rec_inviter = $3) \
-                   AND (NOT $6{as_bool} OR CASE WHEN $7{as_bigint} IS NULL \
-                     THEN rec_expires_s IS NULL AND id > $8{as_bytes} \
-                     ELSE rec_expires_s IS NULL OR rec_expires_s > $7 \
-                       OR (rec_expires_s = $7 AND id > $8) END) \
-                   AND ((rec_email_key >= $9{as_bytes} AND rec_email_key < $10{as_bytes}) \
-                     OR (rec_inviter_key >= $9 AND rec_inviter_key < $10)) \
-                 ORDER BY rec_expires_s ASC NULLS LAST, id LIMIT $4"
-            ),
+            list: list(p, &w, false, false),
+            list_search: list(p, &w, false, true),
+            list_newest: list(p, &w, true, false),
+            list_newest_search: list(p, &w, true, true),
             // How many `list` holds over all its pages: $1 now (ms), $2 now (s), $3 inviter or
             // NULL, $4 expired too; with a search, keys in [$5, $6).
             count: format!(
@@ -230,4 +206,52 @@ impl<O> Queries<O> {
             own,
         }
     }
+}
+
+/// A page of the registry. $1 now (ms), $2 now (s), $3 inviter or NULL, $4 limit, $5 expired
+/// too, $6 after a cursor: soonest expiry first, the cursor's expiry $7 (NULL: never) and ID
+/// $8; `newest` first, its issue second $7 and ID $8. With a `search`, only those whose email
+/// or inviter key lies in [$9, $10): two index range scans (email, inviter), then the order.
+fn list(p: &str, words: &Words, newest: bool, search: bool) -> String {
+    let Words {
+        as_bool,
+        as_text,
+        as_bigint,
+        as_bytes,
+        ..
+    } = *words;
+    let (after, order) = if newest {
+        (
+            format!("rec_issued_s < $7{as_bigint} OR (rec_issued_s = $7 AND id < $8{as_bytes})"),
+            "rec_issued_s DESC, id DESC",
+        )
+    } else {
+        (
+            format!(
+                "CASE WHEN $7{as_bigint} IS NULL \
+                 THEN rec_expires_s IS NULL AND id > $8{as_bytes} \
+                 ELSE rec_expires_s IS NULL OR rec_expires_s > $7 \
+                   OR (rec_expires_s = $7 AND id > $8) END"
+            ),
+            "rec_expires_s ASC NULLS LAST, id",
+        )
+    };
+    let search = if search {
+        format!(
+            "AND ((rec_email_key >= $9{as_bytes} AND rec_email_key < $10{as_bytes}) \
+               OR (rec_inviter_key >= $9 AND rec_inviter_key < $10))"
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "SELECT id, uses, revoked_at, issued_s, inviter, seen, rec_issued_s, \
+         rec_expires_s, rec_email, rec_max_uses, rec_inviter, rec_description \
+         FROM {p}invitations \
+         WHERE recorded AND (forget_at IS NULL OR forget_at > $1) \
+           AND ($5{as_bool} OR rec_expires_s IS NULL OR rec_expires_s > $2) \
+           AND ($3{as_text} IS NULL OR rec_inviter = $3) \
+           AND (NOT $6{as_bool} OR {after}) {search} \
+         ORDER BY {order} LIMIT $4"
+    )
 }

@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS {p}invitations (
 CREATE INDEX IF NOT EXISTS {p}invitations_forget ON {p}invitations (forget_at);
 CREATE INDEX IF NOT EXISTS {p}invitations_listed
     ON {p}invitations (rec_expires_s, id) WHERE recorded;
+CREATE INDEX IF NOT EXISTS {p}invitations_newest
+    ON {p}invitations (rec_issued_s, id) WHERE recorded;
 CREATE INDEX IF NOT EXISTS {p}invitations_email_key
     ON {p}invitations (rec_email_key) WHERE recorded;
 CREATE INDEX IF NOT EXISTS {p}invitations_inviter_key

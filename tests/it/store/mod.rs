@@ -63,6 +63,7 @@ macro_rules! conformance {
                 registry_lists_active_invitations,
                 list_pages_past_a_thousand,
                 list_searches_by_the_start_of_email_or_inviter,
+                list_newest_first,
                 expired_invitations_on_request,
                 visits_are_capped_newest_first,
                 state_expires_with_the_invitation,

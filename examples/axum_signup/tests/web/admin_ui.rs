@@ -391,7 +391,11 @@ async fn record_many(a: &Admin, n: i64) -> Vec<Invitation> {
 async fn pages_of_fifty(store: AnyStore) {
     let a = start(store).await;
     let all = record_many(&a, 120).await;
-    let (_, first) = a.get("/admin").await;
+    // Newest first by default: the last recorded (in its second, the highest ID) on top.
+    let (_, newest) = a.get("/admin").await;
+    assert!(newest.contains("<strong>newest first</strong>"), "{newest}");
+    assert_eq!(rows(&newest), 50);
+    let (_, first) = a.get("/admin?order=expiry").await;
     assert_eq!(rows(&first), 50);
     assert!(
         first.contains("Showing 50 of 120 recorded (first page)"),
@@ -427,7 +431,7 @@ async fn filters_past_a_thousand(store: AnyStore) {
     let (_, revoked) = a.get("/admin?state=revoked").await;
     assert_eq!(rows(&revoked), 5, "{revoked}");
     assert_eq!(next_link(&revoked), None);
-    let (_, active) = a.get("/admin?state=active").await;
+    let (_, active) = a.get("/admin?state=active&order=expiry").await;
     assert_eq!(rows(&active), 50);
     assert!(active.contains(&all[0].id().to_string()));
 
@@ -465,7 +469,7 @@ async fn a_search_that_runs_out(store: AnyStore) {
     let all = record_many(&a, 10_050).await;
     let last = all.last().unwrap();
     a.store.revoke(last.id(), last.expires_at()).await.unwrap();
-    let (_, first) = a.get("/admin?state=revoked").await;
+    let (_, first) = a.get("/admin?state=revoked&order=expiry").await;
     assert_eq!(rows(&first), 0);
     assert!(first.contains("Looked through 10,000"), "{first}");
     let (_, next) = a.get(&next_link(&first).expect("a next page")).await;

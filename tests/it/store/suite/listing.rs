@@ -93,7 +93,7 @@ pub async fn list_pages_past_a_thousand<H: Harness>(h: H) {
 
     let mut expected: Vec<ListCursor> = invitations
         .iter()
-        .map(|i| ListCursor::new(i.expires_at(), i.id()))
+        .map(|i| ListCursor::of(i.expires_at(), i.issued_at(), i.id()))
         .collect();
     expected.sort();
     let got: Vec<ListCursor> = every_page(&s, ListFilter::new(), 1000)
@@ -260,4 +260,82 @@ pub async fn list_searches_by_the_start_of_email_or_inviter<H: Harness>(h: H) {
             "{refused:?}"
         );
     }
+}
+
+/// Newest first: most recently issued first, then by ID (highest first) within one second,
+/// in pages that go on from `IssuedInvitation::cursor`, with the inviter filter and a search;
+/// what has expired only with the expired filter; a cursor without an issue time is refused.
+pub async fn list_newest_first<H: Harness>(h: H) {
+    let s = h.store();
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let mut made = Vec::new();
+    // 30 invitations over 10 seconds (three in each), two inviters, IDs scrambled.
+    for n in 0..30u32 {
+        let issued = now - Duration::seconds(60) + Duration::seconds(i64::from(n / 3));
+        let inviter = if n % 2 == 0 { "grace" } else { "linus" };
+        let b = Invitation::builder()
+            .inviter(inviter)
+            .email(format!("p{n}@example.com"))
+            .ttl(Duration::hours(2));
+        let inv = minted(b, scrambled_id(91, n), issued);
+        s.record_issued(&inv, None).await.unwrap();
+        made.push(inv);
+    }
+    // One that expired a moment ago (within the store's margin), issued last.
+    let gone = minted(
+        Invitation::builder()
+            .inviter("grace")
+            .ttl(Duration::seconds(2)),
+        scrambled_id(91, 99),
+        now - Duration::seconds(4),
+    );
+    s.record_issued(&gone, None).await.unwrap();
+    let mut expected: Vec<&Invitation> = made.iter().collect();
+    expected.sort_by_key(|i| std::cmp::Reverse((i.issued_at(), i.id())));
+    let ids = |v: &[&Invitation]| v.iter().map(|i| i.id()).collect::<Vec<_>>();
+
+    let all = every_page(s, ListFilter::new().newest_first(), 4).await;
+    assert_eq!(all.iter().map(|i| i.id).collect::<Vec<_>>(), ids(&expected));
+    let graces: Vec<&Invitation> = expected
+        .iter()
+        .copied()
+        .filter(|i| i.inviter() == Some("grace"))
+        .collect();
+    let listed = every_page(s, ListFilter::new().newest_first().inviter("grace"), 3).await;
+    assert_eq!(
+        listed.iter().map(|i| i.id).collect::<Vec<_>>(),
+        ids(&graces)
+    );
+    let searched = every_page(s, ListFilter::new().newest_first().search("P1"), 2).await;
+    let ones: Vec<&Invitation> = expected
+        .iter()
+        .copied()
+        .filter(|i| i.email().is_some_and(|e| e.starts_with("p1")))
+        .collect();
+    assert_eq!(
+        searched.iter().map(|i| i.id).collect::<Vec<_>>(),
+        ids(&ones)
+    );
+    // The expired one: only on request, and then where its issue time puts it (first).
+    let with_expired = s
+        .list(&ListFilter::new().newest_first().include_expired().limit(2))
+        .await
+        .unwrap();
+    assert_eq!(with_expired[0].id, gone.id());
+    assert_eq!(with_expired[1].id, expected[0].id());
+    // A cursor that does not hold an issue time cannot place a newest-first page.
+    let old_style = ListCursor::new(None, made[0].id());
+    let refused = s
+        .list(&ListFilter::new().newest_first().after(old_style))
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(admit::Error::InvalidArgument { name: "cursor", .. })
+        ),
+        "{refused:?}"
+    );
+    // The soonest-expiry order is unchanged, and its pages take the same cursors.
+    let by_expiry = every_page(s, ListFilter::new(), 7).await;
+    assert_eq!(by_expiry.len(), 30);
 }
