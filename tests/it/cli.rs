@@ -148,9 +148,15 @@ fn pubkey_prints_spki_and_the_key_id() {
     assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n"));
     let key = admit::VerifyingKey::from_public_key_pem(&pem).unwrap();
     assert_eq!(stderr(&out).trim(), format!("key ID {}", key.key_id()));
+    // Given the public key itself: printed back, with its ID.
     let out = admit(d, &["pubkey", "--key", "pub.pem"]);
-    assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("public key"), "{}", stderr(&out));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out), pem);
+    assert!(
+        stderr(&out).contains("already holds a public key"),
+        "{}",
+        stderr(&out)
+    );
     let out = admit(d, &["pubkey", "--key", "missing.pem"]);
     assert_eq!(code(&out), 2);
     assert_eq!(stderr(&out).trim(), "admit: missing.pem: no such file");

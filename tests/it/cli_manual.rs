@@ -94,7 +94,9 @@ fn man_pages_for_every_command() {
         let page = std::fs::read_to_string(dir.path().join(name)).unwrap();
         assert!(!page.contains("hunter"), "{name}: a secret in the page");
     }
-    // A directory that does not exist is a usage error.
-    let out = admit(&["man", "--dir", "/nonexistent/admit-man"]);
+    // A directory that cannot be made (under a file) is a usage error naming it.
+    let file = dir.path().join("admit.1");
+    let out = admit(&["man", "--dir", &format!("{}/sub", file.display())]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("admit.1/sub"));
 }

@@ -220,7 +220,10 @@ impl<S> Outage<S> {
         for _ in 0..self.failures {
             let e = store.redeem(inv, "b").await.unwrap_err();
             assert!(
-                matches!(e.code(), "store_unavailable" | "store_timeout"),
+                matches!(
+                    e.code(),
+                    "store_unavailable" | "store_connect" | "store_timeout"
+                ),
                 "{e}"
             );
         }
@@ -243,6 +246,7 @@ fn outage_reported(out: &Captured, backend: &str, failures: usize) {
         failed
             .iter()
             .all(|l| l.contains("outcome=\"store_unavailable\"")
+                || l.contains("outcome=\"store_connect\"")
                 || l.contains("outcome=\"store_timeout\"")),
         "{failed:?}"
     );

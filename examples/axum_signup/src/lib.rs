@@ -1,6 +1,7 @@
 //! A small sign-up service with invitations, on axum.
 //!
 //! ```text
+//! cargo run -p axum-signup -- --init                                 # the first run: makes the key
 //! cargo run -p axum-signup                                           # memory store
 //! ADMIT_STORE_URL=sqlite://admit.db cargo run -p axum-signup --features sqlite -- --init
 //! ADMIT_STORE_URL=postgres://localhost/app cargo run -p axum-signup --features postgres -- --init
@@ -14,19 +15,25 @@
 //!   On PostgreSQL and SQLite the account row and the redemption are **one transaction**: both
 //!   commit, or neither does. On memory and Redis, the account is reserved first and given back
 //!   if the redemption is refused.
-//! - Expired, revoked, used-up and invalid links get friendly pages that never reveal whether an
-//!   address already has an account. Joiner IDs are random and never reused.
+//! - Expired, revoked, used-up and invalid links get friendly pages. Someone back on a link
+//!   they already joined with is told so (and to sign in); an address that already has an
+//!   account gets its own page. Joiner IDs are random and never reused.
+//! - `GET /join/code` is a box for the short code of an invitation; `POST /join/code` resolves
+//!   it (10 tries a minute per client address) and goes on to the join page.
 //! - Every response carries a Content-Security-Policy (this origin only, `frame-ancestors
 //!   'none'`), `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer` (the token in the URL
 //!   never leaks to other sites), `Cache-Control: no-store`, and HSTS when served over https.
 //!   A POST whose `Origin` is not the service's own is refused with 403 (`web.rs`).
 //! - `/admin` is `admit::axum::AdminUi` (list, invite, detail, revoke, rules) behind a sign-in
 //!   at `/login` (`admin.rs`): the password from `ADMIN_PASSWORD`, compared in constant time,
-//!   10 attempts a minute, then a session cookie (`HttpOnly; SameSite=Strict`, `Secure` over
-//!   https).
+//!   throttled so nobody can lock the admin out (`throttle.rs`: OWASP's device cookies), then
+//!   a session cookie (`HttpOnly; SameSite=Strict`, `Secure` over https). Joiners on an
+//!   invitation's page are named by their account's email.
 //!
-//! Settings from the environment: `ADDR` (default `127.0.0.1:3000`), `ADMIT_SIGNING_KEY_FILE`
-//! (a PKCS#8 PEM key; a new key is made if unset), `ADMIN_PASSWORD` (admin pages are off
+//! Settings (`--help`, `settings.rs`): `--init` makes the signing key once (mode 0600) and sets
+//! up the store; later starts load the key and refuse to start without it. From the
+//! environment: `ADDR` (default `127.0.0.1:3000`), `ADMIT_SIGNING_KEY_FILE`
+//! (the PKCS#8 PEM key, default `admit-signing-key.pem`), `ADMIN_PASSWORD` (admin pages are off
 //! without it; never printed), `PUBLIC_URL` (where users reach the service, default `http://ADDR`: links
 //! are built from it and every POST must come from its origin), `ADMIT_STORE_URL` (any store
 //! URL: `memory:` by default; `ADMIT_REDIS_URL` is read too). A durable store is set up once:

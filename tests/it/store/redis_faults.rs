@@ -63,7 +63,10 @@ async fn redis_kill9_under_load_loses_nothing_acknowledged() {
                     }
                     Err(e) => {
                         assert!(
-                            matches!(e.code(), "store_unavailable" | "store_timeout"),
+                            matches!(
+                                e.code(),
+                                "store_unavailable" | "store_connect" | "store_timeout"
+                            ),
                             "unexpected {e}"
                         );
                         failures.fetch_add(1, Ordering::SeqCst);
