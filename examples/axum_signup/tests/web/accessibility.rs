@@ -10,13 +10,14 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use admit::store::{AnyStore, Store};
 use admit::{Invitation, InvitationId};
 use fantoccini::{Client, Locator};
 
-use crate::browser::{browser_available, browser_with, click, fill, shots, start_driver};
+use crate::browser::{
+    browser_available, browser_with, click, fill, heading_is, shots, start_driver,
+};
 
 /// The axe-core script, installed with the js/ package's dev dependencies (`npm ci` in
 /// `js/`; run here if it is missing and npm is there). Under `CI=true` it must be found.
@@ -72,21 +73,7 @@ async fn violations(c: &Client, axe: &str) -> Vec<String> {
 
 /// Waits for the heading `title`, then checks the page: axe, and no sideways scrolling.
 async fn check(c: &Client, axe: &str, title: &str, shot: &str, report: &mut Vec<String>) {
-    let started = Instant::now();
-    loop {
-        let h1 = match c.find(Locator::Css("h1")).await {
-            Ok(h1) => h1.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        if h1 == title {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "expected the page {title:?}, found {h1:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    heading_is(c, title).await;
     let dir = shots().join("a11y");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(shot), c.screenshot().await.unwrap()).unwrap();

@@ -109,8 +109,8 @@ pub(crate) async fn styled(c: &Client) {
     assert!(color.contains("11, 87, 208"), "unstyled: {color}");
 }
 
-/// Waits for the page's heading to read `expected`, then saves a screenshot as `name`.
-pub(crate) async fn page_is(c: &Client, expected: &str, name: &str) {
+/// Waits (up to 10 s) for the page's heading to read `expected`.
+pub(crate) async fn heading_is(c: &Client, expected: &str) {
     let started = Instant::now();
     loop {
         let h1 = match c.find(Locator::Css("h1")).await {
@@ -118,7 +118,7 @@ pub(crate) async fn page_is(c: &Client, expected: &str, name: &str) {
             Err(_) => String::new(),
         };
         if h1 == expected {
-            break;
+            return;
         }
         assert!(
             started.elapsed() < Duration::from_secs(10),
@@ -130,6 +130,11 @@ pub(crate) async fn page_is(c: &Client, expected: &str, name: &str) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Waits for the page's heading to read `expected`, then saves a screenshot as `name`.
+pub(crate) async fn page_is(c: &Client, expected: &str, name: &str) {
+    heading_is(c, expected).await;
     let png = c.screenshot().await.expect("screenshot");
     std::fs::write(shots().join(name), png).expect("save the screenshot");
 }
