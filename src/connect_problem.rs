@@ -130,6 +130,7 @@ impl fmt::Display for ConnectProblem {
 
 /// At most 160 bytes of `text`, cut at a character boundary: details from servers and TLS
 /// libraries can be long.
+#[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
 pub(crate) fn short(text: &str) -> String {
     let mut end = text.len().min(160);
     while !text.is_char_boundary(end) {

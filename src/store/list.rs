@@ -216,6 +216,7 @@ impl ListFilter {
     }
 
     /// The byte range of search keys ([`fold`]) that start with the search: `[low, high)`.
+    #[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
     pub(crate) fn search_range(&self) -> Option<(Vec<u8>, Vec<u8>)> {
         let low = self.search.as_ref()?.as_bytes().to_vec();
         let mut high = low.clone();
@@ -321,6 +322,10 @@ impl ListCursor {
     }
 
     /// The issue second, when the cursor holds it.
+    #[cfg_attr(
+        not(any(feature = "postgres", feature = "sqlite", feature = "redis")),
+        allow(dead_code)
+    )]
     pub(crate) fn issued_s(&self) -> Option<i64> {
         self.issued_s
     }

@@ -4,21 +4,25 @@
 //! as down, not as "every connection is busy".
 
 use core::time::Duration;
+#[cfg(feature = "postgres")]
 use std::io::ErrorKind as IoKind;
 
 use sqlx::{ConnectOptions as _, Pool};
 
 use super::dialect::Dialect;
+#[cfg(feature = "postgres")]
 use crate::connect_problem::{ConnectProblem, short};
 use crate::error::Error;
 
-/// Where a SQL store connects, to name it in a [`ConnectProblem`].
+/// Where a SQL store connects, to name it in a [`ConnectProblem`] (a server: PostgreSQL).
+#[cfg(feature = "postgres")]
 pub(crate) struct Target<'a> {
     pub(crate) server: &'static str,
     pub(crate) host: &'a str,
     pub(crate) port: u16,
 }
 
+#[cfg(feature = "postgres")]
 impl Target<'_> {
     fn address(&self) -> String {
         if self.host.contains(':') {
@@ -31,6 +35,7 @@ impl Target<'_> {
 
 /// Whether an I/O error is a failed host name lookup (tokio reports it as `Other`, with the
 /// resolver's text).
+#[cfg(feature = "postgres")]
 fn is_lookup_failure(e: &std::io::Error) -> bool {
     let text = e.to_string();
     [
@@ -46,6 +51,7 @@ fn is_lookup_failure(e: &std::io::Error) -> bool {
 /// The problem behind a network or TLS error on the way to `target`, if it is one of those.
 /// A connection that broke in the middle of a call is not: it stays
 /// [`Error::StoreUnavailable`].
+#[cfg(feature = "postgres")]
 pub(crate) fn network_problem(e: &sqlx::Error, target: &Target<'_>) -> Option<ConnectProblem> {
     let server = target.server;
     match e {
