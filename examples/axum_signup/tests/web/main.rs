@@ -7,6 +7,7 @@ mod admin_ui;
 mod admin_webhooks;
 mod axum_signup;
 mod browser;
+mod join_code;
 mod start_up;
 
 use admit::{Issuer, SigningKey};
