@@ -16,7 +16,7 @@ use admit::{Invitation, InvitationId};
 use fantoccini::{Client, Locator};
 
 use crate::browser::{
-    browser_available, browser_with, click, fill, heading_is, shots, start_driver,
+    browser_available, browser_with, click, fill, heading_is, shots, start_driver, widths,
 };
 
 /// The axe-core script, installed with the js/ package's dev dependencies (`npm ci` in
@@ -80,18 +80,10 @@ async fn check(c: &Client, axe: &str, title: &str, shot: &str, report: &mut Vec<
     for v in violations(c, axe).await {
         report.push(format!("{shot} ({title}): {v}"));
     }
-    let widths = c
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let widths: Vec<i64> = serde_json::from_value(widths).unwrap();
-    if widths[0] > widths[1] {
+    let (page, window) = widths(c).await;
+    if page > window {
         report.push(format!(
-            "{shot} ({title}): {} px wide in a {} px window",
-            widths[0], widths[1]
+            "{shot} ({title}): {page} px wide in a {window} px window"
         ));
     }
 }

@@ -139,6 +139,20 @@ pub(crate) async fn page_is(c: &Client, expected: &str, name: &str) {
     std::fs::write(shots().join(name), png).expect("save the screenshot");
 }
 
+/// How wide the page is, and its window (CSS px): a page wider than its window scrolls
+/// sideways.
+pub(crate) async fn widths(c: &Client) -> (i64, i64) {
+    let found = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .expect("measure the page");
+    let found: Vec<i64> = serde_json::from_value(found).expect("two numbers");
+    (found[0], found[1])
+}
+
 pub(crate) async fn fill(c: &Client, name: &str, value: &str) {
     c.find(Locator::Css(&format!("[name=\"{name}\"]")))
         .await
@@ -272,15 +286,8 @@ async fn sign_in_invite_join_refuse_revoke_in_chromium() {
     c.set_window_size(390, 844).await.unwrap();
     c.refresh().await.unwrap();
     page_is(&c, "Funnel", "13-funnel-390.png").await;
-    let widths = c
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let widths: Vec<i64> = serde_json::from_value(widths).unwrap();
-    assert!(widths[0] <= widths[1], "wider than the screen: {widths:?}");
+    let (page, window) = widths(&c).await;
+    assert!(page <= window, "wider than the screen: {page} > {window}");
 
     c.close().await.unwrap();
 }
