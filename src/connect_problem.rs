@@ -128,13 +128,30 @@ impl fmt::Display for ConnectProblem {
     }
 }
 
-/// At most 160 bytes of `text`, cut at a character boundary: details from servers and TLS
+/// At most `max` bytes of `text`, cut at a character boundary: details from servers and TLS
 /// libraries can be long.
-#[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
-pub(crate) fn short(text: &str) -> String {
-    let mut end = text.len().min(160);
+#[cfg_attr(
+    not(any(feature = "postgres", feature = "sqlite", feature = "redis")),
+    allow(dead_code)
+)]
+pub(crate) fn short(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
     text[..end].to_owned()
+}
+
+/// Whether an error's text is a failed host name lookup: tokio reports one as an I/O error of
+/// kind `Other`, with the resolver's words (glibc, BSD and macOS, Windows).
+#[cfg_attr(not(any(feature = "postgres", feature = "redis")), allow(dead_code))]
+pub(crate) fn is_lookup_failure(text: &str) -> bool {
+    [
+        "lookup address",
+        "Name or service not known",
+        "nodename nor servname",
+        "No such host",
+    ]
+    .iter()
+    .any(|t| text.contains(t))
 }

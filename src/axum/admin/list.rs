@@ -63,15 +63,12 @@ pub(crate) struct ListPage {
 }
 
 /// Reads the store from `after` on, up to [`SCAN_BUDGET`] invitations, for a page of those
-/// in `state` whose email or inviter starts with `search` (the store's search, indexed on the
-/// SQL stores). Expired invitations come first in the store's order, so their filter stops at
-/// the first live one.
+/// `filter` lists (inviter, search, order) that are in `state`. Expired invitations come first
+/// in the store's order, so their filter stops at the first live one.
 async fn find_page<S: Store>(
     store: &S,
-    inviter: Option<&str>,
-    search: &str,
+    filter: &ListFilter,
     state: StateFilter,
-    newest: bool,
     after: Option<ListCursor>,
     now: OffsetDateTime,
 ) -> Result<ListPage, Error> {
@@ -80,15 +77,7 @@ async fn find_page<S: Store>(
     } else {
         MAX_LIST_LIMIT
     };
-    let mut filter = ListFilter::new().limit(batch).search(search);
-    if let Some(inviter) = inviter {
-        filter = filter.inviter(inviter);
-    }
-    if state == StateFilter::Expired {
-        filter = filter.include_expired();
-    } else if newest {
-        filter = filter.newest_first();
-    }
+    let mut filter = filter.clone().limit(batch);
     let mut cursor = after;
     let mut found: Vec<IssuedInvitation> = Vec::new();
     let mut scanned = 0;
@@ -179,7 +168,16 @@ pub(super) async fn list<S: Store + ShortCodes + Visits + Events + Clone + 'stat
     let inviter_filter = (!inviter.is_empty()).then_some(inviter);
     // Newest first unless asked otherwise; recently expired ones by their expiry.
     let newest = q.order != "expiry" && state != StateFilter::Expired;
-    let found = find_page(&ui.store, inviter_filter, &q.q, state, newest, after, now).await;
+    let mut filter = ListFilter::new().search(&q.q);
+    if let Some(inviter) = inviter_filter {
+        filter = filter.inviter(inviter);
+    }
+    if state == StateFilter::Expired {
+        filter = filter.include_expired();
+    } else if newest {
+        filter = filter.newest_first();
+    }
+    let found = find_page(&ui.store, &filter, state, after, now).await;
     let found = match found {
         Ok(found) => found,
         Err(Error::InvalidArgument { name, .. }) => {
@@ -197,14 +195,7 @@ pub(super) async fn list<S: Store + ShortCodes + Visits + Events + Clone + 'stat
         Err(e) => return ui.failed(&base, &e),
     };
     // The total the filters give (the state aside: that is judged as the pages are read).
-    let mut whole = ListFilter::new().search(&q.q);
-    if let Some(inviter) = inviter_filter {
-        whole = whole.inviter(inviter);
-    }
-    if state == StateFilter::Expired {
-        whole = whole.include_expired();
-    }
-    let total = match ui.store.count(&whole).await {
+    let total = match ui.store.count(&filter).await {
         Ok(total) => total,
         Err(e) => return ui.failed(&base, &e),
     };

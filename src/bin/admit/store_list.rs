@@ -1,7 +1,7 @@
 //! `admit list`: recorded invitations, a page at a time or all of them.
 
 use admit::store::{IssuedInvitation, ListCursor, ListFilter, Store};
-use clap::Args;
+use clap::{Args, ValueEnum as _};
 use time::OffsetDateTime;
 
 use crate::Format;
@@ -255,12 +255,10 @@ fn next_command(args: &ListArgs, after: &str) -> String {
         words.extend(["--search".to_owned(), shell_word(search)]);
     }
     if args.format != Format::Text {
-        let format = match args.format {
-            Format::Json => "json",
-            Format::Csv => "csv",
-            Format::Text => "text",
-        };
-        words.extend(["--format".to_owned(), format.to_owned()]);
+        // As clap spells the value on the command line.
+        if let Some(format) = args.format.to_possible_value() {
+            words.extend(["--format".to_owned(), format.get_name().to_owned()]);
+        }
     }
     words.extend(["--after".to_owned(), after.to_owned()]);
     format!("{}{note}", words.join(" "))

@@ -8,7 +8,7 @@ use sqlx::{Pool, Postgres};
 
 use super::settings::Durable;
 use super::settle::Settle;
-use super::sql::diagnose::{Target, network_problem};
+use super::sql::diagnose::{Target, behind_timeout, network_problem};
 use super::sql::dialect::{Dialect, Mode};
 use super::sql::io::{Io, Sql, need, stmt};
 use super::sql::queries::{Queries, Words};
@@ -109,16 +109,7 @@ impl StoreBuilder<PgOptions> {
                     // No connection could be opened in time: one direct attempt, with what is
                     // left of the deadline, says why.
                     let left = deadline.saturating_sub(started.elapsed());
-                    let e = match e {
-                        sqlx::Error::PoolTimedOut => {
-                            use sqlx::ConnectOptions as _;
-                            match tokio::time::timeout(left, options.connect()).await {
-                                Ok(Err(cause)) => cause,
-                                _ => sqlx::Error::PoolTimedOut,
-                            }
-                        }
-                        other => other,
-                    };
+                    let e = behind_timeout(&options, e, left).await;
                     Err(match problem_at(&options, &e) {
                         Some(problem) => Error::StoreConnect { problem },
                         None => Postgres::unavailable("connecting", &e),

@@ -142,16 +142,7 @@ pub(super) fn connect_problem(
             address,
         });
     }
-    let text = e.to_string();
-    if e.is_io_error()
-        && [
-            "lookup address",
-            "Name or service not known",
-            "nodename nor servname",
-        ]
-        .iter()
-        .any(|t| text.contains(t))
-    {
+    if e.is_io_error() && crate::connect_problem::is_lookup_failure(&e.to_string()) {
         return Some(ConnectProblem::HostNotFound {
             server: SERVER,
             host,
@@ -182,15 +173,9 @@ pub(super) fn unavailable(e: RedisError) -> Error {
         }
         _ => {}
     }
-    let mut reason = e.to_string();
-    if reason.len() > 200 {
-        let mut end = 200;
-        while !reason.is_char_boundary(end) {
-            end -= 1;
-        }
-        reason.truncate(end);
+    Error::StoreUnavailable {
+        reason: crate::connect_problem::short(&e.to_string(), 200),
     }
-    Error::StoreUnavailable { reason }
 }
 
 pub(super) fn bad_reply() -> Error {

@@ -7,11 +7,11 @@ use core::time::Duration;
 #[cfg(feature = "postgres")]
 use std::io::ErrorKind as IoKind;
 
-use sqlx::{ConnectOptions as _, Pool};
+use sqlx::Pool;
 
 use super::dialect::Dialect;
 #[cfg(feature = "postgres")]
-use crate::connect_problem::{ConnectProblem, short};
+use crate::connect_problem::{ConnectProblem, is_lookup_failure, short};
 use crate::error::Error;
 
 /// Where a SQL store connects, to name it in a [`ConnectProblem`] (a server: PostgreSQL).
@@ -31,21 +31,6 @@ impl Target<'_> {
             format!("{}:{}", self.host, self.port)
         }
     }
-}
-
-/// Whether an I/O error is a failed host name lookup (tokio reports it as `Other`, with the
-/// resolver's text).
-#[cfg(feature = "postgres")]
-fn is_lookup_failure(e: &std::io::Error) -> bool {
-    let text = e.to_string();
-    [
-        "lookup address",
-        "Name or service not known",
-        "nodename nor servname",
-        "No such host",
-    ]
-    .iter()
-    .any(|t| text.contains(t))
 }
 
 /// The problem behind a network or TLS error on the way to `target`, if it is one of those.
@@ -68,7 +53,7 @@ pub(crate) fn network_problem(e: &sqlx::Error, target: &Target<'_>) -> Option<Co
                 address: target.address(),
                 detail: io.kind().to_string(),
             }),
-            _ if is_lookup_failure(io) => Some(ConnectProblem::HostNotFound {
+            _ if is_lookup_failure(&io.to_string()) => Some(ConnectProblem::HostNotFound {
                 server,
                 host: target.host.to_owned(),
             }),
@@ -76,33 +61,42 @@ pub(crate) fn network_problem(e: &sqlx::Error, target: &Target<'_>) -> Option<Co
         },
         sqlx::Error::Tls(tls) => Some(ConnectProblem::Tls {
             server,
-            detail: short(&tls.to_string()),
+            detail: short(&tls.to_string(), DETAIL_LEN),
         }),
         _ => None,
     }
 }
 
+/// The longest detail (a TLS library's, a SQLite message) a [`ConnectProblem`] keeps.
+pub(crate) const DETAIL_LEN: usize = 160;
+
+/// What stands behind `e`: when a pool timed out, one direct connection with `options` (for
+/// at most `probe`) is tried, and its failure, if any, is the cause — nothing could be opened,
+/// which is why the pool had no connection. If it opens (or is slow), the pool really was busy
+/// and `e` stands.
+pub(crate) async fn behind_timeout<O>(options: &O, e: sqlx::Error, probe: Duration) -> sqlx::Error
+where
+    O: sqlx::ConnectOptions,
+    O::Connection: Sized,
+{
+    match e {
+        sqlx::Error::PoolTimedOut => match tokio::time::timeout(probe, options.connect()).await {
+            Ok(Err(cause)) => cause,
+            Ok(Ok(_)) | Err(_) => sqlx::Error::PoolTimedOut,
+        },
+        other => other,
+    }
+}
+
 /// A database error as a store error, with connection problems named: a pool that timed out
-/// is probed with one direct connection (for at most `probe`), whose failure, if any, is the
-/// cause.
+/// is probed first ([`behind_timeout`]).
 pub(crate) async fn explain<DB: Dialect>(
     pool: &Pool<DB>,
     what: &str,
     e: sqlx::Error,
     probe: Duration,
 ) -> Error {
-    let e = match e {
-        sqlx::Error::PoolTimedOut => {
-            let options = pool.connect_options();
-            match tokio::time::timeout(probe, options.connect()).await {
-                // Nothing could be opened: that is why the pool had no connection.
-                Ok(Err(cause)) => cause,
-                // It opens: the pool really is busy (or the server is slow to answer).
-                Ok(Ok(_)) | Err(_) => sqlx::Error::PoolTimedOut,
-            }
-        }
-        other => other,
-    };
+    let e = behind_timeout(&*pool.connect_options(), e, probe).await;
     match DB::connect_problem(pool, &e) {
         Some(problem) => Error::StoreConnect { problem },
         None => DB::unavailable(what, &e),

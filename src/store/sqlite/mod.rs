@@ -611,6 +611,6 @@ fn problem_at(path: &Path, e: &sqlx::Error) -> Option<ConnectProblem> {
     Some(ConnectProblem::CannotOpen {
         server: "SQLite",
         path: path.display().to_string(),
-        detail: crate::connect_problem::short(&detail),
+        detail: crate::connect_problem::short(&detail, super::sql::diagnose::DETAIL_LEN),
     })
 }

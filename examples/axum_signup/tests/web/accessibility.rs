@@ -13,10 +13,11 @@ use std::process::{Command, Stdio};
 
 use admit::store::{AnyStore, Store};
 use admit::{Invitation, InvitationId};
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 
 use crate::browser::{
-    browser_available, browser_with, click, fill, heading_is, shots, start_driver, widths,
+    browser_available, browser_with, click, created_link, fill, heading_is, shots, start_driver,
+    widths,
 };
 
 /// The axe-core script, installed with the js/ package's dev dependencies (`npm ci` in
@@ -254,14 +255,7 @@ async fn every_page_passes_axe_at_two_widths_light_and_dark() {
             if scheme == "light" && width == 1280 {
                 readme_shot("admin-created.png", &c.screenshot().await.unwrap());
             }
-            let link = c
-                .find(Locator::Id("invitation-link"))
-                .await
-                .unwrap()
-                .attr("href")
-                .await
-                .unwrap()
-                .expect("the link");
+            let link = created_link(&c).await;
             at(format!("{base}/admin/i/{}", ids[0])).await;
             check(
                 &c,

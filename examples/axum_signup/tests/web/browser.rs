@@ -139,6 +139,17 @@ pub(crate) async fn page_is(c: &Client, expected: &str, name: &str) {
     std::fs::write(shots().join(name), png).expect("save the screenshot");
 }
 
+/// The link the admin's "Invitation created" page shows.
+pub(crate) async fn created_link(c: &Client) -> String {
+    c.find(Locator::Id("invitation-link"))
+        .await
+        .expect("the link on the page")
+        .attr("href")
+        .await
+        .expect("its href")
+        .expect("the link")
+}
+
 /// How wide the page is, and its window (CSS px): a page wider than its window scrolls
 /// sideways.
 pub(crate) async fn widths(c: &Client) -> (i64, i64) {
@@ -202,14 +213,7 @@ async fn sign_in_invite_join_refuse_revoke_in_chromium() {
     fill(&c, "description", "Ada, launch team").await;
     click(&c, "main form button").await;
     page_is(&c, "Invitation created", "04-invitation-created.png").await;
-    let link = c
-        .find(Locator::Id("invitation-link"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .expect("the link");
+    let link = created_link(&c).await;
     let id = c
         .find(Locator::Id("invitation-id"))
         .await
