@@ -1,11 +1,15 @@
 //! Email addresses: the rules an address in a token follows (FORMAT.md §5.1), and how an
 //! address a person types is put in that form (§5.2).
 //!
-//! Every rule is a fixed list of characters or code-point ranges, never a Unicode property, so
-//! the answer does not change with the Unicode version of a toolchain or runtime. Case folding
-//! is ASCII only; other letters are compared as written, after NFC.
+//! The rules for an address in a token are fixed lists of characters or code-point ranges,
+//! never a Unicode property, so their answer does not change with the Unicode version of a
+//! toolchain or runtime. A typed address is put in NFC, whose answer would: so a typed address
+//! holding a code point these tables do not assign is refused first, and two verifiers on
+//! different Unicode versions either agree or the older one refuses (FORMAT.md §5.2). Case
+//! folding is ASCII only; other letters are compared as written, after NFC.
 
 use unicode_normalization::UnicodeNormalization as _;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
 
 use crate::error::{Claim, Error};
 use crate::forbidden;
@@ -34,6 +38,24 @@ fn is_atext(c: char) -> bool {
 /// Why an address holding a character of table 1 or 2 is refused.
 const FORBIDDEN: &str =
     "email must not hold control, invisible, bidi, space or letter-like sign characters";
+
+/// Why a typed address holding a code point the Unicode tables do not assign is refused.
+const UNASSIGNED: &str = "email holds a code point not assigned in Unicode 18.0, whose NFC is not \
+                          known yet";
+
+/// The Unicode version whose NFC applies to a typed address ([`normalize_email`]): that of the
+/// tables this library was built with, 18.0 (FORMAT.md §5.2). A code point it does not assign
+/// is refused, so a later version changes no answer this one gives.
+///
+/// # Examples
+///
+/// ```
+/// assert!(admit::UNICODE_VERSION >= (16, 0, 0)); // composes U+105D2 U+0307 into U+105C9
+/// ```
+pub const UNICODE_VERSION: (u8, u8, u8) = {
+    let (major, minor, update) = unicode_properties::UNICODE_VERSION;
+    (major as u8, minor as u8, update as u8)
+};
 
 /// Why `c`, which is not `atext`, cannot be in an address.
 fn refusal(c: char) -> &'static str {
@@ -96,10 +118,12 @@ pub(crate) fn check(email: &str) -> Result<(), Error> {
 ///    trimmed from both ends;
 /// 2. an address holding a control, invisible, bidi or letter-like sign character is refused
 ///    (U+202E, U+200B, KELVIN SIGN…: the code-point tables of FORMAT.md §5);
-/// 3. the rest is put in Unicode NFC (so `é` typed as one or two code points is the same) and
+/// 3. an address holding a code point Unicode 18.0 does not assign ([`UNICODE_VERSION`]) is
+///    refused: its NFC is not known yet, and a later Unicode could compose it differently;
+/// 4. the rest is put in Unicode NFC (so `é` typed as one or two code points is the same) and
 ///    `A-Z` become `a-z` (other letters keep their case: Unicode case mapping changes between
 ///    versions, and mail servers may treat them as different mailboxes);
-/// 4. the result must be a dot-atom address: at most 254 bytes, one `@`, at most 64 bytes
+/// 5. the result must be a dot-atom address: at most 254 bytes, one `@`, at most 64 bytes
 ///    before it, and on each side runs of letters, digits or ``! # $ % & ' * + - / = ? ^ _ ` { | } ~``
 ///    joined by single dots. Quoted local parts (`"a b"@x`) and address literals (`a@[1.2.3.4]`)
 ///    are not accepted.
@@ -132,6 +156,11 @@ pub fn normalize_email(email: &str) -> Result<String, Error> {
     let email = email.trim_matches(is_trimmed);
     if email.chars().any(forbidden::in_email) {
         return Err(Error::claim(Claim::Email, FORBIDDEN));
+    }
+    // Checked on the tables of `UNICODE_VERSION`: NFC only ever composes code points it knows.
+    let unassigned = |c: char| c.general_category() == GeneralCategory::Unassigned;
+    if !email.is_ascii() && email.chars().any(unassigned) {
+        return Err(Error::claim(Claim::Email, UNASSIGNED));
     }
     let normal: String = if email.is_ascii() {
         email.to_ascii_lowercase()
@@ -215,5 +244,34 @@ mod tests {
         // KELVIN SIGN is refused, not turned into K.
         assert!(normalize_email("\u{212a}ate@example.com").is_err());
         assert!(normalize_email(&"a".repeat(2000)).is_err());
+    }
+
+    /// FORMAT.md §5.2 step 3: a composition new in Unicode 16 applies, and a code point no
+    /// Unicode version assigns yet is refused rather than left as it is.
+    #[test]
+    fn unicode_version_of_typed_addresses() {
+        assert_eq!(
+            normalize_email("\u{105d2}\u{307}@example.com").unwrap(),
+            "\u{105c9}@example.com"
+        );
+        let refused = normalize_email("ada\u{d0000}@example.com").unwrap_err();
+        assert!(refused.to_string().contains("not assigned"), "{refused}");
+        // The token rules (§5.1) stay free of Unicode versions: such an address in a token
+        // is valid, it just never matches a typed one.
+        assert_eq!(problem("ada\u{d0000}@example.com"), None);
+    }
+
+    /// Refusing what the property tables do not assign is only sound if NFC knows everything
+    /// they assign: their Unicode version must not be newer than the normalization tables'.
+    #[test]
+    fn property_tables_are_not_newer_than_normalization_tables() {
+        let (a, b, c) = unicode_normalization::UNICODE_VERSION;
+        let nfc = (u64::from(a), u64::from(b), u64::from(c));
+        assert!(unicode_properties::UNICODE_VERSION <= nfc);
+        assert_eq!(
+            super::UNICODE_VERSION,
+            (18, 0, 0),
+            "update FORMAT.md §5.2 with it"
+        );
     }
 }

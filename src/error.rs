@@ -195,6 +195,20 @@ pub enum Error {
     )]
     StoreNotInitialized,
 
+    /// A SQL store that existed lost data: its schema record or tables are there, but a table
+    /// that holds revocations or use counts is missing or was emptied (`DROP TABLE`,
+    /// `TRUNCATE` with its guard disabled, `DELETE` without `WHERE`, a restore without the
+    /// rows). `migrate()` and `Init::CreateIfMissing` refuse to start it afresh, since a revoked
+    /// invitation would work again; only a recovery with a revocation cut-off proceeds.
+    #[error(
+        "the store lost data: {evidence}; nothing was recreated: recover with `admit store init \
+         --revoke-issued-before <time of the loss>` (Init::RecoverFromDataLoss), see SECURITY.md"
+    )]
+    StoreDataLost {
+        /// What shows the loss (table names, never data).
+        evidence: String,
+    },
+
     /// A short code is already taken by another invitation.
     #[error("that code is already taken")]
     CodeTaken,
@@ -288,6 +302,7 @@ impl Error {
             Error::StoreMisconfigured { .. } => "store_misconfigured",
             Error::StoreConnect { .. } => "store_connect",
             Error::StoreNotInitialized => "store_not_initialized",
+            Error::StoreDataLost { .. } => "store_data_lost",
             Error::InvalidArgument { .. } => "invalid_argument",
             Error::CodeTaken => "code_taken",
             Error::UnknownCode => "unknown_code",
@@ -348,7 +363,8 @@ impl Error {
             | Error::StoreConnect { .. }
             | Error::StoreTimeout { .. }
             | Error::StoreMisconfigured { .. }
-            | Error::StoreNotInitialized => ErrorKind::StoreFailure,
+            | Error::StoreNotInitialized
+            | Error::StoreDataLost { .. } => ErrorKind::StoreFailure,
             Error::Random => ErrorKind::System,
         }
     }

@@ -15,7 +15,6 @@ pub(crate) fn write(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
 }
 
 /// Appends `bytes` as lowercase hex to `out`.
-#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 pub(crate) fn push(out: &mut String, bytes: &[u8]) {
     let mut buf = [0u8; 64];
     for chunk in bytes.chunks(buf.len() / 2) {

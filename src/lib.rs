@@ -153,7 +153,7 @@ mod verifier;
 pub mod webhooks;
 
 pub use crate::connect_problem::ConnectProblem;
-pub use crate::email::{MAX_EMAIL_LEN, MAX_LOCAL_PART_LEN, normalize_email};
+pub use crate::email::{MAX_EMAIL_LEN, MAX_LOCAL_PART_LEN, UNICODE_VERSION, normalize_email};
 pub use crate::error::{Claim, Error, ErrorKind, ListProblem};
 pub use crate::find::{MIN_TOKEN_LEN, find_token};
 pub use crate::format::{FORMAT_VERSION, MAX_TOKEN_LEN};

@@ -60,10 +60,13 @@ export function isValidEmail(email: string): boolean {
 
 const TRIMMED = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20]);
 
+/** General category Cn in the runtime's tables, the same ICU data `normalize` uses. */
+const UNASSIGNED = /\p{Cn}/u;
+
 /**
  * FORMAT.md §5.2: an address as a person typed it, in the form tokens carry; `null` if it is
- * not a valid address. Trims ASCII whitespace, refuses table 1 and 2 code points, applies NFC,
- * lower-cases A-Z only.
+ * not a valid address. Trims ASCII whitespace, refuses table 1 and 2 code points and code points
+ * the runtime's Unicode does not assign, applies NFC, lower-cases A-Z only.
  */
 export function normalizeEmail(typed: string): string | null {
   if (typed.length > 4 * 254) return null;
@@ -73,6 +76,9 @@ export function normalizeEmail(typed: string): string | null {
   while (end > start && TRIMMED.has(typed.charCodeAt(end - 1))) end--;
   const trimmed = typed.slice(start, end);
   for (const ch of trimmed) if (forbiddenInEmail(ch.codePointAt(0)!)) return null;
+  // A code point this runtime's Unicode tables do not assign: its NFC is not known here, and a
+  // verifier on a newer Unicode could compose it. Refused, so verifiers agree or this one refuses.
+  if (UNASSIGNED.test(trimmed)) return null;
   const normal = trimmed.normalize("NFC").replace(/[A-Z]/g, (c) => c.toLowerCase());
   return isValidEmail(normal) ? normal : null;
 }

@@ -399,8 +399,12 @@ impl CodeTable for AnyStore {
         each!(self, s => CodeTable::create_code(s, call).await)
     }
 
-    async fn resolve_code(&self, code: &str, now: OffsetDateTime) -> Result<Option<String>, Error> {
-        each!(self, s => CodeTable::resolve_code(s, code, now).await)
+    async fn resolve_code(
+        &self,
+        lookup: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<String>, Error> {
+        each!(self, s => CodeTable::resolve_code(s, lookup, now).await)
     }
 }
 

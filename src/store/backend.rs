@@ -114,13 +114,14 @@ pub(crate) trait VisitLog: Backend {
     fn visits(&self, id: InvitationId, now: OffsetDateTime) -> impl Answer<Vec<Visit>>;
 }
 
-/// Stores that map short codes to tokens.
+/// Stores that map short codes to tokens: by the code's lookup hash, to the token sealed
+/// under the code (`sealed_code`), both made by the layer above.
 pub(crate) trait CodeTable: Backend {
-    /// Maps `call.canonical` to the token unless a live code is there; whether it did.
+    /// Maps `call.lookup` to `call.sealed` unless a live entry is there; whether it did.
     fn create_code(&self, call: NewCode<'_>) -> impl Answer<bool>;
 
-    /// The token behind a live code (its canonical form).
-    fn resolve_code(&self, code: &str, now: OffsetDateTime) -> impl Answer<Option<String>>;
+    /// The sealed token of a live entry, by its lookup hash.
+    fn resolve_code(&self, lookup: &str, now: OffsetDateTime) -> impl Answer<Option<String>>;
 }
 
 /// Stores that count attempts per client in fixed windows.
@@ -207,8 +208,10 @@ pub(crate) struct VisitCall<'a> {
 pub(crate) struct NewCode<'a> {
     pub(crate) id: InvitationId,
     pub(crate) inviter: Option<&'a str>,
-    pub(crate) canonical: &'a str,
-    pub(crate) token: &'a str,
+    /// The code's lookup hash and its token sealed (`sealed_code`): the store never sees
+    /// the code or the token.
+    pub(crate) lookup: &'a str,
+    pub(crate) sealed: &'a str,
     pub(crate) now: OffsetDateTime,
     pub(crate) forget_at: Option<OffsetDateTime>,
 }

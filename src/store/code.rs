@@ -1,9 +1,11 @@
 //! Short codes people can type, and the attempt limiter to put in front of them.
 //!
 //! A token is right for a link and wrong for a flyer. A short code stands for an already minted
-//! token: the store maps the code to the token text, and resolving a code gives that text back
-//! to be verified as usual — so a tampered store entry still fails the signature check, and
-//! redemption, revocation and counts are those of the invitation behind the code.
+//! token: the store maps the code to the token, and resolving a code gives the token back to be
+//! verified as usual — so a tampered store entry still fails the signature check, and
+//! redemption, revocation and counts are those of the invitation behind the code. The store
+//! keeps neither the code nor the token, only a hash of the code and the token sealed under it
+//! (`sealed_code.rs`), so a copy of the store yields no working link.
 //!
 //! Random codes are 8 characters from Crockford's base32 alphabet (no `I`, `L`, `O`, `U`) plus a
 //! check character, shown as `7K3M-Q9XWD`. They compare case-insensitively, ignore dashes and

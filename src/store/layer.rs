@@ -14,6 +14,7 @@ use super::backend::{
 };
 use super::code::check_client;
 use super::retention::{check_actor, check_consumer};
+use super::sealed_code;
 
 /// The longest record a follower keeps in the store.
 const MAX_CONSUMER_RECORD: usize = 4096;
@@ -172,11 +173,14 @@ impl<B: CodeTable> ShortCodes for B {
             let now = settings.now();
             let (forget_at, seen) = code_forget_at(token, settings.margin, now)?;
             let (canonical, shown) = new_code(spec)?;
+            // The store keeps the code's hash and the token sealed under it (sealed_code.rs).
+            let keys = sealed_code::derive_off_thread(&canonical).await?;
+            let sealed = keys.seal(token)?;
             let call = NewCode {
                 id: seen.id(),
                 inviter: seen.inviter(),
-                canonical: &canonical,
-                token,
+                lookup: &keys.lookup,
+                sealed: &sealed,
                 now,
                 forget_at,
             };
@@ -191,8 +195,12 @@ impl<B: CodeTable> ShortCodes for B {
     async fn resolve_code(&self, code: &str) -> Result<String, Error> {
         traced(self, "resolve_code", async {
             let canonical = lookup_code(code)?;
-            let found = CodeTable::resolve_code(self, &canonical, self.settings().now()).await?;
-            found.ok_or(Error::UnknownCode)
+            let keys = sealed_code::derive_off_thread(&canonical).await?;
+            let now = self.settings().now();
+            match CodeTable::resolve_code(self, &keys.lookup, now).await? {
+                Some(sealed) => keys.open(&sealed),
+                None => Err(Error::UnknownCode),
+            }
         })
         .await
     }

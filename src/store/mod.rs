@@ -83,6 +83,7 @@ mod powers;
 mod redis;
 mod retention;
 mod rules;
+mod sealed_code;
 mod settings;
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 mod settle;

@@ -637,11 +637,11 @@ impl CodeTable for MemoryStore {
         let mut inner = self.write(now);
         let taken = inner
             .codes
-            .get(call.canonical)
+            .get(call.lookup)
             .is_some_and(|(_, f)| f.is_none_or(|t| now < t));
         if !taken {
-            let entry = (call.token.to_owned(), call.forget_at);
-            inner.codes.insert(call.canonical.to_owned(), entry);
+            let entry = (call.sealed.to_owned(), call.forget_at);
+            inner.codes.insert(call.lookup.to_owned(), entry);
             let created = event(
                 now,
                 Some(call.id),
@@ -655,8 +655,12 @@ impl CodeTable for MemoryStore {
         Ok(!taken)
     }
 
-    async fn resolve_code(&self, code: &str, now: OffsetDateTime) -> Result<Option<String>, Error> {
-        Ok(match self.lock().codes.get(code) {
+    async fn resolve_code(
+        &self,
+        lookup: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<String>, Error> {
+        Ok(match self.lock().codes.get(lookup) {
             Some((token, forget)) if forget.is_none_or(|t| now < t) => Some(token.clone()),
             _ => None,
         })

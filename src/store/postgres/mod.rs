@@ -167,6 +167,7 @@ impl Dialect for Postgres {
         event_after: "(xid, seq) > ($1, $2)",
         event_order: "xid, seq",
         event_visible: "xid < $7",
+        empty_bytes: "'\\x'::BYTEA",
     };
     const BIGINT: &'static str = "BIGINT";
     const BEGIN_WRITE: Option<&'static str> = None;
@@ -328,9 +329,8 @@ impl Dialect for Postgres {
         Ok(xmin.min(target))
     }
 
-    async fn has_meta(conn: &mut PgConnection, prefix: &str) -> Sql<bool> {
-        let name = format!("{prefix}meta");
-        let exists = stmt("SELECT to_regclass($1) IS NOT NULL AS found").bind(name.as_str());
+    async fn has_table(conn: &mut PgConnection, name: &str) -> Sql<bool> {
+        let exists = stmt("SELECT to_regclass($1) IS NOT NULL AS found").bind(name);
         Postgres::flag(&Postgres::one(conn, exists).await?, "found")
     }
 

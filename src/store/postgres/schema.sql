@@ -1,4 +1,4 @@
--- The schema of PgStore, version 2, after the tables every SQL store has (`sql/schema.sql`):
+-- The schema of PgStore, version 3, after the tables every SQL store has (`sql/schema.sql`):
 -- the invitations, their joiners and visits, and the functions that redeem and check in one
 -- round trip. `migrate()` runs it all in one transaction, under an advisory lock. Times are
 -- Unix milliseconds (BIGINT), compared with the store's clock passed in by the caller.
@@ -107,7 +107,7 @@ DECLARE
     kept BIGINT;
     who TEXT;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM {p}meta m WHERE m.name = 'init') THEN
+    IF NOT {marked} THEN
         RETURN QUERY SELECT 3, 0, 0::BIGINT; RETURN;
     END IF;
     IF EXISTS (SELECT 1 FROM {p}rules ru
@@ -165,7 +165,7 @@ RETURNS INTEGER LANGUAGE plpgsql STABLE AS $$
 DECLARE
     r {p}invitations%ROWTYPE;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM {p}meta m WHERE m.name = 'init') THEN
+    IF NOT {marked} THEN
         RETURN 3;
     END IF;
     IF EXISTS (SELECT 1 FROM {p}rules ru
@@ -183,4 +183,39 @@ BEGIN
         RETURN 2;
     END IF;
     RETURN 0;
+END $$;
+
+-- What the database itself refuses, so that no statement outside the store quietly undoes a
+-- promise: TRUNCATE of a table that holds revocations, use counts or the marker; deleting the
+-- invitations' sentinel row (so `DELETE FROM {p}invitations` without WHERE fails as a whole);
+-- deleting a rule, or moving its cut-off earlier (the store only ever moves it later). Whoever
+-- disables these triggers still meets the sentinel rows (checked in every decision): the
+-- store closes, and `migrate()` refuses to start afresh.
+CREATE OR REPLACE FUNCTION {p}refuse_loss() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'admit: % on % refused: it would lose revocations or use counts (see SECURITY.md, "What the SQL stores detect")',
+        TG_OP, TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
+END $$;
+
+DO $$
+DECLARE
+    guard RECORD;
+BEGIN
+    FOR guard IN SELECT * FROM (VALUES
+        ('{p}meta_kept', '{p}meta', 'BEFORE TRUNCATE', 'STATEMENT', ''),
+        ('{p}rules_kept', '{p}rules', 'BEFORE TRUNCATE', 'STATEMENT', ''),
+        ('{p}invitations_kept', '{p}invitations', 'BEFORE TRUNCATE', 'STATEMENT', ''),
+        ('{p}joiners_kept', '{p}joiners', 'BEFORE TRUNCATE', 'STATEMENT', ''),
+        ('{p}sentinel_kept', '{p}invitations', 'BEFORE DELETE', 'ROW',
+         'WHEN (OLD.id = ''\x''::BYTEA)'),
+        ('{p}rules_never_deleted', '{p}rules', 'BEFORE DELETE', 'ROW', ''),
+        ('{p}rules_only_later', '{p}rules', 'BEFORE UPDATE', 'ROW',
+         'WHEN (NEW.cutoff_ms < OLD.cutoff_ms OR NEW.scope <> OLD.scope)')
+    ) AS g (name, tab, timing, each, cond) LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_trigger
+                       WHERE tgname = guard.name AND tgrelid = guard.tab::regclass) THEN
+            EXECUTE format('CREATE TRIGGER %I %s ON %I FOR EACH %s %s EXECUTE FUNCTION %I()',
+                guard.name, guard.timing, guard.tab, guard.each, guard.cond, '{p}refuse_loss');
+        END IF;
+    END LOOP;
 END $$;

@@ -79,8 +79,9 @@ impl Keys {
         self.of(id, ":v")
     }
 
-    pub(super) fn code(&self, canonical: &str) -> String {
-        format!("{}code:{}", self.prefix, self.tagged(canonical))
+    /// A short code's entry, by the code's lookup hash (never the code itself).
+    pub(super) fn code(&self, lookup: &str) -> String {
+        format!("{}code:{}", self.prefix, self.tagged(lookup))
     }
 
     /// The record of a follower of the log.

@@ -624,11 +624,11 @@ impl VisitLog for RedisStore {
 
 impl CodeTable for RedisStore {
     async fn create_code(&self, call: NewCode<'_>) -> Result<bool, Error> {
-        let key = self.keys.code(call.canonical);
+        let key = self.keys.code(call.lookup);
         let control = self.keys.control_near(&key);
         let (stream, index) = self.keys.events_beside(&control);
         let lua = Call::new(&self.scripts.code_create, [&control, &key, &stream, &index])
-            .arg(call.token)
+            .arg(call.sealed)
             .arg(Self::keep_for(call.forget_at, call.now))
             .arg(unix_ms(call.now))
             .arg(self.actor_arg())
@@ -640,10 +640,10 @@ impl CodeTable for RedisStore {
 
     async fn resolve_code(
         &self,
-        code: &str,
+        lookup: &str,
         _now: OffsetDateTime,
     ) -> Result<Option<String>, Error> {
-        let key = self.keys.code(code);
+        let key = self.keys.code(lookup);
         let control = self.keys.control_near(&key);
         let call = Call::new(&self.scripts.code_resolve, [&control, &key]);
         self.call_as(call).await

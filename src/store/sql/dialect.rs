@@ -111,11 +111,9 @@ pub trait Dialect: Io + Sized {
         async { Ok(i64::MAX) }
     }
 
-    /// Whether the meta table exists.
-    fn has_meta(
-        conn: &mut Self::Connection,
-        prefix: &str,
-    ) -> impl Future<Output = Sql<bool>> + Send;
+    /// Whether the table `name` exists.
+    fn has_table(conn: &mut Self::Connection, name: &str)
+    -> impl Future<Output = Sql<bool>> + Send;
 
     /// What `migrate()` does before it reads the schema version (PostgreSQL takes a lock).
     fn lock_migration(conn: &mut Self::Connection) -> impl Future<Output = Sql<()>> + Send;

@@ -64,7 +64,7 @@ impl<DB: Dialect> SqlStore<DB> {
     /// The table prefix unless configured otherwise: tables are `admit_invitations`, … .
     pub const DEFAULT_PREFIX: &str = "admit_";
     /// The version of the schema this library writes and reads (in the `meta` table).
-    pub const SCHEMA_VERSION: u32 = 2;
+    pub const SCHEMA_VERSION: u32 = 3;
 }
 
 struct Shared<DB: Dialect> {
@@ -260,30 +260,25 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 
     /// [`migrate`](SqlStore::migrate), and in the same transaction, when given, a rule that
-    /// revokes everything issued before `cutoff_ms` (the recovery from data loss).
+    /// revokes everything issued before `cutoff_ms` (the recovery from data loss, which alone
+    /// may recreate what a store that existed lost).
     async fn migrate_with(&self, cutoff_ms: Option<i64>) -> Result<(), Error> {
         super::trace::connecting(DB::BACKEND, "migrate", async {
             let prefix = self.shared.prefix.clone();
             let schema = COMMON_SCHEMA.replace("{bigint}", DB::BIGINT) + DB::SCHEMA;
-            let sql = schema.replace("{p}", &prefix);
+            let sql = schema
+                .replace("{marked}", &queries::marked("{p}", &DB::WORDS))
+                .replace("{p}", &prefix);
             let now = unix_ms(self.shared.settings.now());
-            let found = self
-                .run("migrating", Mode::Unchecked, async |c, q| {
-                    let newer = migrate_in::<DB>(c, &prefix, &sql, now).await?;
-                    if let (None, Some(cutoff)) = (&newer, cutoff_ms) {
-                        DB::run(c, stmt(&q.raise_rule).bind("*").bind(cutoff)).await?;
-                    }
-                    Ok(newer)
-                })
-                .await?;
-            match found {
-                Some(version) => Err(Error::StoreMisconfigured {
-                    setting: "schema",
-                    found: format!("schema version {version}, newer than this library's"),
-                    fix: "upgrade admit before using this database",
-                }),
-                None => Ok(()),
-            }
+            let recovering = cutoff_ms.is_some();
+            self.run("migrating", Mode::Unchecked, async |c, q| {
+                migrate_in::<DB>(c, &prefix, &sql, now, recovering).await?;
+                if let Some(cutoff) = cutoff_ms {
+                    DB::run(c, stmt(&q.raise_rule).bind("*").bind(cutoff)).await?;
+                }
+                Ok(())
+            })
+            .await
         })
         .await
     }
@@ -439,34 +434,51 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 }
 
-/// Creates or updates the schema; the version found if it is newer than this library's.
+/// The tables whose loss breaks a promise: the marker, the rules, the invitations (revocations
+/// and use counts) and who joined.
+const KEPT_TABLES: [&str; 4] = ["meta", "rules", "invitations", "joiners"];
+
+/// The schema version from which `migrate()` writes the sentinel rows ([`queries::marked`]).
+const SENTINELS_SINCE: u32 = 3;
+
+/// Creates or updates the schema. Refuses, when not `recovering`, to create anything where a
+/// store existed and lost data ([`Error::StoreDataLost`]), and a schema newer than this
+/// library's.
 async fn migrate_in<DB: Dialect>(
     conn: &mut DB::Connection,
     prefix: &str,
     sql: &str,
     now: i64,
-) -> Step<Option<String>> {
+    recovering: bool,
+) -> Step<()> {
     DB::lock_migration(conn).await?;
-    let version = if DB::has_meta(conn, prefix).await? {
-        let read = format!("SELECT value FROM {prefix}meta WHERE name = 'schema'");
-        match DB::optional(conn, stmt(&read)).await? {
-            Some(row) => Some(need(DB::text(&row, "value")?)?),
-            None => None,
+    let version = schema_version::<DB>(conn, prefix).await?;
+    // Unreadable counts as newer: refused, never overwritten.
+    let number = version.as_deref().and_then(|v| v.parse::<u32>().ok());
+    if let Some(found) = version
+        .as_deref()
+        .filter(|_| number.is_none_or(|n| n > SqlStore::<DB>::SCHEMA_VERSION))
+    {
+        return Err(Error::StoreMisconfigured {
+            setting: "schema",
+            found: format!("schema version {found}, newer than this library's"),
+            fix: "upgrade admit before using this database",
         }
-    } else {
-        None
-    };
-    let newer = |v: &str| {
-        v.parse::<u32>()
-            .map_or(true, |v| v > SqlStore::<DB>::SCHEMA_VERSION)
-    };
-    if let Some(version) = version.as_deref().filter(|v| newer(v)) {
-        return Ok(Some(version.to_owned()));
+        .into());
+    }
+    // A schema older than the sentinels cannot show a loss: it is taken as it is, once.
+    let before_sentinels = number.is_some_and(|n| n < SENTINELS_SINCE);
+    if !recovering && !before_sentinels {
+        let lost = evidence::<DB>(conn, prefix, version.is_some()).await?;
+        if let Some(evidence) = lost {
+            return Err(Error::StoreDataLost { evidence }.into());
+        }
     }
     if version.as_deref() == Some("1") {
         DB::batch(conn, &DB::UPGRADE_1_TO_2.replace("{p}", prefix)).await?;
     }
     DB::batch(conn, sql).await?;
+    DB::batch(conn, &queries::sentinels(prefix, &DB::WORDS)).await?;
     let mark = format!(
         "INSERT INTO {prefix}meta (name, value) VALUES ('schema', $1), ('init', $2) \
          ON CONFLICT (name) DO UPDATE SET value = excluded.value \
@@ -475,5 +487,76 @@ async fn migrate_in<DB: Dialect>(
     let version = SqlStore::<DB>::SCHEMA_VERSION.to_string();
     let now = now.to_string();
     DB::run(conn, stmt(&mark).bind(version.as_str()).bind(now.as_str())).await?;
+    Ok(())
+}
+
+/// The schema version the meta table records, if it exists and records one.
+async fn schema_version<DB: Dialect>(
+    conn: &mut DB::Connection,
+    prefix: &str,
+) -> Step<Option<String>> {
+    if !DB::has_table(conn, &format!("{prefix}meta")).await? {
+        return Ok(None);
+    }
+    let read = format!("SELECT value FROM {prefix}meta WHERE name = 'schema'");
+    Ok(match DB::optional(conn, stmt(&read)).await? {
+        Some(row) => Some(need(DB::text(&row, "value")?)?),
+        None => None,
+    })
+}
+
+/// What shows that a store existed here and lost data, if anything does: its schema record or
+/// one of its tables is there, while a kept table or a sentinel row is missing. A database
+/// without any of them is new (or lost everything at once, which looks the same: see
+/// SECURITY.md).
+async fn evidence<DB: Dialect>(
+    conn: &mut DB::Connection,
+    prefix: &str,
+    recorded: bool,
+) -> Step<Option<String>> {
+    let mut present = Vec::new();
+    let mut missing = Vec::new();
+    for table in KEPT_TABLES {
+        let name = format!("{prefix}{table}");
+        if DB::has_table(conn, &name).await? {
+            present.push(name);
+        } else {
+            missing.push(name);
+        }
+    }
+    let existed = recorded || present.iter().any(|t| !t.ends_with("meta"));
+    if !existed {
+        return Ok(None);
+    }
+    if !missing.is_empty() {
+        return Ok(Some(format!(
+            "the store existed (its {} is here) but {} {} missing",
+            if recorded { "schema record" } else { "tables" },
+            missing.join(", "),
+            if missing.len() == 1 { "is" } else { "are" },
+        )));
+    }
+    let w = DB::WORDS;
+    let sentinel = |table: &str, key: &str| {
+        format!("SELECT EXISTS (SELECT 1 FROM {prefix}{table} WHERE {key}) AS found")
+    };
+    let checks = [
+        (
+            "rules",
+            sentinel("rules", &format!("scope = '{}'", queries::SENTINEL_SCOPE)),
+        ),
+        (
+            "invitations",
+            sentinel("invitations", &format!("id = {}", w.empty_bytes)),
+        ),
+    ];
+    for (table, read) in checks {
+        if !DB::flag(&DB::one(conn, stmt(&read)).await?, "found")? {
+            return Ok(Some(format!(
+                "the sentinel row of {prefix}{table} is gone: the table was emptied (TRUNCATE, \
+                 DELETE without WHERE) or restored without its rows"
+            )));
+        }
+    }
     Ok(None)
 }

@@ -11,7 +11,7 @@ use super::events::{Fact, log, log_free, page};
 use super::io::{Sql, need, stmt};
 use super::queries::Queries;
 use super::row::{as_i32, count, id_of, issued_from, limit, opt_time, rule_of, scope_of, time_of};
-use super::{RedeemRow, SqlStore, initialized, redemption};
+use super::{RedeemRow, SqlStore, evidence, initialized, redemption};
 use crate::error::Error;
 use crate::invitation::{Invitation, InvitationId};
 use crate::store::backend::{
@@ -186,13 +186,24 @@ impl<DB: Dialect> Backend for SqlStore<DB> {
         let prefix = &self.shared.prefix;
         let checks = self
             .run("checking health", Mode::SingleRead, async |c, q| {
-                let init = DB::has_meta(c, prefix).await? && initialized::<DB>(c, q).await.is_ok();
-                let (found, verdict, advice) = if init {
-                    ("migrated", Verdict::Ok, "the schema is in place")
-                } else {
-                    let advice = "run migrate() once (at deployment or start-up), or open the \
-                                  store with Init::CreateIfMissing";
-                    ("not migrated", Verdict::Unsafe, advice)
+                let meta = DB::has_table(c, &format!("{prefix}meta")).await?;
+                let init = meta && initialized::<DB>(c, q).await.is_ok();
+                let lost = match init {
+                    true => None,
+                    false => evidence::<DB>(c, prefix, meta).await?,
+                };
+                let (found, verdict, advice) = match (init, lost) {
+                    (true, _) => ("migrated".into(), Verdict::Ok, "the schema is in place"),
+                    (false, Some(evidence)) => {
+                        let advice = "data was lost: recover with recover_from_data_loss(time \
+                                      of the loss), or `admit store init --revoke-issued-before`";
+                        (format!("data lost: {evidence}"), Verdict::Unsafe, advice)
+                    }
+                    (false, None) => {
+                        let advice = "run migrate() once (at deployment or start-up), or open \
+                                      the store with Init::CreateIfMissing";
+                        ("not migrated".into(), Verdict::Unsafe, advice)
+                    }
                 };
                 let initialized = HealthCheck::new("initialized", None, found, verdict, advice);
                 Ok(vec![initialized, DB::persistence(c).await?])
@@ -394,10 +405,10 @@ impl<DB: Dialect> CodeTable for SqlStore<DB> {
         let writer = self.writer(now);
         let keep = self.settings().event_forget_at(call.now, call.forget_at);
         self.run("creating a code", Mode::Write, async |c, q| {
-            DB::run(c, stmt(&q.code_free).bind(call.canonical).bind(now)).await?;
+            DB::run(c, stmt(&q.code_free).bind(call.lookup).bind(now)).await?;
             let insert = stmt(&q.code_insert)
-                .bind(call.canonical)
-                .bind(call.token)
+                .bind(call.lookup)
+                .bind(call.sealed)
                 .bind(call.forget_at.map(unix_ms));
             let created = DB::run(c, insert).await? > 0;
             if created {
@@ -410,9 +421,13 @@ impl<DB: Dialect> CodeTable for SqlStore<DB> {
         .await
     }
 
-    async fn resolve_code(&self, code: &str, now: OffsetDateTime) -> Result<Option<String>, Error> {
+    async fn resolve_code(
+        &self,
+        lookup: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<String>, Error> {
         self.run("resolving a code", Mode::Read, async |c, q| {
-            let get = stmt(&q.code_get).bind(code).bind(unix_ms(now));
+            let get = stmt(&q.code_get).bind(lookup).bind(unix_ms(now));
             match DB::optional(c, get).await? {
                 Some(row) => Ok(DB::text(&row, "token")?),
                 None => Ok(None),

@@ -24,6 +24,33 @@ pub(crate) struct Words {
     /// transactions older than every transaction still running, so none can commit behind the
     /// reader's cursor (see `Dialect::event_horizon`).
     pub(crate) event_visible: &'static str,
+    /// The empty byte string, the ID of the invitations table's sentinel row: `'\x'::BYTEA`
+    /// or `X''`.
+    pub(crate) empty_bytes: &'static str,
+}
+
+/// The scope of the rules table's sentinel row: never `*` or `i:…`, so no rule matches it.
+pub(crate) const SENTINEL_SCOPE: &str = "#store";
+
+/// True in an initialized store whose data is all there: the marker in `{p}meta`, and the
+/// sentinel rows `migrate()` writes into `{p}rules` and `{p}invitations` with it. Emptying a
+/// table (`TRUNCATE`, `DELETE` without `WHERE`, a restore of its schema without its rows)
+/// takes the sentinel with it, and the store closes. One expression, in every statement that
+/// decides whether the store may answer (PostgreSQL's functions and SQLite's redemption too).
+pub(crate) fn marked(p: &str, w: &Words) -> String {
+    format!(
+        "(EXISTS (SELECT 1 FROM {p}meta WHERE name = 'init')          AND EXISTS (SELECT 1 FROM {p}rules WHERE scope = '{SENTINEL_SCOPE}')          AND EXISTS (SELECT 1 FROM {p}invitations WHERE id = {}))",
+        w.empty_bytes
+    )
+}
+
+/// The sentinel rows [`marked`] looks for, written by `migrate()` only (never by the schema
+/// itself, which runs on every migration: a lost sentinel must stay lost).
+pub(crate) fn sentinels(p: &str, w: &Words) -> String {
+    format!(
+        "INSERT INTO {p}rules (scope, cutoff_ms) VALUES ('{SENTINEL_SCOPE}', 0)            ON CONFLICT (scope) DO NOTHING;          INSERT INTO {p}invitations (id) VALUES ({}) ON CONFLICT (id) DO NOTHING;",
+        w.empty_bytes
+    )
 }
 
 /// Every statement a SQL store runs: the shared ones, and the dialect's `own`.
@@ -74,6 +101,7 @@ impl<O> Queries<O> {
             event_after,
             event_order,
             event_visible,
+            empty_bytes: _,
         } = w;
         // $1, $2 the cursor, $3 now, $4 the key (invitation or inviter), $5 the kinds (a bit
         // each), $6 the limit, $7 the horizon, $8 the earliest time (unix ms).
@@ -88,9 +116,7 @@ impl<O> Queries<O> {
             )
         };
         Queries {
-            initialized: format!(
-                "SELECT EXISTS (SELECT 1 FROM {p}meta WHERE name = 'init') AS found"
-            ),
+            initialized: format!("SELECT {} AS found", marked(p, &w)),
             // $1 issue second, $2 inviter (NULL: none): every rule covering it, everyone first.
             rules_for: format!(
                 "SELECT scope, cutoff_ms FROM {p}rules \
@@ -145,7 +171,10 @@ impl<O> Queries<O> {
                 "INSERT INTO {p}events (at_ms, kind, id, inviter, actor, time_ms, forget_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)"
             ),
-            all_rules: format!("SELECT scope, cutoff_ms FROM {p}rules ORDER BY scope"),
+            all_rules: format!(
+                "SELECT scope, cutoff_ms FROM {p}rules WHERE scope <> '{SENTINEL_SCOPE}' \
+                 ORDER BY scope"
+            ),
             joiners: format!(
                 "SELECT joiner, joined_at FROM {p}joiners WHERE id = $1 \
                  ORDER BY joined_at, joiner"

@@ -16,7 +16,7 @@ use sqlx::{Pool, Sqlite};
 use super::settings::Durable;
 use super::sql::dialect::{Dialect, Mode};
 use super::sql::io::{Io, Sql, need, stmt};
-use super::sql::queries::{Queries, Words};
+use super::sql::queries::{Queries, Words, marked};
 use super::sql::row::{count, kind};
 use super::sql::{RedeemRow, SqlStore, outcome};
 use super::{HealthCheck, Init, StoreBuilder, Verdict};
@@ -272,6 +272,7 @@ impl Dialect for Sqlite {
         event_after: "seq > $2 + $1",
         event_order: "seq",
         event_visible: "$7 > 0",
+        empty_bytes: "X''",
     };
     const BIGINT: &'static str = "INTEGER";
     // The write lock at once: writers queue in the store instead of retrying on SQLite's lock.
@@ -295,13 +296,14 @@ impl Dialect for Sqlite {
             // rule, and the row's uses, revoked and expired, and this joiner's earlier
             // redemption ($1 id, $2 now, $3 issue second, $4 inviter, $5 joiner).
             probe: format!(
-                "SELECT EXISTS (SELECT 1 FROM {p}meta WHERE name = 'init') AS init, \
+                "SELECT {marked} AS init, \
                  EXISTS (SELECT 1 FROM {p}rules \
                    WHERE (scope = '*' OR scope = 'i:' || $4) AND $3 * 1000 < cutoff_ms) AS ruled, \
                  i.uses AS uses, i.revoked_at IS NOT NULL AS revoked, \
                  COALESCE(i.forget_at, 9223372036854775807) <= $2 AS expired, \
                  (SELECT joined_at FROM {p}joiners WHERE id = $1 AND joiner = $5) AS earlier \
-                 FROM (SELECT 1) LEFT JOIN {p}invitations i ON i.id = $1"
+                 FROM (SELECT 1) LEFT JOIN {p}invitations i ON i.id = $1",
+                marked = marked(p, &Sqlite::WORDS),
             ),
             // A counted redemption, in one round trip: the row (if new), the joiner, the count,
             // its `redeemed` event and, on the last use, `exhausted` ($1 id, $2 joiner, $3 now,
@@ -473,13 +475,12 @@ impl Dialect for Sqlite {
         Ok(newly)
     }
 
-    async fn has_meta(conn: &mut SqliteConnection, prefix: &str) -> Sql<bool> {
-        let name = format!("{prefix}meta");
+    async fn has_table(conn: &mut SqliteConnection, name: &str) -> Sql<bool> {
         let exists = stmt(
             "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1) \
              AS found",
         )
-        .bind(name.as_str());
+        .bind(name);
         Sqlite::flag(&Sqlite::one(conn, exists).await?, "found")
     }
 

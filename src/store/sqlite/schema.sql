@@ -1,4 +1,4 @@
--- The schema of SqliteStore, version 2, after the tables every SQL store has (`sql/schema.sql`):
+-- The schema of SqliteStore, version 3, after the tables every SQL store has (`sql/schema.sql`):
 -- PgStore's invitations, joiners and visits in SQLite's types. The logic of PgStore's PL/pgSQL
 -- functions is in Rust (src/store/sqlite/mod.rs), run inside one write transaction. Child rows
 -- (joiners, visits) are deleted with their invitation by the store itself, so nothing depends
@@ -71,3 +71,17 @@ CREATE TABLE IF NOT EXISTS {p}events (
 CREATE INDEX IF NOT EXISTS {p}events_of ON {p}events (id, seq);
 CREATE INDEX IF NOT EXISTS {p}events_by ON {p}events (inviter, seq);
 CREATE INDEX IF NOT EXISTS {p}events_forget ON {p}events (forget_at) WHERE forget_at IS NOT NULL;
+
+-- What the database itself refuses, so that no statement outside the store quietly undoes a
+-- promise: deleting the invitations' sentinel row (so `DELETE FROM {p}invitations` without
+-- WHERE fails as a whole), deleting a rule, or moving its cut-off earlier (the store only ever
+-- moves it later). Whoever drops these triggers still meets the sentinel rows: the store
+-- closes, and `migrate()` refuses to start afresh.
+CREATE TRIGGER IF NOT EXISTS {p}sentinel_kept BEFORE DELETE ON {p}invitations
+    WHEN OLD.id = X''
+    BEGIN SELECT RAISE(ABORT, 'admit: deleting the sentinel row of the invitations refused: it would lose revocations or use counts (see SECURITY.md)'); END;
+CREATE TRIGGER IF NOT EXISTS {p}rules_never_deleted BEFORE DELETE ON {p}rules
+    BEGIN SELECT RAISE(ABORT, 'admit: deleting a revocation rule refused (see SECURITY.md)'); END;
+CREATE TRIGGER IF NOT EXISTS {p}rules_only_later BEFORE UPDATE ON {p}rules
+    WHEN NEW.cutoff_ms < OLD.cutoff_ms OR NEW.scope <> OLD.scope
+    BEGIN SELECT RAISE(ABORT, 'admit: moving a revocation rule earlier refused (see SECURITY.md)'); END;

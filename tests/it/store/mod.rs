@@ -7,6 +7,11 @@ mod connect_errors;
 pub mod harness;
 mod suite;
 
+#[cfg(all(
+    any(feature = "postgres", feature = "sqlite", feature = "redis"),
+    feature = "rand"
+))]
+mod codes_at_rest;
 #[cfg(all(feature = "postgres", feature = "rand"))]
 mod postgres_faults;
 #[cfg(all(feature = "postgres", feature = "rand"))]
@@ -22,6 +27,8 @@ mod redis_layout;
 mod settings;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod sql_init;
+#[cfg(all(any(feature = "postgres", feature = "sqlite"), feature = "rand"))]
+mod sql_loss;
 #[cfg(all(feature = "sqlite", feature = "rand"))]
 mod sqlite_file;
 

@@ -23,8 +23,15 @@ async fn unmigrated(url: &str, prefix: &str) -> (PgStore, MovedClock) {
     (store, clock)
 }
 
+/// The rows of `table`, the store's own sentinel row (the invitation with the empty ID) not
+/// counted.
 async fn rows(store: &PgStore, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+    let sentinel = if table.ends_with("invitations") {
+        " WHERE id <> ''::BYTEA"
+    } else {
+        ""
+    };
+    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}{sentinel}"))
         .fetch_one(store.pool())
         .await
         .expect("count rows")

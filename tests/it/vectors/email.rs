@@ -278,5 +278,21 @@ pub(super) fn generate() -> Vec<InvalidVector> {
         "<eve>@example.com",
         "invalid_email",
     ));
+    inv.push(presented(
+        "presented_unassigned_unbound",
+        "unbound, presented 'ada' + U+D0000 + '@example.com': no Unicode version assigns \
+         U+D0000 yet, so its NFC is unknown and the address is refused (FORMAT.md §5.2 step 3)",
+        None,
+        "ada\u{d0000}@example.com",
+        "invalid_email",
+    ));
+    inv.push(presented(
+        "presented_unassigned_bound",
+        "bound to 'ada' + U+D0000 + '@example.com' (a valid token: §5.1 has no Unicode \
+         version), presented the same: refused, as an unassigned code point always is",
+        Some("ada\u{d0000}@example.com"),
+        "ada\u{d0000}@example.com",
+        "invalid_email",
+    ));
     inv
 }

@@ -87,6 +87,10 @@ struct ValidVector {
     token: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     expect_email: Option<String>,
+    /// The Unicode version `expect_email` needs (FORMAT.md §5.2 step 3): a verifier whose
+    /// tables are older refuses it as `invalid_email` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unicode: Option<String>,
     claims: ClaimsVector,
 }
 
@@ -267,6 +271,15 @@ fn vectors_hold() {
         let mut options = VerifyOptions::new().at(now);
         if let Some(e) = &case.expect_email {
             options = options.email(e);
+        }
+        if let Some(needed) = &case.unicode {
+            let parts: Vec<u8> = needed.split('.').map(|p| p.parse().unwrap()).collect();
+            let (major, minor, _) = admit::UNICODE_VERSION;
+            if [major, minor] < [parts[0], parts[1]] {
+                let refused = verifier.verify_with(&case.token, options).unwrap_err();
+                assert_eq!(refused.code(), "invalid_email", "{}", case.name);
+                continue;
+            }
         }
         let got = verifier
             .verify_with(&case.token, options)

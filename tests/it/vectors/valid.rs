@@ -23,6 +23,8 @@ struct ValidInput {
     issued_at: i64,
     builder: admit::InvitationBuilder,
     expect_email: Option<&'static str>,
+    /// The Unicode version `expect_email` needs (FORMAT.md §5.2 step 3).
+    unicode: Option<&'static str>,
 }
 
 fn inputs() -> Vec<ValidInput> {
@@ -36,6 +38,7 @@ fn inputs() -> Vec<ValidInput> {
             issued_at: NOW - 3600,
             builder: b(),
             expect_email: None,
+            unicode: None,
         },
         ValidInput {
             name: "email_one_time",
@@ -48,6 +51,7 @@ fn inputs() -> Vec<ValidInput> {
                 .one_time()
                 .ttl(Duration::days(2)),
             expect_email: None,
+            unicode: None,
         },
         ValidInput {
             name: "email_matches_after_normalization",
@@ -57,6 +61,7 @@ fn inputs() -> Vec<ValidInput> {
             issued_at: NOW - 60,
             builder: b().email("ada@example.com"),
             expect_email: Some("  ADA@Example.com "),
+            unicode: None,
         },
         ValidInput {
             name: "never_expires",
@@ -66,6 +71,7 @@ fn inputs() -> Vec<ValidInput> {
             issued_at: 1_700_000_000,
             builder: b().never_expires(),
             expect_email: None,
+            unicode: None,
         },
         ValidInput {
             name: "all_claims",
@@ -83,6 +89,7 @@ fn inputs() -> Vec<ValidInput> {
                 })
                 .ttl(Duration::days(30)),
             expect_email: None,
+            unicode: None,
         },
         ValidInput {
             name: "second_key",
@@ -92,6 +99,7 @@ fn inputs() -> Vec<ValidInput> {
             issued_at: NOW - 10,
             builder: b().inviter("ops").ttl(Duration::hours(1)),
             expect_email: None,
+            unicode: None,
         },
         ValidInput {
             name: "unicode_inviter",
@@ -101,6 +109,7 @@ fn inputs() -> Vec<ValidInput> {
             issued_at: NOW - 10,
             builder: b().inviter("Zoë Ångström").max_uses(1000),
             expect_email: None,
+            unicode: None,
         },
         ValidInput {
             name: "expired_within_leeway",
@@ -110,6 +119,7 @@ fn inputs() -> Vec<ValidInput> {
             issued_at: NOW - 3630,
             builder: b().ttl(Duration::hours(1)),
             expect_email: None,
+            unicode: None,
         },
         ValidInput {
             name: "issued_within_leeway",
@@ -119,6 +129,7 @@ fn inputs() -> Vec<ValidInput> {
             issued_at: NOW + 30,
             builder: b().ttl(Duration::hours(1)),
             expect_email: None,
+            unicode: None,
         },
         ValidInput {
             name: "email_nfc_and_ascii_case",
@@ -129,6 +140,7 @@ fn inputs() -> Vec<ValidInput> {
             issued_at: NOW - 60,
             builder: b().email("zoë@exämple.com"),
             expect_email: Some("zoe\u{308}@Exa\u{308}mple.COM"),
+            unicode: None,
         },
         ValidInput {
             name: "email_keeps_non_ascii_case",
@@ -139,16 +151,20 @@ fn inputs() -> Vec<ValidInput> {
             issued_at: NOW - 60,
             builder: b().email("ÅSA@Example.se"),
             expect_email: Some(" Åsa@EXAMPLE.SE"),
+            unicode: None,
         },
         ValidInput {
             name: "email_unicode_16_letter",
-            description: "U+A7CB (added in Unicode 16) in the local part: valid and compared as \
-                          written, whatever Unicode version a verifier's runtime knows",
+            description: "U+A7CB (added in Unicode 16) in the local part: a valid token whatever \
+                          Unicode version a verifier's runtime knows (§5.1), compared as written; \
+                          a verifier with tables older than Unicode 16 refuses the presented \
+                          address (invalid_email, §5.2 step 3)",
             seed: SEED_1,
             id: sequential_id(0xa8),
             issued_at: NOW - 60,
             builder: b().email("\u{a7cb}x@example.com"),
             expect_email: Some("\u{a7cb}x@EXAMPLE.com"),
+            unicode: Some("16.0"),
         },
         ValidInput {
             name: "email_longest",
@@ -158,6 +174,7 @@ fn inputs() -> Vec<ValidInput> {
             issued_at: NOW - 60,
             builder: b().email(format!("{}@{}.com", "l".repeat(64), "d".repeat(185))),
             expect_email: None,
+            unicode: None,
         },
         ValidInput {
             name: "email_every_special_character",
@@ -167,6 +184,7 @@ fn inputs() -> Vec<ValidInput> {
             issued_at: NOW - 60,
             builder: b().email("a!#$%&'*+-/=?^_`{|}~.z@sub.example.org"),
             expect_email: Some("a!#$%&'*+-/=?^_`{|}~.z@SUB.example.org"),
+            unicode: None,
         },
         ValidInput {
             name: "max_uses_largest",
@@ -176,6 +194,7 @@ fn inputs() -> Vec<ValidInput> {
             issued_at: NOW - 60,
             builder: b().max_uses(u32::MAX),
             expect_email: None,
+            unicode: None,
         },
         ValidInput {
             name: "largest",
@@ -191,6 +210,7 @@ fn inputs() -> Vec<ValidInput> {
                 .data_bytes(vec![0xff; 256])
                 .expires_at(at(253_402_300_799)),
             expect_email: None,
+            unicode: None,
         },
         ValidInput {
             name: "inviter_with_spaces_and_symbols",
@@ -200,6 +220,7 @@ fn inputs() -> Vec<ValidInput> {
             issued_at: NOW - 60,
             builder: b().inviter("Ada Lovelace <ada@example.com> (ops) ✓"),
             expect_email: None,
+            unicode: None,
         },
     ]
 }
@@ -220,6 +241,7 @@ pub(super) fn generate() -> Vec<ValidVector> {
             description: input.description.into(),
             token: token.as_str().into(),
             expect_email: input.expect_email.map(Into::into),
+            unicode: input.unicode.map(Into::into),
             claims: ClaimsVector {
                 id: c.id().to_string(),
                 issued_at: c.issued_at().unix_timestamp(),
@@ -234,6 +256,85 @@ pub(super) fn generate() -> Vec<ValidVector> {
             },
         });
     }
-
+    valid.extend(unicode_16());
     valid
+}
+
+/// The canonical compositions new in Unicode 16 (Todhri, Tulu-Tigalari, Gurung Khema, Kirat
+/// Rai): `(composed, decomposed)`. Runtimes on Unicode 15 or older do not assign these code
+/// points (Python 3.11's `unicodedata` is Unicode 14), so they must refuse the typed address.
+const UNICODE_16_COMPOSITIONS: [(&str, &str); 20] = [
+    ("\u{105c9}", "\u{105d2}\u{307}"),
+    ("\u{105e4}", "\u{105da}\u{307}"),
+    ("\u{11383}", "\u{11382}\u{113c9}"),
+    ("\u{11385}", "\u{11384}\u{113bb}"),
+    ("\u{1138e}", "\u{1138b}\u{113c2}"),
+    ("\u{11391}", "\u{11390}\u{113c9}"),
+    ("\u{113c5}", "\u{113c2}\u{113c2}"),
+    ("\u{113c7}", "\u{113c2}\u{113b8}"),
+    ("\u{113c8}", "\u{113c2}\u{113c9}"),
+    ("\u{16121}", "\u{1611e}\u{1611e}"),
+    ("\u{16122}", "\u{1611e}\u{16129}"),
+    ("\u{16123}", "\u{1611e}\u{1611f}"),
+    ("\u{16124}", "\u{16129}\u{1611f}"),
+    ("\u{16125}", "\u{1611e}\u{16120}"),
+    ("\u{16126}", "\u{1611e}\u{1611e}\u{1611f}"),
+    ("\u{16127}", "\u{1611e}\u{16129}\u{1611f}"),
+    ("\u{16128}", "\u{1611e}\u{1611e}\u{16120}"),
+    ("\u{16d68}", "\u{16d67}\u{16d67}"),
+    ("\u{16d69}", "\u{16d63}\u{16d67}"),
+    ("\u{16d6a}", "\u{16d63}\u{16d67}\u{16d67}"),
+];
+
+/// One vector per composition new in Unicode 16: bound to `<composed>@example.com`, presented
+/// decomposed. Valid on Unicode 16 and later; `invalid_email` on older tables.
+fn unicode_16() -> Vec<ValidVector> {
+    let issuer = issuer_for(SEED_1, CONTEXT);
+    UNICODE_16_COMPOSITIONS
+        .iter()
+        .enumerate()
+        .map(|(i, (composed, decomposed))| {
+            let scalar = |s: &str| {
+                s.chars()
+                    .map(|c| format!("U+{:04X}", u32::from(c)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let email = format!("{composed}@example.com");
+            let id = [0xe0 + i as u8; 12];
+            let token = issuer
+                .mint_with_id(
+                    Invitation::builder()
+                        .email(email.clone())
+                        .ttl(Duration::days(1)),
+                    InvitationId::from_bytes(id),
+                    at(NOW - 60),
+                )
+                .unwrap();
+            let c = token.invitation();
+            let composed_hex = u32::from(composed.chars().next().unwrap_or_default());
+            ValidVector {
+                name: format!("email_nfc_unicode_16_{composed_hex:x}"),
+                description: format!(
+                    "bound to {} '@example.com', presented {} '@example.com': composed by \
+                     Unicode 16's NFC; a verifier with older tables refuses it (invalid_email)",
+                    scalar(composed),
+                    scalar(decomposed)
+                ),
+                token: token.as_str().into(),
+                expect_email: Some(format!("{decomposed}@example.com")),
+                unicode: Some("16.0".into()),
+                claims: ClaimsVector {
+                    id: c.id().to_string(),
+                    issued_at: c.issued_at().unix_timestamp(),
+                    ttl: Some(86_400),
+                    expires_at: c.expires_at().map(|t| t.unix_timestamp()),
+                    email: Some(email),
+                    max_uses: None,
+                    inviter: None,
+                    data_hex: None,
+                },
+            }
+        })
+        .collect()
 }
