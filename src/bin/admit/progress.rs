@@ -20,6 +20,12 @@ impl Progress {
         Progress::with(verb, total, template)
     }
 
+    /// A spinner for one long call with no count to show (a rule written to every bucket of
+    /// a store): what it is doing, and for how long.
+    pub(crate) fn waiting(what: String) -> Progress {
+        Progress::with(what, None, "{spinner} {msg} ({elapsed})")
+    }
+
     /// Follows the bytes of an input read as the work goes (`--emails FILE`): a bar when its
     /// size is known (a file), a byte counter when not (stdin).
     pub(crate) fn bytes(what: String, size: Option<u64>) -> Progress {

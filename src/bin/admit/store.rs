@@ -268,6 +268,11 @@ pub(crate) fn revoke(args: RevokeArgs) -> Result<u8, CliError> {
             Cutoff::new(before)
         };
         let conn = Connected::required(&args.store)?;
+        // On a Redis Cluster the rule goes to every bucket: show that work is going on.
+        let spinner = crate::progress::Progress::waiting(format!(
+            "writing the rule (issued before {}) to the store",
+            fmt_time(before)
+        ));
         let rule = conn
             .runtime
             .block_on(
@@ -282,6 +287,7 @@ pub(crate) fn revoke(args: RevokeArgs) -> Result<u8, CliError> {
                 )),
                 e => CliError::admit("revoke", &e),
             })?;
+        spinner.finish();
         println!("revoked every invitation {rule}");
         return Ok(0);
     }

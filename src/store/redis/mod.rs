@@ -450,14 +450,31 @@ impl Backend for RedisStore {
         // On a cluster: one small write per bucket (64), given more than one call's deadline.
         let deadline = self.settings.deadline.saturating_mul(4);
         let replies = within(deadline, fan_out(&self.conn, lua, cmds)).await?;
-        // Every bucket that could take the rule has it; report the first that could not. Each
-        // answers with the cut-off in force there: the latest is the rule.
+        // Every bucket that could take the rule has it. Each answers with the cut-off in force
+        // there: the latest is the rule. If some could not, say how far it got, and that a retry
+        // finishes it (a rule only ever moves later, so writing it again is harmless).
+        let total = replies.len();
         let mut in_force = cutoff_ms;
+        let mut failed = Vec::new();
         for reply in replies {
-            let ms: i64 = redis::from_redis_value(reply?).map_err(|_| bad_reply())?;
-            in_force = in_force.max(ms);
+            match reply.and_then(|v| redis::from_redis_value::<i64>(v).map_err(|_| bad_reply())) {
+                Ok(ms) => in_force = in_force.max(ms),
+                Err(e) => failed.push(e),
+            }
         }
-        Ok(in_force)
+        let reached = total - failed.len();
+        match failed.into_iter().next() {
+            None => Ok(in_force),
+            Some(Error::StoreNotInitialized) => Err(Error::StoreNotInitialized),
+            Some(first) if total > 1 => Err(Error::StoreUnavailable {
+                reason: format!(
+                    "the rule reached {reached} of {total} buckets, so invitations in the \
+                     others are not revoked by it yet: retry the same call (it is safe to \
+                     repeat); first failure: {first}"
+                ),
+            }),
+            Some(first) => Err(first),
+        }
     }
 
     async fn rules(&self) -> Result<Vec<RevocationRule>, Error> {

@@ -311,4 +311,33 @@ async fn cluster_rules_reach_every_bucket() {
         keys += n.len();
     }
     assert_eq!(keys, 64);
+
+    // One master refuses writes (out of memory under `noeviction`): the rule reaches the
+    // buckets of the other two, and the error says how far it got and to retry.
+    let mut full = raw(&urls[0]).await;
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg("1")
+        .query_async(&mut full)
+        .await
+        .unwrap();
+    let later = Cutoff::allow_future(cutoff + Duration::seconds(1));
+    let partial = store.revoke_issued_before(later, None).await;
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg("0")
+        .query_async(&mut full)
+        .await
+        .unwrap();
+    let Err(Error::StoreUnavailable { reason }) = partial else {
+        panic!("a rule one master refused: {partial:?}");
+    };
+    assert!(reason.contains("of 64 buckets"), "{reason}");
+    assert!(reason.contains("retry the same call"), "{reason}");
+    assert!(!reason.starts_with("the rule reached 64 "), "{reason}");
+    // The retry finishes it.
+    let rule = store.revoke_issued_before(later, None).await.unwrap();
+    assert_eq!(rule.issued_before, cutoff + Duration::seconds(1));
 }
