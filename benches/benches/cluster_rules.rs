@@ -128,7 +128,10 @@ fn main() {
         async move {
             let ms = step.fetch_add(1, Ordering::Relaxed);
             let cutoff = Cutoff::new(base + Duration::milliseconds(ms));
-            store.revoke_issued_before(cutoff, None).await.expect("rule");
+            store
+                .revoke_issued_before(cutoff, None)
+                .await
+                .expect("rule");
         }
     };
     let floor = || {
@@ -199,9 +202,9 @@ fn main() {
 }
 
 /// Runs the futures at once and collects their results in order.
-async fn futures_join<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
+async fn futures_join<F>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
 where
-    F: Send + 'static,
+    F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     let mut set = tokio::task::JoinSet::new();

@@ -14,11 +14,12 @@
 //! Argon2id version 1.3 with 12 MiB of memory, 3 passes and one lane (one of OWASP's
 //! recommended settings for password storage), a fixed salt (`admit.short-code.v1`) and a
 //! 48-byte output. The salt must be fixed: a code is found by its hash, so every store derives
-//! the same hash from the same code. One derivation takes about 25 ms on one core of the 2-core
-//! AMD EPYC this crate is measured on (`cargo bench --bench codes`), and a GPU gains little on
-//! a memory-hard function. An 8-character random code has 2⁴⁰ values: with a million live
-//! codes in a stolen copy, the first hit takes about 2⁴⁰ / 10⁶ ≈ 1.1 million derivations, some
-//! 8 core-hours; 10-character codes (2⁵⁰) take a thousand times longer, about a core-year, per
+//! the same hash from the same code. One derivation takes about 17 ms on one core of the 2-core
+//! AMD EPYC this crate is measured on (`cargo bench -p admit-bench --bench codes`: 17.4 ms, and
+//! `resolve_code` 21 ms in all), and a GPU gains little on a memory-hard function. An
+//! 8-character random code has 2⁴⁰ values: with a million live codes in a stolen copy, the first
+//! hit takes about 2⁴⁰ / 10⁶ ≈ 1.1 million derivations, some 5 core-hours; 10-character codes
+//! (2⁵⁰) take a thousand times longer, about 200 core-days, per
 //! invitation found. Vanity codes (`LAUNCH-2024`) fall to a dictionary: keep them for
 //! invitations where a guess costs nothing.
 //!
@@ -76,7 +77,7 @@ impl Drop for CodeKeys {
     }
 }
 
-/// The keys of a canonical code: one Argon2id derivation (about 25 ms of one core).
+/// The keys of a canonical code: one Argon2id derivation (about 17 ms of one core).
 pub(crate) fn derive(canonical: &str) -> Result<CodeKeys, Error> {
     let failed = |_| Error::StoreUnavailable {
         reason: "deriving a short code's key failed".into(),
@@ -103,7 +104,7 @@ pub(crate) fn derive(canonical: &str) -> Result<CodeKeys, Error> {
 }
 
 /// [`derive`] off the async executor where a Tokio runtime runs it (a derivation would hold
-/// one of its threads for 25 ms), in place otherwise.
+/// one of its threads for 17 ms), in place otherwise.
 pub(crate) async fn derive_off_thread(canonical: &str) -> Result<CodeKeys, Error> {
     #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
     if tokio::runtime::Handle::try_current().is_ok() {

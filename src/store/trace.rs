@@ -196,7 +196,7 @@ pub(crate) fn accepted_again(backend: &'static str) {
 }
 
 /// Runs a connect (`op` `connect`, `migrate`, `init`) in a span like a call's; a refused
-/// configuration is also reported by [`refused`].
+/// configuration, and a store that lost data, are also reported by [`refused`].
 #[cfg_attr(
     not(any(feature = "redis", feature = "postgres", feature = "sqlite")),
     allow(dead_code)
@@ -207,7 +207,7 @@ pub(crate) async fn connecting<T>(
     work: impl Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
     let result = call(backend, op, None, work).await;
-    if let Err(e @ Error::StoreMisconfigured { .. }) = &result {
+    if let Err(e @ (Error::StoreMisconfigured { .. } | Error::StoreDataLost { .. })) = &result {
         refused(backend, e);
     }
     result
