@@ -19,6 +19,7 @@ use crate::invitation::{Invitation, InvitationId};
 pub(crate) mod diagnose;
 pub(crate) mod dialect;
 pub(crate) mod events;
+mod group_commit;
 pub(crate) mod io;
 mod ops;
 pub(crate) mod queries;
@@ -77,6 +78,8 @@ struct Shared<DB: Dialect> {
     settings: Settings,
     /// Whether the database is reachable, as calls have seen it (reported with `tracing`).
     link: Link,
+    /// Store-owned redemptions waiting to share a transaction (`group_commit`).
+    batches: group_commit::Batches,
 }
 
 impl<DB: Dialect> core::fmt::Debug for SqlStore<DB> {
@@ -211,6 +214,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 prefix,
                 settings,
                 link: Link::default(),
+                batches: group_commit::Batches::default(),
             }),
             actor: None,
         };

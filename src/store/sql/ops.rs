@@ -106,11 +106,10 @@ impl<DB: Dialect> Backend for SqlStore<DB> {
 
     async fn redeem(&self, call: Redeem<'_>) -> Result<Redemption, Error> {
         let row = self.redeem_row(call);
-        // One statement (the redeem function) on PostgreSQL; the write transaction on SQLite.
-        let redeem = self.run("redeeming", DB::REDEEM, async |c, q| {
-            Ok(DB::redeem(c, q, &row).await?)
-        });
-        let outcome = redeem.await?;
+        // With the redemptions of other calls waiting at the same time, in one transaction
+        // (group_commit.rs); alone, one statement (the redeem function) on PostgreSQL and one
+        // write transaction on SQLite.
+        let outcome = self.redeem_grouped(row).await?;
         redemption(outcome, call.invitation)
     }
 
