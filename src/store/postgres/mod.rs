@@ -137,6 +137,7 @@ impl StoreBuilder<PgOptions> {
 #[derive(Debug)]
 pub struct PgQueries {
     redeem: String,
+    redeem_many: String,
     check: String,
     touch: String,
     revoke_new: String,
@@ -171,6 +172,10 @@ impl Dialect for Postgres {
     };
     const BIGINT: &'static str = "BIGINT";
     const BEGIN_WRITE: Option<&'static str> = None;
+    // Two batches of redemptions at once: one runs while the other waits for its flush. A
+    // batch is one statement (`redeem_many`), its own transaction.
+    const BATCH_LANES: usize = 2;
+    const BATCH: Mode = Mode::Single;
     // One function call each, in autocommit: one round trip instead of three.
     const REDEEM: Mode = Mode::Single;
     const CHECK: Mode = Mode::Single;
@@ -190,6 +195,10 @@ impl Dialect for Postgres {
             redeem: format!(
                 "SELECT o_outcome, o_uses, o_joined_at \
                  FROM {p}redeem($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            ),
+            redeem_many: format!(
+                "SELECT o_outcome, o_uses, o_joined_at \
+                 FROM {p}redeem_many($1, $2, $3, $4, $5, $6, $7, $8, $9) ORDER BY o_n"
             ),
             check: format!("SELECT {p}check($1, $2, $3, $4, $5) AS outcome"),
             touch: format!("SELECT uses FROM {p}touch($1, $2, $3)"),
@@ -249,6 +258,51 @@ impl Dialect for Postgres {
             need(Postgres::small(&r, "o_uses")?)?,
             need(Postgres::int(&r, "o_joined_at")?)?,
         ))
+    }
+
+    /// One statement for the whole batch: arrays of each argument, the function looping over
+    /// them in order (bound through sqlx directly: `Stmt` has no array arguments).
+    async fn redeem_many(
+        conn: &mut PgConnection,
+        q: &Queries<PgQueries>,
+        rows: &[&RedeemRow],
+    ) -> Sql<Vec<(i32, i32, i64)>> {
+        let column = |f: fn(&RedeemRow) -> Option<i64>| rows.iter().map(|r| f(r)).collect();
+        let ids: Vec<Vec<u8>> = rows.iter().map(|r| r.id.to_bytes().to_vec()).collect();
+        let joiners: Vec<&str> = rows.iter().map(|r| r.joiner.as_str()).collect();
+        let now: Vec<Option<i64>> = column(|r| Some(r.now));
+        let until: Vec<Option<i64>> = column(|r| r.until);
+        let max: Vec<Option<i32>> = rows.iter().map(|r| r.max).collect();
+        let issued: Vec<Option<i64>> = column(|r| Some(r.issued_s));
+        let inviters: Vec<Option<&str>> = rows.iter().map(|r| r.inviter.as_deref()).collect();
+        let actors: Vec<Option<&str>> = rows.iter().map(|r| r.actor.as_deref()).collect();
+        let keep: Vec<Option<i64>> = column(|r| Some(r.keep_ms));
+        let found = sqlx::query(&q.own.redeem_many)
+            .bind(ids)
+            .bind(joiners)
+            .bind(now)
+            .bind(until)
+            .bind(max)
+            .bind(issued)
+            .bind(inviters)
+            .bind(actors)
+            .bind(keep)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut outcomes = Vec::with_capacity(found.len());
+        for r in &found {
+            outcomes.push((
+                need(Postgres::small(r, "o_outcome")?)?,
+                need(Postgres::small(r, "o_uses")?)?,
+                need(Postgres::int(r, "o_joined_at")?)?,
+            ));
+        }
+        if outcomes.len() != rows.len() {
+            return Err(sqlx::Error::Protocol(
+                "redeem_many returned another number of rows than it was given".into(),
+            ));
+        }
+        Ok(outcomes)
     }
 
     async fn check(conn: &mut PgConnection, q: &Queries<PgQueries>, c: &RedeemRow) -> Sql<i32> {

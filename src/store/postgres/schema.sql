@@ -157,6 +157,22 @@ BEGIN
     RETURN QUERY SELECT 0, r.uses + 1, p_now;
 END $$;
 
+-- Redemptions one after the other, each as {p}redeem alone and seeing those before it, in the
+-- order of the arrays (group commit: one statement, one transaction, one flush for them all).
+-- o_n is each one's position, from 1.
+CREATE OR REPLACE FUNCTION {p}redeem_many(
+    p_id BYTEA[], p_joiner TEXT[], p_now BIGINT[], p_until BIGINT[], p_max INTEGER[],
+    p_issued_s BIGINT[], p_inviter TEXT[], p_actor TEXT[], p_keep BIGINT[])
+RETURNS TABLE (o_n INTEGER, o_outcome INTEGER, o_uses INTEGER, o_joined_at BIGINT)
+LANGUAGE plpgsql AS $$
+BEGIN
+    FOR n IN 1 .. COALESCE(array_length(p_id, 1), 0) LOOP
+        RETURN QUERY SELECT n, r.o_outcome, r.o_uses, r.o_joined_at
+            FROM {p}redeem(p_id[n], p_joiner[n], p_now[n], p_until[n], p_max[n],
+                           p_issued_s[n], p_inviter[n], p_actor[n], p_keep[n]) r;
+    END LOOP;
+END $$;
+
 -- Revoked or used up? One statement, nothing written. Outcome: 0 fine, 1 revoked, 2 used up,
 -- 3 not initialized.
 CREATE OR REPLACE FUNCTION {p}check(

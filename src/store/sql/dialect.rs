@@ -53,6 +53,11 @@ pub trait Dialect: Io + Sized {
     const BIGINT: &'static str;
     /// How a transaction that writes begins (`None`: a plain `BEGIN`).
     const BEGIN_WRITE: Option<&'static str>;
+    /// How many group-commit batches of redemptions may run at once (`group_commit`).
+    const BATCH_LANES: usize;
+    /// How a batch of redemptions ([`redeem_many`](Dialect::redeem_many)) runs: one statement
+    /// in autocommit (PostgreSQL), or a write transaction (SQLite).
+    const BATCH: Mode;
     /// How [`redeem`](Dialect::redeem) and [`check`](Dialect::check) run.
     const REDEEM: Mode;
     const CHECK: Mode;
@@ -70,6 +75,22 @@ pub trait Dialect: Io + Sized {
         q: &Queries<Self::Own>,
         row: &RedeemRow,
     ) -> impl Future<Output = Sql<(i32, i32, i64)>> + Send;
+
+    /// Redemptions one after the other, each seeing those before it, in the order given:
+    /// their outcomes in that order.
+    fn redeem_many(
+        conn: &mut Self::Connection,
+        q: &Queries<Self::Own>,
+        rows: &[&RedeemRow],
+    ) -> impl Future<Output = Sql<Vec<(i32, i32, i64)>>> + Send {
+        async move {
+            let mut outcomes = Vec::with_capacity(rows.len());
+            for row in rows {
+                outcomes.push(Self::redeem(conn, q, row).await?);
+            }
+            Ok(outcomes)
+        }
+    }
 
     /// Revoked or used up? One statement, nothing written.
     fn check(

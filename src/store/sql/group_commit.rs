@@ -6,7 +6,9 @@
 //! application's transaction) queues its row; whichever call finds no batch running starts a
 //! task that takes everything queued, runs each redemption in order in one write transaction,
 //! commits, and only then hands every caller its outcome; then it takes what queued meanwhile.
-//! One waiting call runs alone, exactly as before (one statement on PostgreSQL).
+//! PostgreSQL runs two such batches at once (one executes while the other waits for its flush);
+//! SQLite, with its single writer, one. A call that finds nothing waiting or running runs at
+//! once in its own task, exactly as before (one statement on PostgreSQL).
 //!
 //! What each caller gets is exactly what it would get alone: the redemptions run one after the
 //! other, as if the calls had arrived in that order, each seeing the ones before it. Rows are
@@ -16,7 +18,8 @@
 //! the commit itself fails or the deadline passes, every caller gets that error, as a lone
 //! redemption whose commit failed would: it may or may not have taken effect.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use tokio::sync::oneshot;
 
@@ -40,7 +43,8 @@ pub(crate) struct Batches {
 #[derive(Default)]
 struct State {
     waiting: Vec<Waiting>,
-    running: bool,
+    /// Batches running (a lone redemption in its caller's task counts as one).
+    running: usize,
 }
 
 struct Waiting {
@@ -56,13 +60,32 @@ impl Batches {
 }
 
 impl<DB: Dialect> SqlStore<DB> {
-    /// Redeems `row` in the next batch, within the deadline.
+    /// Redeems `row` in the next batch, within the deadline; at once, in this task, when
+    /// nothing else is waiting or running (no hop to another task for a lone call).
     pub(super) async fn redeem_grouped(&self, row: RedeemRow) -> Outcome {
+        let alone = {
+            let mut state = self.shared.batches.state();
+            let idle = state.running == 0 && state.waiting.is_empty();
+            if idle {
+                state.running = 1;
+            }
+            idle
+        };
+        if alone {
+            let leading = Leading(self);
+            let outcome = self.redeem_alone(&row).await;
+            drop(leading);
+            return outcome;
+        }
         let (reply, answer) = oneshot::channel();
         let start = {
             let mut state = self.shared.batches.state();
             state.waiting.push(Waiting { row, reply });
-            !std::mem::replace(&mut state.running, true)
+            let start = state.running < DB::BATCH_LANES;
+            if start {
+                state.running += 1;
+            }
+            start
         };
         if start {
             // A task of its own: a caller that gives up (a timeout, a dropped request) must not
@@ -80,13 +103,33 @@ impl<DB: Dialect> SqlStore<DB> {
         }
     }
 
+    /// Hands the calls that queued behind a lone redemption to a batch task, or marks the
+    /// store idle.
+    fn release(&self) {
+        let mut state = self.shared.batches.state();
+        if state.waiting.is_empty() {
+            state.running -= 1;
+            return;
+        }
+        drop(state);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let store = self.clone();
+                runtime.spawn(async move { store.drain().await });
+            }
+            // Dropped outside a runtime: the next call starts the batch; until then the
+            // waiting calls wait (within their deadline).
+            Err(_) => self.shared.batches.state().running -= 1,
+        }
+    }
+
     /// Runs batches until none is waiting.
     async fn drain(&self) {
         loop {
             let batch: Vec<Waiting> = {
                 let mut state = self.shared.batches.state();
                 if state.waiting.is_empty() {
-                    state.running = false;
+                    state.running -= 1;
                     return;
                 }
                 let n = state.waiting.len().min(MOST);
@@ -107,21 +150,12 @@ impl<DB: Dialect> SqlStore<DB> {
         // One lock order for every batch; a stable sort keeps one invitation's calls in order.
         batch.sort_by_key(|w| w.row.id);
         let rows: Vec<&RedeemRow> = batch.iter().map(|w| &w.row).collect();
-        let writer = &self.shared.writer;
-        let q = &self.shared.queries;
-        let committing = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let reached_commit = Arc::clone(&committing);
+        // Whether the database refused the batch (an error it reported, such as a deadlock):
+        // then nothing of it was written. A lost connection or a passed deadline says nothing
+        // about the commit.
+        let refused = AtomicBool::new(false);
         let together = self
-            .within("redeeming", async move {
-                let mut tx = DB::begin_write(writer).await?;
-                let mut outcomes = Vec::with_capacity(rows.len());
-                for row in rows {
-                    outcomes.push(DB::redeem(&mut tx, q, row).await?);
-                }
-                reached_commit.store(true, std::sync::atomic::Ordering::Relaxed);
-                tx.commit().await.map_err(Stop::Db)?;
-                Ok(outcomes)
-            })
+            .within("redeeming", self.batch_step(&rows, &refused))
             .await;
         match together {
             Ok(outcomes) => {
@@ -129,17 +163,15 @@ impl<DB: Dialect> SqlStore<DB> {
                     let _ = w.reply.send(Ok(outcome));
                 }
             }
-            // Failed before its commit: nothing of it was written; each runs alone.
-            Err(Error::StoreUnavailable { .. })
-                if !committing.load(std::sync::atomic::Ordering::Relaxed) =>
-            {
+            // Nothing of it was written: each runs alone, and gets what it would have alone.
+            Err(_) if refused.load(Ordering::Relaxed) => {
                 for w in batch {
                     let outcome = self.redeem_alone(&w.row).await;
                     let _ = w.reply.send(outcome);
                 }
             }
-            // The commit failed, or the deadline passed: it may or may not have taken effect,
-            // for every redemption in it alike.
+            // It may or may not have taken effect, for every redemption in it alike: what a
+            // lone redemption whose commit was not acknowledged reports.
             Err(e) => {
                 for w in batch {
                     let _ = w.reply.send(Err(e.clone()));
@@ -148,11 +180,47 @@ impl<DB: Dialect> SqlStore<DB> {
         }
     }
 
+    /// The batch on the database: one statement (PostgreSQL) or one write transaction
+    /// (SQLite), committed before it returns. `refused` tells an error the database reported
+    /// for the redemptions themselves (the statement or the transaction then rolled back) from
+    /// one at the commit or on the way, after which the outcome is unknown.
+    async fn batch_step(
+        &self,
+        rows: &[&RedeemRow],
+        refused: &AtomicBool,
+    ) -> super::Step<Vec<(i32, i32, i64)>> {
+        let (writer, q) = (&self.shared.writer, &self.shared.queries);
+        let note = |e: sqlx::Error| {
+            if matches!(e, sqlx::Error::Database(_)) {
+                refused.store(true, Ordering::Relaxed);
+            }
+            Stop::Db(e)
+        };
+        if DB::BATCH == super::dialect::Mode::Single {
+            let mut conn = writer.acquire().await?;
+            return DB::redeem_many(&mut conn, q, rows).await.map_err(note);
+        }
+        let mut tx = DB::begin_write(writer).await?;
+        let outcomes = DB::redeem_many(&mut tx, q, rows).await.map_err(note)?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
     /// One redemption in its own transaction (one statement on PostgreSQL).
     async fn redeem_alone(&self, row: &RedeemRow) -> Outcome {
         self.run("redeeming", DB::REDEEM, async |c, q| {
             Ok(DB::redeem(c, q, row).await?)
         })
         .await
+    }
+}
+
+/// A lone redemption running in its caller's task. However it ends — an answer, an error, the
+/// caller dropping it — what queued meanwhile is handed on.
+struct Leading<'a, DB: Dialect>(&'a SqlStore<DB>);
+
+impl<DB: Dialect> Drop for Leading<'_, DB> {
+    fn drop(&mut self) {
+        self.0.release();
     }
 }

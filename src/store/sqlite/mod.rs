@@ -277,6 +277,10 @@ impl Dialect for Sqlite {
     const BIGINT: &'static str = "INTEGER";
     // The write lock at once: writers queue in the store instead of retrying on SQLite's lock.
     const BEGIN_WRITE: Option<&'static str> = Some("BEGIN IMMEDIATE");
+    // One writer: one batch of redemptions at a time.
+    const BATCH_LANES: usize = 1;
+    // A batch: one write transaction, the redemptions in it one by one (`redeem_many`).
+    const BATCH: Mode = Mode::Unchecked;
     const REDEEM: Mode = Mode::Unchecked;
     // One statement on a reader: a snapshot on its own, no transaction needed.
     const CHECK: Mode = Mode::SingleRead;

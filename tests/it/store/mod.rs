@@ -13,6 +13,8 @@ mod suite;
 ))]
 mod codes_at_rest;
 #[cfg(all(feature = "postgres", feature = "rand"))]
+mod group_commit;
+#[cfg(all(feature = "postgres", feature = "rand"))]
 mod postgres_faults;
 #[cfg(all(feature = "postgres", feature = "rand"))]
 mod postgres_schema;
