@@ -90,3 +90,51 @@ async fn store_prefix(store: &admit::store::PgStore) -> String {
         .find(|p| debug.contains(&format!("\"{p}\"")))
         .expect("the store's events table")
 }
+
+/// A redemption the database refuses (here a trigger of the application's) fails alone: the
+/// others of its batch run again one by one and count exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refused_redemption_fails_alone() {
+    let Some(h) = PgHarness::new().await else {
+        return;
+    };
+    let store = h.store().clone();
+    let p = store_prefix(&store).await;
+    sqlx::raw_sql(&format!(
+        "CREATE FUNCTION {p}poison() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN RAISE EXCEPTION 'poisoned joiner'; END $$; \
+         CREATE TRIGGER {p}poison BEFORE INSERT ON {p}joiners FOR EACH ROW \
+         WHEN (NEW.joiner LIKE 'poison%') EXECUTE FUNCTION {p}poison()"
+    ))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let inv = super::mint(Invitation::builder());
+    let mut calls = tokio::task::JoinSet::new();
+    for n in 0..100usize {
+        let (store, inv) = (store.clone(), inv.clone());
+        let joiner = match n % 20 {
+            7 => format!("poison-{n}"),
+            _ => format!("j{n}"),
+        };
+        calls.spawn(async move { (joiner.clone(), store.redeem(&inv, &joiner).await) });
+    }
+    let mut uses = Vec::new();
+    while let Some(done) = calls.join_next().await {
+        match done.unwrap() {
+            (joiner, Ok(r)) => {
+                assert!(!joiner.starts_with("poison"), "{joiner} counted");
+                assert!(!r.repeated, "{joiner}");
+                uses.push(r.uses);
+            }
+            (joiner, Err(Error::StoreUnavailable { .. })) => {
+                assert!(joiner.starts_with("poison"), "{joiner} refused");
+            }
+            (joiner, Err(e)) => panic!("{joiner}: {e}"),
+        }
+    }
+    // 95 counted, each with its own count: none twice, none lost.
+    uses.sort_unstable();
+    assert_eq!(uses, (1..=95).collect::<Vec<u32>>());
+    assert_eq!(store.status(inv.id()).await.unwrap().uses, 95);
+}
