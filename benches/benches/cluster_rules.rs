@@ -11,9 +11,9 @@
 //!   time (so every call moves the rule and writes it everywhere);
 //! - `raise_rule_busy`: the same while a CPU burner keeps one thread spinning per core (the
 //!   bench starts it, and stops it after the group);
-//! - `floor_64_writes_idle`, `floor_64_writes_busy`: 64 concurrent `HSET`s, one to a key in
-//!   each bucket, through the same kind of cluster connection: what any rule written per bucket
-//!   costs, without the script.
+//! - `floor_64_writes_idle`, `floor_64_writes_busy`: 64 concurrent `HSET`s to keys in 64
+//!   slots of their own, through the same kind of cluster connection: what any rule written
+//!   per bucket costs, without the script.
 //!
 //! After criterion, the medians and their ratios to the floors and to the store's deadline
 //! (2 s by default; a rule gets 4 deadlines) are printed.
@@ -62,38 +62,10 @@ impl Drop for Burner {
     }
 }
 
-/// Hash tags of 64 slots spread like the store's buckets (one every 256 slots).
+/// 64 keys with hash tags of their own: 64 slots spread over the masters as the store's
+/// buckets are.
 fn bucket_keys() -> Vec<String> {
-    let mut keys = vec![String::new(); 64];
-    let mut missing = 64;
-    for n in 0u32.. {
-        let tag = format!("b{n}");
-        let slot = usize::from(crc16(tag.as_bytes())) % 16384;
-        if slot % 256 == 0 && keys[slot / 256].is_empty() {
-            keys[slot / 256] = format!("bench:{{{tag}}}:rules");
-            missing -= 1;
-            if missing == 0 {
-                break;
-            }
-        }
-    }
-    keys
-}
-
-/// CRC-16/XMODEM, Redis Cluster's key hash.
-fn crc16(bytes: &[u8]) -> u16 {
-    let mut crc = 0u16;
-    for &b in bytes {
-        crc ^= u16::from(b) << 8;
-        for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x1021
-            } else {
-                crc << 1
-            };
-        }
-    }
-    crc
+    (0..64).map(|n| format!("bench:{{b{n}}}:rules")).collect()
 }
 
 fn main() {

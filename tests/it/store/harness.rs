@@ -21,6 +21,17 @@ pub trait Harness: Send + Sync + 'static {
     }
 }
 
+/// The `initialized` check of `store`'s health report.
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
+pub async fn initialized_check(store: &impl admit::store::Store) -> admit::store::HealthCheck {
+    let health = store.health().await.expect("health");
+    health
+        .checks
+        .into_iter()
+        .find(|c| c.name == "initialized")
+        .expect("an initialized check")
+}
+
 /// The joiners of `inv`'s `redeemed` events (every page), sorted, and how many `exhausted`
 /// events it has.
 #[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]

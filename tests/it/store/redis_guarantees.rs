@@ -298,12 +298,7 @@ async fn redis_empty_restart_and_flushall_fail_closed_until_initialized() {
         assert_eq!(err, Error::StoreNotInitialized);
         assert!(err.to_string().contains("admit store init"));
         // The health report names it.
-        let health = store.health().await.unwrap();
-        let init = health
-            .checks
-            .iter()
-            .find(|c| c.name == "initialized")
-            .unwrap();
+        let init = super::harness::initialized_check(&store).await;
         assert_eq!(init.verdict, Verdict::Unsafe);
     }
 
@@ -327,12 +322,7 @@ async fn redis_empty_restart_and_flushall_fail_closed_until_initialized() {
     tokio::time::sleep(StdDuration::from_millis(1100)).await;
     let fresh = mint(Invitation::builder().one_time());
     assert_eq!(store.redeem(&fresh, "carol").await.unwrap().uses, 1);
-    let health = store.health().await.unwrap();
-    let init = health
-        .checks
-        .iter()
-        .find(|c| c.name == "initialized")
-        .unwrap();
+    let init = super::harness::initialized_check(&store).await;
     assert_eq!(init.verdict, Verdict::Ok);
     // Connecting normally works again.
     builder().connect(&url).await.unwrap();

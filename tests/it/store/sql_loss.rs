@@ -89,12 +89,7 @@ async fn closed<S: Operator>(
     }
     // Still closed: the refused migrations created nothing.
     assert_eq!(store.check(revoked).await, Err(Error::StoreNotInitialized));
-    let health = store.health().await.unwrap();
-    let init = health
-        .checks
-        .iter()
-        .find(|c| c.name == "initialized")
-        .unwrap();
+    let init = super::harness::initialized_check(store).await;
     assert_eq!(init.verdict, Verdict::Unsafe);
     assert!(init.found.starts_with("data lost"), "{init:?}");
     let message = Error::StoreDataLost {

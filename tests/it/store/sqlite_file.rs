@@ -202,13 +202,8 @@ async fn nothing_works_until_migrate_and_newer_schemas_are_refused() {
         store.revoke_invitation(&inv).await,
         Err(Error::StoreNotInitialized)
     );
-    let health = store.health().await.unwrap();
-    let init = health
-        .checks
-        .iter()
-        .find(|c| c.name == "initialized")
-        .unwrap();
-    assert_eq!(init.verdict, Verdict::Unsafe, "{health:?}");
+    let init = super::harness::initialized_check(&store).await;
+    assert_eq!(init.verdict, Verdict::Unsafe, "{init:?}");
 
     store.migrate().await.unwrap();
     store.migrate().await.unwrap(); // idempotent
