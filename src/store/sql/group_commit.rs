@@ -63,6 +63,10 @@ impl<DB: Dialect> SqlStore<DB> {
     /// Redeems `row` in the next batch, within the deadline; at once, in this task, when
     /// nothing else is waiting or running (no hop to another task for a lone call).
     pub(super) async fn redeem_grouped(&self, row: RedeemRow) -> Outcome {
+        // Batches run on Tokio (as sqlx does); polled elsewhere, every call runs alone.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return self.redeem_alone(&row).await;
+        };
         let alone = {
             let mut state = self.shared.batches.state();
             let idle = state.running == 0 && state.waiting.is_empty();
@@ -91,7 +95,7 @@ impl<DB: Dialect> SqlStore<DB> {
             // A task of its own: a caller that gives up (a timeout, a dropped request) must not
             // take the others' batch with it.
             let store = self.clone();
-            tokio::spawn(async move { store.drain().await });
+            runtime.spawn(async move { store.drain().await });
         }
         let deadline = self.shared.settings.deadline;
         match tokio::time::timeout(deadline, answer).await {
@@ -135,7 +139,12 @@ impl<DB: Dialect> SqlStore<DB> {
                 let n = state.waiting.len().min(MOST);
                 state.waiting.drain(..n).collect()
             };
-            self.run_batch(batch).await;
+            // A caller that stopped waiting (its deadline passed, its request was dropped) has
+            // been told nothing was certain; its redemption is not run at all.
+            let batch: Vec<Waiting> = batch.into_iter().filter(|w| !w.reply.is_closed()).collect();
+            if !batch.is_empty() {
+                self.run_batch(batch).await;
+            }
         }
     }
 
