@@ -157,14 +157,16 @@ pub fn normalize_email(email: &str) -> Result<String, Error> {
     if email.chars().any(forbidden::in_email) {
         return Err(Error::claim(Claim::Email, FORBIDDEN));
     }
-    // Checked on the tables of `UNICODE_VERSION`: NFC only ever composes code points it knows.
-    let unassigned = |c: char| c.general_category() == GeneralCategory::Unassigned;
-    if !email.is_ascii() && email.chars().any(unassigned) {
-        return Err(Error::claim(Claim::Email, UNASSIGNED));
-    }
     let normal: String = if email.is_ascii() {
         email.to_ascii_lowercase()
     } else {
+        // Checked on the tables of `UNICODE_VERSION`: NFC only composes code points it knows.
+        if email
+            .chars()
+            .any(|c| c.general_category() == GeneralCategory::Unassigned)
+        {
+            return Err(Error::claim(Claim::Email, UNASSIGNED));
+        }
         email.nfc().map(|c| c.to_ascii_lowercase()).collect()
     };
     check(&normal)?;

@@ -267,16 +267,15 @@ impl Dialect for Postgres {
         q: &Queries<PgQueries>,
         rows: &[&RedeemRow],
     ) -> Sql<Vec<(i32, i32, i64)>> {
-        let column = |f: fn(&RedeemRow) -> Option<i64>| rows.iter().map(|r| f(r)).collect();
         let ids: Vec<Vec<u8>> = rows.iter().map(|r| r.id.to_bytes().to_vec()).collect();
         let joiners: Vec<&str> = rows.iter().map(|r| r.joiner.as_str()).collect();
-        let now: Vec<Option<i64>> = column(|r| Some(r.now));
-        let until: Vec<Option<i64>> = column(|r| r.until);
+        let now: Vec<i64> = rows.iter().map(|r| r.now).collect();
+        let until: Vec<Option<i64>> = rows.iter().map(|r| r.until).collect();
         let max: Vec<Option<i32>> = rows.iter().map(|r| r.max).collect();
-        let issued: Vec<Option<i64>> = column(|r| Some(r.issued_s));
+        let issued: Vec<i64> = rows.iter().map(|r| r.issued_s).collect();
         let inviters: Vec<Option<&str>> = rows.iter().map(|r| r.inviter.as_deref()).collect();
         let actors: Vec<Option<&str>> = rows.iter().map(|r| r.actor.as_deref()).collect();
-        let keep: Vec<Option<i64>> = column(|r| Some(r.keep_ms));
+        let keep: Vec<i64> = rows.iter().map(|r| r.keep_ms).collect();
         let found = sqlx::query(&q.own.redeem_many)
             .bind(ids)
             .bind(joiners)

@@ -34,7 +34,7 @@ const MOST: usize = 128;
 /// A redemption's `(outcome, uses, joined_at)`, or why there is none.
 type Outcome = Result<(i32, i32, i64), Error>;
 
-/// Redemptions waiting for a batch, and whether one is running.
+/// Redemptions waiting for a batch, and how many batches are running.
 #[derive(Default)]
 pub(crate) struct Batches {
     state: Mutex<State>,
@@ -54,7 +54,7 @@ struct Waiting {
 
 impl Batches {
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        // The state is a queue and a flag, consistent after every statement that touches it.
+        // The state is a queue and a count, consistent after every statement that touches it.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -92,10 +92,7 @@ impl<DB: Dialect> SqlStore<DB> {
             start
         };
         if start {
-            // A task of its own: a caller that gives up (a timeout, a dropped request) must not
-            // take the others' batch with it.
-            let store = self.clone();
-            runtime.spawn(async move { store.drain().await });
+            self.spawn_drain(&runtime);
         }
         let deadline = self.shared.settings.deadline;
         match tokio::time::timeout(deadline, answer).await {
@@ -117,20 +114,24 @@ impl<DB: Dialect> SqlStore<DB> {
         }
         drop(state);
         match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                let store = self.clone();
-                runtime.spawn(async move { store.drain().await });
-            }
+            Ok(runtime) => self.spawn_drain(&runtime),
             // Dropped outside a runtime: the next call starts the batch; until then the
             // waiting calls wait (within their deadline).
             Err(_) => self.shared.batches.state().running -= 1,
         }
     }
 
+    /// Runs [`drain`](Self::drain) in a task of its own: a caller that gives up (a timeout, a
+    /// dropped request) must not take the others' batch with it.
+    fn spawn_drain(&self, runtime: &tokio::runtime::Handle) {
+        let store = self.clone();
+        runtime.spawn(async move { store.drain().await });
+    }
+
     /// Runs batches until none is waiting.
     async fn drain(&self) {
         loop {
-            let batch: Vec<Waiting> = {
+            let mut batch: Vec<Waiting> = {
                 let mut state = self.shared.batches.state();
                 if state.waiting.is_empty() {
                     state.running -= 1;
@@ -141,7 +142,7 @@ impl<DB: Dialect> SqlStore<DB> {
             };
             // A caller that stopped waiting (its deadline passed, its request was dropped) has
             // been told nothing was certain; its redemption is not run at all.
-            let batch: Vec<Waiting> = batch.into_iter().filter(|w| !w.reply.is_closed()).collect();
+            batch.retain(|w| !w.reply.is_closed());
             if !batch.is_empty() {
                 self.run_batch(batch).await;
             }
@@ -150,11 +151,7 @@ impl<DB: Dialect> SqlStore<DB> {
 
     async fn run_batch(&self, mut batch: Vec<Waiting>) {
         if batch.len() == 1 {
-            for w in batch {
-                let outcome = self.redeem_alone(&w.row).await;
-                let _ = w.reply.send(outcome);
-            }
-            return;
+            return self.each_alone(batch).await;
         }
         // One lock order for every batch; a stable sort keeps one invitation's calls in order.
         batch.sort_by_key(|w| w.row.id);
@@ -173,12 +170,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 }
             }
             // Nothing of it was written: each runs alone, and gets what it would have alone.
-            Err(_) if refused.load(Ordering::Relaxed) => {
-                for w in batch {
-                    let outcome = self.redeem_alone(&w.row).await;
-                    let _ = w.reply.send(outcome);
-                }
-            }
+            Err(_) if refused.load(Ordering::Relaxed) => self.each_alone(batch).await,
             // It may or may not have taken effect, for every redemption in it alike: what a
             // lone redemption whose commit was not acknowledged reports.
             Err(e) => {
@@ -213,6 +205,14 @@ impl<DB: Dialect> SqlStore<DB> {
         let outcomes = DB::redeem_many(&mut tx, q, rows).await.map_err(note)?;
         tx.commit().await?;
         Ok(outcomes)
+    }
+
+    /// Each waiting redemption in its own transaction, answered as it ends.
+    async fn each_alone(&self, batch: Vec<Waiting>) {
+        for w in batch {
+            let outcome = self.redeem_alone(&w.row).await;
+            let _ = w.reply.send(outcome);
+        }
     }
 
     /// One redemption in its own transaction (one statement on PostgreSQL).

@@ -540,21 +540,8 @@ async fn evidence<DB: Dialect>(
             if missing.len() == 1 { "is" } else { "are" },
         )));
     }
-    let w = DB::WORDS;
-    let sentinel = |table: &str, key: &str| {
-        format!("SELECT EXISTS (SELECT 1 FROM {prefix}{table} WHERE {key}) AS found")
-    };
-    let checks = [
-        (
-            "rules",
-            sentinel("rules", &format!("scope = '{}'", queries::SENTINEL_SCOPE)),
-        ),
-        (
-            "invitations",
-            sentinel("invitations", &format!("id = {}", w.empty_bytes)),
-        ),
-    ];
-    for (table, read) in checks {
+    for (table, row) in queries::sentinel_rows(&DB::WORDS) {
+        let read = format!("SELECT EXISTS (SELECT 1 FROM {prefix}{table} WHERE {row}) AS found");
         if !DB::flag(&DB::one(conn, stmt(&read)).await?, "found")? {
             return Ok(Some(format!(
                 "the sentinel row of {prefix}{table} is gone: the table was emptied (TRUNCATE, \

@@ -38,10 +38,22 @@ pub(crate) const SENTINEL_SCOPE: &str = "#store";
 /// takes the sentinel with it, and the store closes. One expression, in every statement that
 /// decides whether the store may answer (PostgreSQL's functions and SQLite's redemption too).
 pub(crate) fn marked(p: &str, w: &Words) -> String {
-    format!(
-        "(EXISTS (SELECT 1 FROM {p}meta WHERE name = 'init')          AND EXISTS (SELECT 1 FROM {p}rules WHERE scope = '{SENTINEL_SCOPE}')          AND EXISTS (SELECT 1 FROM {p}invitations WHERE id = {}))",
-        w.empty_bytes
-    )
+    let mut test = format!("(EXISTS (SELECT 1 FROM {p}meta WHERE name = 'init')");
+    for (table, row) in sentinel_rows(w) {
+        test.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM {p}{table} WHERE {row})"
+        ));
+    }
+    test.push(')');
+    test
+}
+
+/// Each table with a sentinel row, and the condition that finds that row.
+pub(crate) fn sentinel_rows(w: &Words) -> [(&'static str, String); 2] {
+    [
+        ("rules", format!("scope = '{SENTINEL_SCOPE}'")),
+        ("invitations", format!("id = {}", w.empty_bytes)),
+    ]
 }
 
 /// The sentinel rows [`marked`] looks for, written by `migrate()` only (never by the schema

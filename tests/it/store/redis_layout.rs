@@ -315,22 +315,15 @@ async fn cluster_rules_reach_every_bucket() {
     // One master refuses writes (out of memory under `noeviction`): the rule reaches the
     // buckets of the other two, and the error says how far it got and to retry.
     let mut full = raw(&urls[0]).await;
-    let _: () = redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("maxmemory")
-        .arg("1")
-        .query_async(&mut full)
-        .await
-        .unwrap();
+    let mut maxmemory = async |bytes: &str| {
+        let mut set = redis::cmd("CONFIG");
+        set.arg("SET").arg("maxmemory").arg(bytes);
+        set.query_async::<()>(&mut full).await.unwrap();
+    };
+    maxmemory("1").await;
     let later = Cutoff::allow_future(cutoff + Duration::seconds(1));
     let partial = store.revoke_issued_before(later, None).await;
-    let _: () = redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("maxmemory")
-        .arg("0")
-        .query_async(&mut full)
-        .await
-        .unwrap();
+    maxmemory("0").await;
     let Err(Error::StoreUnavailable { reason }) = partial else {
         panic!("a rule one master refused: {partial:?}");
     };
