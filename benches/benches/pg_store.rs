@@ -13,7 +13,7 @@
 
 use admit::store::PgStore;
 
-use admit_bench::sql_bench::{Floor, Setup, run};
+use admit_bench::sql_bench::{FLOOR_ID_HEX, Floor, Setup, run};
 
 /// The floor: one autocommit `UPDATE … RETURNING` on the store's own pool.
 #[derive(Clone)]
@@ -26,6 +26,23 @@ impl Floor for FloorQuery {
                 .fetch_one(&self.0)
                 .await
                 .expect("floor");
+    }
+
+    async fn three_rows(&self, n: u64) {
+        let now = i64::try_from(n).expect("n");
+        let _: i32 = sqlx::query_scalar(&format!(
+            "WITH u AS (UPDATE bench_invitations SET uses = uses + 1 \
+               WHERE id = '\\x{FLOOR_ID_HEX}' RETURNING id, uses), \
+             j AS (INSERT INTO bench_joiners (id, joiner, joined_at) \
+               SELECT id, $1, $2 FROM u) \
+             INSERT INTO bench_events (at_ms, kind, id, joiner, uses, forget_at) \
+             SELECT $2, 2, id, $1, uses, $2 + 86400000 FROM u RETURNING uses"
+        ))
+        .bind(format!("floor-{n}"))
+        .bind(now)
+        .fetch_one(&self.0)
+        .await
+        .expect("three-row floor");
     }
 }
 
@@ -42,6 +59,13 @@ fn setup(rt: &tokio::runtime::Runtime, url: &str) -> Setup<PgStore, FloorQuery> 
             "CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, n BIGINT NOT NULL); \
              INSERT INTO bench_floor VALUES (1, 0) ON CONFLICT DO NOTHING",
         )
+        .execute(store.pool())
+        .await
+        .expect("floor table");
+        sqlx::raw_sql(&format!(
+            "INSERT INTO bench_invitations (id) VALUES ('\\x{FLOOR_ID_HEX}') \
+             ON CONFLICT DO NOTHING"
+        ))
         .execute(store.pool())
         .await
         .expect("floor table");

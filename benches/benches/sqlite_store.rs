@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use admit::store::SqliteStore;
 
-use admit_bench::sql_bench::{Floor, Setup, run};
+use admit_bench::sql_bench::{FLOOR_ID_HEX, Floor, Setup, run};
 
 /// The floor: one autocommit `UPDATE … RETURNING` on the store's own pool.
 #[derive(Clone)]
@@ -28,6 +28,24 @@ impl Floor for FloorQuery {
                 .fetch_one(&self.0)
                 .await
                 .expect("floor");
+    }
+
+    // One round trip takes no bound values for several statements, so the values are written
+    // into the text (numbers only).
+    async fn three_rows(&self, n: u64) {
+        sqlx::raw_sql(&format!(
+            "BEGIN IMMEDIATE; \
+             UPDATE bench_invitations SET uses = uses + 1 WHERE id = X'{FLOOR_ID_HEX}'; \
+             INSERT INTO bench_joiners (id, joiner, joined_at) \
+               VALUES (X'{FLOOR_ID_HEX}', 'floor-{n}', {n}); \
+             INSERT INTO bench_events (at_ms, kind, id, joiner, uses, forget_at) \
+               SELECT {n}, 2, id, 'floor-{n}', uses, {n} + 86400000 FROM bench_invitations \
+               WHERE id = X'{FLOOR_ID_HEX}'; \
+             COMMIT"
+        ))
+        .execute(&self.0)
+        .await
+        .expect("three-row floor");
     }
 }
 
@@ -45,6 +63,13 @@ fn setup(rt: &tokio::runtime::Runtime, path: &std::path::Path) -> Setup<SqliteSt
             "CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, n BIGINT NOT NULL); \
              INSERT INTO bench_floor VALUES (1, 0) ON CONFLICT DO NOTHING",
         )
+        .execute(store.pool())
+        .await
+        .expect("floor table");
+        sqlx::raw_sql(&format!(
+            "INSERT INTO bench_invitations (id) VALUES (X'{FLOOR_ID_HEX}') \
+             ON CONFLICT DO NOTHING"
+        ))
         .execute(store.pool())
         .await
         .expect("floor table");

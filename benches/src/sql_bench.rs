@@ -13,8 +13,18 @@ use crate::timing::{median, p50, spread};
 
 /// The least a durable write costs on the store's database.
 pub trait Floor: Clone + Send + Sync + 'static {
+    /// One autocommit `UPDATE … RETURNING` on a one-row table.
     fn floor(&self) -> impl Future<Output = ()> + Send;
+
+    /// The three rows a counted redemption writes (its invitation's count, its joiner, its
+    /// event), in the store's own tables with their indexes, by plain SQL in one transaction
+    /// and one round trip, deciding nothing: the least a redemption that records who joined
+    /// and publishes its event in the same commit costs. `n` makes the joiner new.
+    fn three_rows(&self, n: u64) -> impl Future<Output = ()> + Send;
 }
+
+/// The invitation the three-row floor counts on (its row is made by the bench's setup).
+pub const FLOOR_ID_HEX: &str = "00000000000000000000000000000001";
 
 #[derive(Clone)]
 pub struct Setup<S, F> {
@@ -60,6 +70,11 @@ impl<S: Store + Clone + 'static, F: Floor> Setup<S, F> {
     async fn floor(&self) {
         self.floor.floor().await;
     }
+
+    async fn three_rows(&self) {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        self.floor.three_rows(n).await;
+    }
 }
 
 fn bench<S: Store + Clone + 'static, F: Floor>(
@@ -73,6 +88,9 @@ fn bench<S: Store + Clone + 'static, F: Floor>(
         b.to_async(rt).iter(|| s.floor())
     });
     let inv = s.invitation();
+    g.bench_function("floor_three_rows", |b| {
+        b.to_async(rt).iter(|| s.three_rows())
+    });
     g.bench_function("redeem", |b| b.to_async(rt).iter(|| s.redeem(&inv)));
     g.bench_function("check", |b| b.to_async(rt).iter(|| s.check(&inv)));
     g.finish();
@@ -113,17 +131,21 @@ pub fn run<S: Store + Clone + 'static, F: Floor>(
     }
 }
 
-/// `redeem` p50 ÷ floor p50 (one task) and `redeem` ÷ floor throughput (64 tasks), round by
-/// round, interleaved; prints their medians.
+/// `redeem` p50 ÷ each floor's p50 (one task) and `redeem` ÷ floor throughput (64 tasks),
+/// round by round, interleaved; prints their medians.
 fn ratios<S: Store + Clone + 'static, F: Floor>(rt: &tokio::runtime::Runtime, s: &Setup<S, F>) {
     const ROUNDS: usize = 9;
     let (mut latency, mut throughput) = (Vec::new(), Vec::new());
+    let (mut rows_latency, mut rows_floor) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         rt.block_on(async {
             let floor = p50(1000, || s.floor()).await;
+            let rows = p50(1000, || s.three_rows()).await;
             let inv = s.invitation();
             let redeem = p50(1000, || s.redeem(&inv)).await;
             latency.push(redeem.as_secs_f64() / floor.as_secs_f64());
+            rows_latency.push(redeem.as_secs_f64() / rows.as_secs_f64());
+            rows_floor.push(rows.as_secs_f64() / floor.as_secs_f64());
         });
         let floor = rt.block_on(spread(10_000, |_| {
             let s = s.clone();
@@ -138,9 +160,13 @@ fn ratios<S: Store + Clone + 'static, F: Floor>(rt: &tokio::runtime::Runtime, s:
     }
     println!(
         "\nratios (median of {ROUNDS} interleaved rounds):\n  \
-         redeem p50 / UPDATE … RETURNING p50, 1 task:   {:.3}\n  \
-         redeem / UPDATE … RETURNING throughput, 64 tasks: {:.3}",
+         redeem p50 / UPDATE … RETURNING p50, 1 task:       {:.3}\n  \
+         three-row floor p50 / UPDATE … RETURNING p50, 1 task: {:.3}\n  \
+         redeem p50 / three-row floor p50, 1 task:          {:.3}\n  \
+         redeem / UPDATE … RETURNING throughput, 64 tasks:  {:.3}",
         median(latency),
+        median(rows_floor),
+        median(rows_latency),
         median(throughput)
     );
 }

@@ -71,6 +71,8 @@ mod event_filter;
 mod event_json;
 mod events;
 mod funnel;
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
+mod grouped;
 mod health;
 mod init;
 mod layer;

@@ -301,6 +301,7 @@ impl StoreBuilder<RedisOptions> {
             settings: self.settings,
             watch: Arc::new(watch),
             actor: None,
+            redemptions: Arc::default(),
         }
     }
 }

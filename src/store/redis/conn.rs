@@ -60,11 +60,16 @@ pub(super) struct Call {
 impl Call {
     /// A call of `lua` on `keys` (all in one slot; the first one routes it on a cluster).
     pub(super) fn new<const N: usize>(lua: &'static Script, keys: [&str; N]) -> Call {
-        // Sized for the longest call (redeem: 2 keys, 7 arguments) so arguments never regrow it.
-        let mut cmd = Cmd::with_capacity(12, 256);
-        cmd.arg("EVALSHA").arg(lua.get_hash()).arg(N);
+        // Sized for the longest single call (record: 4 keys, 10 arguments).
+        Call::sized(lua, &keys, 18, 256)
+    }
+
+    /// A call of `lua` on `keys`, with room for `args` arguments of `bytes` bytes in all.
+    pub(super) fn sized(lua: &'static Script, keys: &[&str], args: usize, bytes: usize) -> Call {
+        let mut cmd = Cmd::with_capacity(3 + keys.len() + args, bytes);
+        cmd.arg("EVALSHA").arg(lua.get_hash()).arg(keys.len());
         for key in keys {
-            cmd.arg(key);
+            cmd.arg(*key);
         }
         Call { lua, cmd }
     }
@@ -161,20 +166,27 @@ pub(super) fn unavailable(e: RedisError) -> Error {
             after: StdDuration::ZERO,
         };
     }
-    match e.code() {
-        Some(UNINIT) => return Error::StoreNotInitialized,
-        Some("OOM") => {
-            return Error::StoreUnavailable {
-                reason: "Redis is out of memory (maxmemory reached with maxmemory-policy \
-                         noeviction): it refuses writes until memory is freed or maxmemory is \
-                         raised"
-                    .into(),
-            };
-        }
-        _ => {}
-    }
-    Error::StoreUnavailable {
-        reason: crate::connect_problem::short(&e.to_string(), 200),
+    refused(e.code(), &e.to_string())
+}
+
+/// An error Redis reported for one step of a script that carried on with the others (`text`
+/// starts with its code, as Redis writes errors: `OOM command not allowed…`).
+pub(super) fn step_failed(text: &str) -> Error {
+    refused(text.split(' ').next(), text)
+}
+
+/// A refusal by its code, or else as the text says (cut short).
+fn refused(code: Option<&str>, text: &str) -> Error {
+    match code {
+        Some(UNINIT) => Error::StoreNotInitialized,
+        Some("OOM") => Error::StoreUnavailable {
+            reason: "Redis is out of memory (maxmemory reached with maxmemory-policy \
+                     noeviction): it refuses writes until memory is freed or maxmemory is raised"
+                .into(),
+        },
+        _ => Error::StoreUnavailable {
+            reason: crate::connect_problem::short(text, 200),
+        },
     }
 }
 

@@ -27,6 +27,7 @@ mod events;
 mod keys;
 mod list;
 mod marker;
+mod redeem;
 mod scripts;
 mod server;
 
@@ -107,6 +108,8 @@ pub struct RedisStore {
     watch: Arc<Watch>,
     /// Who this handle acts as (see `Events::acting_as`).
     actor: Option<Arc<str>>,
+    /// Redemptions waiting to share a script call (`redeem.rs`), shared by every clone.
+    redemptions: Arc<redeem::Queued>,
 }
 
 impl core::fmt::Debug for RedisStore {
@@ -349,43 +352,7 @@ impl Backend for RedisStore {
     }
 
     async fn redeem(&self, call: Redeem<'_>) -> Result<Redemption, Error> {
-        let (invitation, now) = (call.invitation, call.now);
-        let id = invitation.id();
-        let (control, state) = (self.keys.control_for(id), self.keys.state(id));
-        let (stream, index) = self.keys.events_beside(&control);
-        let inviter = invitation.inviter();
-        let call = Call::new(&self.scripts.redeem, [&control, &state, &stream, &index])
-            .arg(format!("j:{}", call.joiner))
-            .arg(unix_ms(now))
-            .arg(opt_num(invitation.max_uses()))
-            .arg(Self::keep_for(call.forget_at, now))
-            .arg(invitation.issued_at().unix_timestamp())
-            .arg(inviter_field(inviter))
-            .arg(inviter.unwrap_or_default())
-            .arg(self.actor_arg())
-            .arg(events::forget_arg(self, now, call.forget_at))
-            .arg(id.to_string());
-        let uses = |n: i64| u32::try_from(n).map_err(|_| bad_reply());
-        match self.call(call).await? {
-            Value::Int(-1) => Err(Error::Revoked),
-            Value::Int(-2) => Err(Error::UsedUp {
-                max_uses: invitation.max_uses().ok_or_else(bad_reply)?,
-            }),
-            Value::Int(n) => Ok(Redemption {
-                uses: uses(n)?,
-                joined_at: now,
-                repeated: false,
-            }),
-            again => {
-                let (n, joined): (i64, i64) =
-                    redis::from_redis_value(again).map_err(|_| bad_reply())?;
-                Ok(Redemption {
-                    uses: uses(n)?,
-                    joined_at: from_unix_ms(joined)?,
-                    repeated: true,
-                })
-            }
-        }
+        self.redeem_grouped(call).await
     }
 
     async fn check(&self, invitation: &Invitation, _now: OffsetDateTime) -> Result<(), Error> {

@@ -17,145 +17,73 @@
 //! application's transaction, say), the batch rolls back and each redemption runs alone; if
 //! the commit itself fails or the deadline passes, every caller gets that error, as a lone
 //! redemption whose commit failed would: it may or may not have taken effect.
+//!
+//! The queue itself (lone calls, lanes, callers that gave up) is `store/grouped.rs`, which
+//! `RedisStore` shares; this file is what a batch is on a SQL database.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
-
-use tokio::sync::oneshot;
 
 use super::dialect::Dialect;
 use super::{RedeemRow, SqlStore, Stop};
 use crate::error::Error;
+use crate::store::grouped::{Grouping, Queue, Waiting, grouped};
 
 /// The most redemptions one transaction takes: enough to amortize a flush, few enough that the
 /// transaction's locks and its time stay small.
 const MOST: usize = 128;
 
-/// A redemption's `(outcome, uses, joined_at)`, or why there is none.
-type Outcome = Result<(i32, i32, i64), Error>;
+/// A redemption's `(outcome, uses, joined_at)`.
+type Counted = (i32, i32, i64);
 
-/// Redemptions waiting for a batch, and how many batches are running.
-#[derive(Default)]
-pub(crate) struct Batches {
-    state: Mutex<State>,
-}
+/// A redemption's outcome, or why there is none.
+type Outcome = Result<Counted, Error>;
 
-#[derive(Default)]
-struct State {
-    waiting: Vec<Waiting>,
-    /// Batches running (a lone redemption in its caller's task counts as one).
-    running: usize,
-}
+/// Store-owned redemptions waiting to share a transaction.
+pub(crate) type Batches = Queue<RedeemRow, Counted>;
 
-struct Waiting {
-    row: RedeemRow,
-    reply: oneshot::Sender<Outcome>,
-}
+impl<DB: Dialect> Grouping for SqlStore<DB> {
+    type Call = RedeemRow;
+    type Out = Counted;
 
-impl Batches {
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        // The state is a queue and a count, consistent after every statement that touches it.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn queue(&self) -> &Batches {
+        &self.shared.batches
+    }
+
+    fn lanes(&self) -> usize {
+        DB::BATCH_LANES
+    }
+
+    fn most(&self) -> usize {
+        MOST
+    }
+
+    fn deadline(&self) -> std::time::Duration {
+        self.shared.settings.deadline
+    }
+
+    async fn alone(&self, row: &RedeemRow) -> Outcome {
+        self.redeem_alone(row).await
+    }
+
+    async fn together(&self, batch: Vec<Waiting<RedeemRow, Counted>>) {
+        self.run_batch(batch).await;
     }
 }
 
 impl<DB: Dialect> SqlStore<DB> {
     /// Redeems `row` in the next batch, within the deadline; at once, in this task, when
-    /// nothing else is waiting or running (no hop to another task for a lone call).
+    /// nothing else is waiting or running.
     pub(super) async fn redeem_grouped(&self, row: RedeemRow) -> Outcome {
-        // Batches run on Tokio (as sqlx does); polled elsewhere, every call runs alone.
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return self.redeem_alone(&row).await;
-        };
-        let alone = {
-            let mut state = self.shared.batches.state();
-            let idle = state.running == 0 && state.waiting.is_empty();
-            if idle {
-                state.running = 1;
-            }
-            idle
-        };
-        if alone {
-            let leading = Leading(self);
-            let outcome = self.redeem_alone(&row).await;
-            drop(leading);
-            return outcome;
-        }
-        let (reply, answer) = oneshot::channel();
-        let start = {
-            let mut state = self.shared.batches.state();
-            state.waiting.push(Waiting { row, reply });
-            let start = state.running < DB::BATCH_LANES;
-            if start {
-                state.running += 1;
-            }
-            start
-        };
-        if start {
-            self.spawn_drain(&runtime);
-        }
-        let deadline = self.shared.settings.deadline;
-        match tokio::time::timeout(deadline, answer).await {
-            Err(_) => Err(Error::StoreTimeout { after: deadline }),
-            Ok(Err(_)) => Err(Error::StoreUnavailable {
-                reason: "redeeming: the batch stopped before answering".into(),
-            }),
-            Ok(Ok(outcome)) => outcome,
-        }
+        grouped(self, row).await
     }
 
-    /// Hands the calls that queued behind a lone redemption to a batch task, or marks the
-    /// store idle.
-    fn release(&self) {
-        let mut state = self.shared.batches.state();
-        if state.waiting.is_empty() {
-            state.running -= 1;
-            return;
-        }
-        drop(state);
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => self.spawn_drain(&runtime),
-            // Dropped outside a runtime: the next call starts the batch; until then the
-            // waiting calls wait (within their deadline).
-            Err(_) => self.shared.batches.state().running -= 1,
-        }
-    }
-
-    /// Runs [`drain`](Self::drain) in a task of its own: a caller that gives up (a timeout, a
-    /// dropped request) must not take the others' batch with it.
-    fn spawn_drain(&self, runtime: &tokio::runtime::Handle) {
-        let store = self.clone();
-        runtime.spawn(async move { store.drain().await });
-    }
-
-    /// Runs batches until none is waiting.
-    async fn drain(&self) {
-        loop {
-            let mut batch: Vec<Waiting> = {
-                let mut state = self.shared.batches.state();
-                if state.waiting.is_empty() {
-                    state.running -= 1;
-                    return;
-                }
-                let n = state.waiting.len().min(MOST);
-                state.waiting.drain(..n).collect()
-            };
-            // A caller that stopped waiting (its deadline passed, its request was dropped) has
-            // been told nothing was certain; its redemption is not run at all.
-            batch.retain(|w| !w.reply.is_closed());
-            if !batch.is_empty() {
-                self.run_batch(batch).await;
-            }
-        }
-    }
-
-    async fn run_batch(&self, mut batch: Vec<Waiting>) {
+    async fn run_batch(&self, mut batch: Vec<Waiting<RedeemRow, Counted>>) {
         if batch.len() == 1 {
             return self.each_alone(batch).await;
         }
         // One lock order for every batch; a stable sort keeps one invitation's calls in order.
-        batch.sort_by_key(|w| w.row.id);
-        let rows: Vec<&RedeemRow> = batch.iter().map(|w| &w.row).collect();
+        batch.sort_by_key(|w| w.call.id);
+        let rows: Vec<&RedeemRow> = batch.iter().map(|w| &w.call).collect();
         // Whether the database refused the batch (an error it reported, such as a deadlock):
         // then nothing of it was written. A lost connection or a passed deadline says nothing
         // about the commit.
@@ -166,7 +94,7 @@ impl<DB: Dialect> SqlStore<DB> {
         match together {
             Ok(outcomes) => {
                 for (w, outcome) in batch.into_iter().zip(outcomes) {
-                    let _ = w.reply.send(Ok(outcome));
+                    w.answer(Ok(outcome));
                 }
             }
             // Nothing of it was written: each runs alone, and gets what it would have alone.
@@ -175,7 +103,7 @@ impl<DB: Dialect> SqlStore<DB> {
             // lone redemption whose commit was not acknowledged reports.
             Err(e) => {
                 for w in batch {
-                    let _ = w.reply.send(Err(e.clone()));
+                    w.answer(Err(e.clone()));
                 }
             }
         }
@@ -189,7 +117,7 @@ impl<DB: Dialect> SqlStore<DB> {
         &self,
         rows: &[&RedeemRow],
         refused: &AtomicBool,
-    ) -> super::Step<Vec<(i32, i32, i64)>> {
+    ) -> super::Step<Vec<Counted>> {
         let (writer, q) = (&self.shared.writer, &self.shared.queries);
         let note = |e: sqlx::Error| {
             if matches!(e, sqlx::Error::Database(_)) {
@@ -208,10 +136,10 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 
     /// Each waiting redemption in its own transaction, answered as it ends.
-    async fn each_alone(&self, batch: Vec<Waiting>) {
+    async fn each_alone(&self, batch: Vec<Waiting<RedeemRow, Counted>>) {
         for w in batch {
-            let outcome = self.redeem_alone(&w.row).await;
-            let _ = w.reply.send(outcome);
+            let outcome = self.redeem_alone(&w.call).await;
+            w.answer(outcome);
         }
     }
 
@@ -221,15 +149,5 @@ impl<DB: Dialect> SqlStore<DB> {
             Ok(DB::redeem(c, q, row).await?)
         })
         .await
-    }
-}
-
-/// A lone redemption running in its caller's task. However it ends — an answer, an error, the
-/// caller dropping it — what queued meanwhile is handed on.
-struct Leading<'a, DB: Dialect>(&'a SqlStore<DB>);
-
-impl<DB: Dialect> Drop for Leading<'_, DB> {
-    fn drop(&mut self) {
-        self.0.release();
     }
 }

@@ -23,6 +23,8 @@ mod postgres_tx;
 #[cfg(all(feature = "redis", feature = "rand"))]
 mod redis_faults;
 #[cfg(all(feature = "redis", feature = "rand"))]
+mod redis_grouped;
+#[cfg(all(feature = "redis", feature = "rand"))]
 mod redis_guarantees;
 #[cfg(all(feature = "redis", feature = "rand"))]
 mod redis_layout;

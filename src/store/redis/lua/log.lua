@@ -2,15 +2,14 @@
 -- into the log stream of the script's own slot in the same atomic step as the fact.
 
 -- When an event about the state in `key` may go (unix ms; nil: never). `given` is the time the
--- caller worked out ('-1': never); '' asks the state's own expiry, or `keep` ms after `now` if
--- that is later.
+-- caller worked out ('-1': never), returned as it came; '' asks the state's own expiry, or
+-- `keep` ms after `now` if that is later.
 local function admit_forget(key, now, keep, given)
   if given ~= '' then
-    local t = tonumber(given)
-    if t < 0 then
+    if string.sub(given, 1, 1) == '-' then
       return nil
     end
-    return t
+    return given
   end
   local pttl = redis.call('PTTL', key)
   if pttl == -1 then
@@ -22,19 +21,22 @@ local function admit_forget(key, now, keep, given)
   return now + math.max(pttl, keep)
 end
 
--- Appends an event: `fields` is a flat list of names and values, '' values left out. The
--- index (a sorted set of stream IDs by forget time) lets appends drop the events whose time
--- has passed (up to 16, once per millisecond), so the stream stays about as long as the events
--- still kept.
-local function admit_log(stream, index, now, forget, fields)
-  local entry = {}
-  for i = 1, #fields, 2 do
-    local value = fields[i + 1]
-    if value ~= '' then
-      entry[#entry + 1] = fields[i]
-      entry[#entry + 1] = value
+-- Adds to `entry` each name and value of `list` (a flat list of names and values) whose value
+-- is not ''.
+local function admit_optional(entry, list)
+  for i = 1, #list, 2 do
+    if list[i + 1] ~= '' then
+      entry[#entry + 1] = list[i]
+      entry[#entry + 1] = list[i + 1]
     end
   end
+end
+
+-- Appends the event `entry` (a flat list of names and values) and, if it is forgotten at some
+-- time, indexes it. The index (a sorted set of stream IDs by forget time) lets appends drop
+-- the events whose time has passed (up to 16, once per millisecond), so the stream stays about
+-- as long as the events still kept.
+local function admit_append(stream, index, now, forget, entry)
   if forget then
     entry[#entry + 1] = 'f'
     entry[#entry + 1] = forget
@@ -54,3 +56,9 @@ local function admit_log(stream, index, now, forget, fields)
   return id
 end
 
+-- Appends an event: `fields` is a flat list of names and values, '' values left out.
+local function admit_log(stream, index, now, forget, fields)
+  local entry = {}
+  admit_optional(entry, fields)
+  return admit_append(stream, index, now, forget, entry)
+end

@@ -1,53 +1,84 @@
--- Redeem an invitation for one joiner, atomically.
--- KEYS[1] control hash (marker, rules; same slot), KEYS[2] state hash
--- ARGV[1] joiner field ('j:' .. joiner)   ARGV[2] now (unix ms)   ARGV[3] max uses ('' = none)
--- ARGV[4] keep for (ms, '' = forever)   ARGV[5] issued at (unix s)
--- ARGV[6] inviter's rule field ('i:' .. inviter, or '')   ARGV[7] inviter ('' = none)
--- KEYS[3] event stream, KEYS[4] its expiry index (same slot)   ARGV[8] actor ('' = none)
--- ARGV[9] the events' forget time (unix ms, '-1' never)   ARGV[10] invitation ID (hex)
+-- Redeem invitations in one slot, atomically, one after the other: the redemptions of calls
+-- that arrived together (or a single one), each seeing the ones before it, each exactly as it
+-- would run alone.
+-- KEYS[1] control hash (marker, rules), KEYS[2] event stream, KEYS[3] its expiry index,
+-- KEYS[3 + i] the state hash of redemption i (all in one slot).
+-- 10 arguments per redemption, redemption i's from ARGV[10 * i - 9]: joiner field
+-- ('j:' .. joiner), now (unix ms), max uses ('' = none), keep for (ms, '' = forever), issued at
+-- (unix s), inviter's rule field ('i:' .. inviter, or ''), inviter ('' = none), the events'
+-- forget time (unix ms, '-1' never, '' from the state), invitation ID (hex), actor ('' = none).
 -- A counted redemption logs `redeemed`, and `exhausted` when it was the last use.
--- Returns uses (counted now) | {uses, joined at} (joined before) | -1 revoked | -2 used up.
--- Integer replies: building a table of strings for the reply costs more than the checks.
-local ctl = redis.call('HMGET', KEYS[1], 'init', '*', ARGV[6])
+-- Returns two values per redemption: uses, -1 (counted now) | uses, joined at (joined before) |
+-- -1, -1 (revoked) | -2, -1 (used up) | 'E', the error (its own step failed; the others stand).
+-- Numbers stay the strings they came as where they can: formatting a Lua number costs more
+-- than the checks.
+local n = #KEYS - 3
+local fields = {'init', '*'}
+for i = 1, n do
+  fields[i + 2] = ARGV[10 * i - 4]
+end
+local ctl = redis.call('HMGET', KEYS[1], unpack(fields))
 if not ctl[1] then
   return redis.error_reply('ADMIT_UNINIT no initialization marker')
 end
-if ctl[2] or ctl[3] then
-  local issued = tonumber(ARGV[5]) * 1000
-  if (ctl[2] and issued < tonumber(ctl[2])) or (ctl[3] and issued < tonumber(ctl[3])) then
-    return -1
+local every = ctl[2]
+
+local function redeem(i)
+  local b = 10 * i - 10
+  local key, joiner, now, max = KEYS[3 + i], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
+  local rule = ctl[2 + i]
+  if every or rule then
+    local issued = tonumber(ARGV[b + 5]) * 1000
+    if (every and issued < tonumber(every)) or (rule and issued < tonumber(rule)) then
+      return -1, -1
+    end
+  end
+  local s = redis.call('HMGET', key, 'rev', 'n', joiner)
+  if s[1] then
+    return -1, -1
+  end
+  if s[3] then
+    return tonumber(s[2] or '0'), tonumber(s[3])
+  end
+  local uses = tonumber(s[2] or '0')
+  if max ~= '' and uses >= tonumber(max) then
+    return -2, -1
+  end
+  uses = uses + 1
+  local inviter, actor = ARGV[b + 7], ARGV[b + 10]
+  if uses > 1 then
+    redis.call('HSET', key, 'n', uses, joiner, now)
+  else
+    -- The first redemption also records what status needs (limit, issue time, inviter) and
+    -- sets the expiry, never shortening one already set.
+    local keep = ARGV[b + 4]
+    local ttl = redis.call('PTTL', key)
+    redis.call('HSET', key, 'n', '1', joiner, now, 'max', max, 'iat', ARGV[b + 5],
+      'inv', inviter)
+    if keep ~= '' and ttl < tonumber(keep) then
+      redis.call('PEXPIRE', key, keep)
+    end
+  end
+  local forget = admit_forget(key, tonumber(now), 0, ARGV[b + 8])
+  local entry = {'k', '2', 'w', now, 'i', ARGV[b + 9], 'j', string.sub(joiner, 3), 'u', uses}
+  admit_optional(entry, {'v', inviter, 'a', actor, 'm', max})
+  admit_append(KEYS[2], KEYS[3], now, forget, entry)
+  if max ~= '' and uses >= tonumber(max) then
+    entry = {'k', '3', 'w', now, 'i', ARGV[b + 9]}
+    admit_optional(entry, {'v', inviter, 'a', actor, 'm', max})
+    admit_append(KEYS[2], KEYS[3], now, forget, entry)
+  end
+  return uses, -1
+end
+
+local out = {}
+for i = 1, n do
+  local ok, a, b = pcall(redeem, i)
+  if ok then
+    out[2 * i - 1], out[2 * i] = a, b
+  else
+    out[2 * i - 1] = 'E'
+    out[2 * i] = type(a) == 'table' and (a.err or 'ERR') or tostring(a)
   end
 end
-local s = redis.call('HMGET', KEYS[2], 'rev', 'n', ARGV[1])
-if s[1] then
-  return -1
-end
-if s[3] then
-  return {tonumber(s[2] or '0'), tonumber(s[3])}
-end
-local uses = tonumber(s[2] or '0')
-if ARGV[3] ~= '' and uses >= tonumber(ARGV[3]) then
-  return -2
-end
-uses = uses + 1
-if uses > 1 then
-  redis.call('HSET', KEYS[2], 'n', uses, ARGV[1], ARGV[2])
-else
-  -- The first redemption also records what status needs (limit, issue time, inviter) and
-  -- sets the expiry, never shortening one already set.
-  local ttl = redis.call('PTTL', KEYS[2])
-  redis.call('HSET', KEYS[2], 'n', 1, ARGV[1], ARGV[2], 'max', ARGV[3], 'iat', ARGV[5],
-    'inv', ARGV[7])
-  if ARGV[4] ~= '' and ttl < tonumber(ARGV[4]) then
-    redis.call('PEXPIRE', KEYS[2], ARGV[4])
-  end
-end
-local now = tonumber(ARGV[2])
-local forget = admit_forget(KEYS[2], now, 0, ARGV[9])
-admit_log(KEYS[3], KEYS[4], now, forget, {'k', 2, 'w', ARGV[2], 'i', ARGV[10], 'v', ARGV[7],
-  'a', ARGV[8], 'j', string.sub(ARGV[1], 3), 'u', uses, 'm', ARGV[3]})
-if ARGV[3] ~= '' and uses >= tonumber(ARGV[3]) then
-  admit_log(KEYS[3], KEYS[4], now, forget, {'k', 3, 'w', ARGV[2], 'i', ARGV[10], 'v', ARGV[7],
-    'a', ARGV[8], 'm', ARGV[3]})
-end
-return uses
+return out
