@@ -9,6 +9,7 @@
 //! ```text
 //! cargo bench -p admit-bench --bench store            # starts its own redis-server
 //! ADMIT_REDIS_URL=redis://127.0.0.1:6379/ cargo bench -p admit-bench --bench store
+//! ADMIT_BENCH_RATIOS=only cargo bench -p admit-bench --bench store   # the ratios alone
 //! ```
 //!
 //! Groups: `redis_1_task` (one request at a time: latency) and `redis_64_tasks` (64 tasks at
@@ -363,6 +364,10 @@ fn main() {
     // `ADMIT_REDIS_URL`, or a server started for this process.
     let url = admit_test_servers::redis_url().expect("the store bench needs redis-server");
     let s = setup(&rt, &url);
+    // `ADMIT_BENCH_RATIOS=only`: the interleaved ratios alone, without criterion's groups.
+    if std::env::var("ADMIT_BENCH_RATIOS").as_deref() == Ok("only") {
+        return ratios(&rt, &s);
+    }
     let mut c = admit_bench::criterion();
     bench(&mut c, &rt, &s);
     c.final_summary();

@@ -10,8 +10,8 @@
 -- A counted redemption logs `redeemed`, and `exhausted` when it was the last use.
 -- Returns two values per redemption: uses, -1 (counted now) | uses, joined at (joined before) |
 -- -1, -1 (revoked) | -2, -1 (used up) | 'E', the error (its own step failed; the others stand).
--- Numbers stay the strings they came as where they can: formatting a Lua number costs more
--- than the checks.
+-- Numbers stay the strings they came as where they can: Redis formats a Lua number argument
+-- with printf's %.17g, which costs more than the checks.
 local n = #KEYS - 3
 local fields = {'init', '*'}
 for i = 1, n do
@@ -45,9 +45,10 @@ local function redeem(i)
     return -2, -1
   end
   uses = uses + 1
+  local u = string.format('%d', uses)
   local inviter, actor = ARGV[b + 7], ARGV[b + 10]
   if uses > 1 then
-    redis.call('HSET', key, 'n', uses, joiner, now)
+    redis.call('HSET', key, 'n', u, joiner, now)
   else
     -- The first redemption also records what status needs (limit, issue time, inviter) and
     -- sets the expiry, never shortening one already set.
@@ -59,14 +60,21 @@ local function redeem(i)
       redis.call('PEXPIRE', key, keep)
     end
   end
-  local forget = admit_forget(key, tonumber(now), 0, ARGV[b + 8])
-  local entry = {'k', '2', 'w', now, 'i', ARGV[b + 9], 'j', string.sub(joiner, 3), 'u', uses}
-  admit_optional(entry, {'v', inviter, 'a', actor, 'm', max})
-  admit_append(KEYS[2], KEYS[3], now, forget, entry)
+  local forget = ARGV[b + 8]
+  if forget == '' then
+    forget = admit_forget(key, tonumber(now), 0, '') or ''
+  elseif forget == '-1' then
+    forget = ''
+  end
+  -- Every field, '' where there is no value (readers take '' as absent): entries with one
+  -- set of names are stored without their names, and no list is built for them.
+  local id = ARGV[b + 9]
+  admit_index(KEYS[2], KEYS[3], now, forget, redis.call('XADD', KEYS[2], '*', 'k', '2',
+    'w', now, 'i', id, 'v', inviter, 'a', actor, 'j', string.sub(joiner, 3), 'u', u, 'm', max,
+    'f', forget))
   if max ~= '' and uses >= tonumber(max) then
-    entry = {'k', '3', 'w', now, 'i', ARGV[b + 9]}
-    admit_optional(entry, {'v', inviter, 'a', actor, 'm', max})
-    admit_append(KEYS[2], KEYS[3], now, forget, entry)
+    admit_index(KEYS[2], KEYS[3], now, forget, redis.call('XADD', KEYS[2], '*', 'k', '3',
+      'w', now, 'i', id, 'v', inviter, 'a', actor, 'm', max, 'f', forget))
   end
   return uses, -1
 end
