@@ -93,9 +93,16 @@ END $$;
 -- Redemption in one round trip. Outcome: 0 counted, 1 revoked, 2 used up, 3 not initialized,
 -- 4 this joiner had already redeemed it (its first redemption is returned). A counted
 -- redemption writes its `redeemed` event (and `exhausted` on the last use), kept as long as the
--- invitation's state or p_keep ms, whichever is longer. An existing row is
--- locked with SELECT … FOR UPDATE (no write), so a redemption writes one row version and one
--- joiner; a new row is inserted first. The lock is held until the caller's transaction ends.
+-- invitation's state or p_keep ms, whichever is longer. The row stays locked until the
+-- caller's transaction ends.
+--
+-- The usual case (a new joiner on a live invitation under its limit) takes the short way: one
+-- upsert counts the use, creating the row or updating it only if it is live, not revoked and
+-- under the limit (rechecked on the latest version when another transaction got there first),
+-- then the joiner and the event are inserted: three rows written, nothing read twice. If the
+-- upsert changes nothing, or the joiner was there already (its count is then taken back; the
+-- row's forget time may have been lengthened, which only keeps it longer), the long way below
+-- decides, exactly as it always did.
 CREATE OR REPLACE FUNCTION {p}redeem(
     p_id BYTEA, p_joiner TEXT, p_now BIGINT, p_until BIGINT, p_max INTEGER,
     p_issued_s BIGINT, p_inviter TEXT, p_actor TEXT, p_keep BIGINT)
@@ -104,6 +111,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     r {p}invitations%ROWTYPE;
     earlier BIGINT;
+    counted INTEGER;
     kept BIGINT;
     who TEXT;
 BEGIN
@@ -115,6 +123,41 @@ BEGIN
                  AND p_issued_s * 1000 < ru.cutoff_ms) THEN
         RETURN QUERY SELECT 1, 0, 0::BIGINT; RETURN;
     END IF;
+    -- The short way.
+    IF p_max IS NULL OR p_max > 0 THEN
+        INSERT INTO {p}invitations AS t (id, forget_at, uses, max_uses, issued_s, inviter, seen)
+            VALUES (p_id, p_until, 1, p_max, p_issued_s, p_inviter, TRUE)
+            ON CONFLICT (id) DO UPDATE SET
+                uses = t.uses + 1,
+                max_uses = COALESCE(p_max, t.max_uses),
+                forget_at = CASE WHEN t.forget_at IS NULL OR p_until IS NULL THEN NULL
+                                 ELSE GREATEST(t.forget_at, p_until) END,
+                issued_s = CASE WHEN t.seen THEN t.issued_s ELSE p_issued_s END,
+                inviter = CASE WHEN t.seen THEN t.inviter ELSE p_inviter END,
+                seen = TRUE
+            WHERE t.revoked_at IS NULL
+              AND COALESCE(t.forget_at, 9223372036854775807) > p_now
+              AND (p_max IS NULL OR t.uses < p_max)
+            RETURNING t.uses, t.forget_at, t.inviter INTO counted, kept, who;
+        IF FOUND THEN
+            INSERT INTO {p}joiners (id, joiner, joined_at) VALUES (p_id, p_joiner, p_now)
+                ON CONFLICT DO NOTHING;
+            IF FOUND THEN
+                kept := CASE WHEN kept IS NULL THEN NULL ELSE GREATEST(kept, p_now + p_keep) END;
+                INSERT INTO {p}events (at_ms, kind, id, inviter, actor, joiner, uses, max_uses,
+                                       forget_at)
+                    VALUES (p_now, 2, p_id, who, p_actor, p_joiner, counted, p_max, kept);
+                IF p_max IS NOT NULL AND counted >= p_max THEN
+                    INSERT INTO {p}events (at_ms, kind, id, inviter, actor, max_uses, forget_at)
+                        VALUES (p_now, 3, p_id, who, p_actor, p_max, kept);
+                END IF;
+                RETURN QUERY SELECT 0, counted, p_now; RETURN;
+            END IF;
+            -- A repeat: the use it counted is taken back (the row is ours, locked).
+            UPDATE {p}invitations t SET uses = t.uses - 1 WHERE t.id = p_id;
+        END IF;
+    END IF;
+    -- The long way: everything else (no live row, revoked, a repeat, at the limit).
     SELECT * INTO r FROM {p}invitations t WHERE t.id = p_id FOR UPDATE;
     IF FOUND AND COALESCE(r.forget_at, 9223372036854775807) <= p_now THEN
         DELETE FROM {p}invitations t WHERE t.id = p_id;
