@@ -97,12 +97,12 @@ END $$;
 -- caller's transaction ends.
 --
 -- The usual case (a new joiner on a live invitation under its limit) takes the short way: one
--- upsert counts the use, creating the row or updating it only if it is live, not revoked and
--- under the limit (rechecked on the latest version when another transaction got there first),
--- then the joiner and the event are inserted: three rows written, nothing read twice. If the
+-- statement counts the use (an upsert creating the row, or updating it only if it is live, not
+-- revoked and under the limit, rechecked on the latest version when another transaction got
+-- there first) and inserts the joiner and the event: three rows written, nothing read twice. If the
 -- upsert changes nothing, or the joiner was there already (its count is then taken back; the
--- row's forget time may have been lengthened, which only keeps it longer), the long way below
--- decides, exactly as it always did.
+-- row's forget time may have been lengthened, which only keeps it longer), the long way
+-- decides, exactly as it always did, and counts with the same upsert when nothing refuses.
 CREATE OR REPLACE FUNCTION {p}redeem(
     p_id BYTEA, p_joiner TEXT, p_now BIGINT, p_until BIGINT, p_max INTEGER,
     p_issued_s BIGINT, p_inviter TEXT, p_actor TEXT, p_keep BIGINT)
@@ -112,92 +112,95 @@ DECLARE
     r {p}invitations%ROWTYPE;
     earlier BIGINT;
     counted INTEGER;
-    kept BIGINT;
-    who TEXT;
+    fresh BIGINT;
+    is_marked BOOLEAN;
+    ruled BOOLEAN;
 BEGIN
-    IF NOT {marked} THEN
+    -- The marker and the rules, in one statement.
+    SELECT {marked},
+           EXISTS (SELECT 1 FROM {p}rules ru
+                   WHERE (ru.scope = '*' OR ru.scope = 'i:' || p_inviter)
+                     AND p_issued_s * 1000 < ru.cutoff_ms)
+        INTO is_marked, ruled;
+    IF NOT is_marked THEN
         RETURN QUERY SELECT 3, 0, 0::BIGINT; RETURN;
     END IF;
-    IF EXISTS (SELECT 1 FROM {p}rules ru
-               WHERE (ru.scope = '*' OR ru.scope = 'i:' || p_inviter)
-                 AND p_issued_s * 1000 < ru.cutoff_ms) THEN
+    IF ruled THEN
         RETURN QUERY SELECT 1, 0, 0::BIGINT; RETURN;
     END IF;
-    -- The short way.
-    IF p_max IS NULL OR p_max > 0 THEN
-        INSERT INTO {p}invitations AS t (id, forget_at, uses, max_uses, issued_s, inviter, seen)
-            VALUES (p_id, p_until, 1, p_max, p_issued_s, p_inviter, TRUE)
-            ON CONFLICT (id) DO UPDATE SET
-                uses = t.uses + 1,
-                max_uses = COALESCE(p_max, t.max_uses),
-                forget_at = CASE WHEN t.forget_at IS NULL OR p_until IS NULL THEN NULL
-                                 ELSE GREATEST(t.forget_at, p_until) END,
-                issued_s = CASE WHEN t.seen THEN t.issued_s ELSE p_issued_s END,
-                inviter = CASE WHEN t.seen THEN t.inviter ELSE p_inviter END,
-                seen = TRUE
-            WHERE t.revoked_at IS NULL
-              AND COALESCE(t.forget_at, 9223372036854775807) > p_now
-              AND (p_max IS NULL OR t.uses < p_max)
-            RETURNING t.uses, t.forget_at, t.inviter INTO counted, kept, who;
-        IF FOUND THEN
-            INSERT INTO {p}joiners (id, joiner, joined_at) VALUES (p_id, p_joiner, p_now)
-                ON CONFLICT DO NOTHING;
-            IF FOUND THEN
-                kept := CASE WHEN kept IS NULL THEN NULL ELSE GREATEST(kept, p_now + p_keep) END;
+    -- Pass 1 takes the short way. Pass 2 comes only after the long way found nothing to refuse
+    -- (the row is then live, locked and under its limit, the joiner new), so its upsert counts.
+    FOR pass IN 1 .. 2 LOOP
+        IF p_max IS NULL OR p_max > 0 THEN
+            -- One statement: the use, the joiner if new, and its events if the joiner was new.
+            WITH u AS (
+                INSERT INTO {p}invitations AS t (id, forget_at, uses, max_uses, issued_s, inviter,
+                                                 seen)
+                    VALUES (p_id, p_until, 1, p_max, p_issued_s, p_inviter, TRUE)
+                    ON CONFLICT (id) DO UPDATE SET
+                        uses = t.uses + 1,
+                        max_uses = COALESCE(p_max, t.max_uses),
+                        forget_at = CASE WHEN t.forget_at IS NULL OR p_until IS NULL THEN NULL
+                                         ELSE GREATEST(t.forget_at, p_until) END,
+                        issued_s = CASE WHEN t.seen THEN t.issued_s ELSE p_issued_s END,
+                        inviter = CASE WHEN t.seen THEN t.inviter ELSE p_inviter END,
+                        seen = TRUE
+                    WHERE t.revoked_at IS NULL
+                      AND COALESCE(t.forget_at, 9223372036854775807) > p_now
+                      AND (p_max IS NULL OR t.uses < p_max)
+                    RETURNING t.uses AS u_uses, t.inviter AS u_who,
+                        CASE WHEN t.forget_at IS NULL THEN NULL
+                             ELSE GREATEST(t.forget_at, p_now + p_keep) END AS u_kept
+            ), j AS (
+                INSERT INTO {p}joiners (id, joiner, joined_at)
+                    SELECT p_id, p_joiner, p_now FROM u
+                    ON CONFLICT DO NOTHING
+                    RETURNING 1 AS j_new
+            ), e AS (
+                -- `redeemed`, and `exhausted` on the last use.
                 INSERT INTO {p}events (at_ms, kind, id, inviter, actor, joiner, uses, max_uses,
                                        forget_at)
-                    VALUES (p_now, 2, p_id, who, p_actor, p_joiner, counted, p_max, kept);
-                IF p_max IS NOT NULL AND counted >= p_max THEN
-                    INSERT INTO {p}events (at_ms, kind, id, inviter, actor, max_uses, forget_at)
-                        VALUES (p_now, 3, p_id, who, p_actor, p_max, kept);
+                    SELECT p_now, k.kind, p_id, u.u_who, p_actor,
+                           CASE WHEN k.kind = 2 THEN p_joiner END,
+                           CASE WHEN k.kind = 2 THEN u.u_uses END, p_max, u.u_kept
+                    FROM u, j, (VALUES (2), (3)) AS k (kind)
+                    WHERE k.kind = 2 OR (p_max IS NOT NULL AND u.u_uses >= p_max)
+            )
+            SELECT u.u_uses, (SELECT count(*) FROM j) INTO counted, fresh FROM u;
+            IF counted IS NOT NULL THEN
+                IF fresh = 1 THEN
+                    RETURN QUERY SELECT 0, counted, p_now; RETURN;
                 END IF;
-                RETURN QUERY SELECT 0, counted, p_now; RETURN;
+                -- A repeat: the use it counted is taken back (the row is ours, locked).
+                UPDATE {p}invitations t SET uses = t.uses - 1 WHERE t.id = p_id;
             END IF;
-            -- A repeat: the use it counted is taken back (the row is ours, locked).
-            UPDATE {p}invitations t SET uses = t.uses - 1 WHERE t.id = p_id;
         END IF;
-    END IF;
-    -- The long way: everything else (no live row, revoked, a repeat, at the limit).
-    SELECT * INTO r FROM {p}invitations t WHERE t.id = p_id FOR UPDATE;
-    IF FOUND AND COALESCE(r.forget_at, 9223372036854775807) <= p_now THEN
-        DELETE FROM {p}invitations t WHERE t.id = p_id;
-        FOUND := FALSE;
-    END IF;
-    IF NOT FOUND THEN
-        INSERT INTO {p}invitations (id, forget_at) VALUES (p_id, p_until)
-            ON CONFLICT (id) DO NOTHING;
+        EXIT WHEN pass = 2;
+        -- The long way: no live row, revoked, a repeat, at the limit.
         SELECT * INTO r FROM {p}invitations t WHERE t.id = p_id FOR UPDATE;
-    END IF;
-    IF r.revoked_at IS NOT NULL THEN
-        RETURN QUERY SELECT 1, 0, 0::BIGINT; RETURN;
-    END IF;
-    SELECT j.joined_at INTO earlier FROM {p}joiners j WHERE j.id = p_id AND j.joiner = p_joiner;
-    IF FOUND THEN
-        RETURN QUERY SELECT 4, r.uses, earlier; RETURN;
-    END IF;
-    IF p_max IS NOT NULL AND r.uses >= p_max THEN
-        UPDATE {p}invitations t SET max_uses = p_max WHERE t.id = p_id;
-        RETURN QUERY SELECT 2, r.uses, 0::BIGINT; RETURN;
-    END IF;
-    INSERT INTO {p}joiners (id, joiner, joined_at) VALUES (p_id, p_joiner, p_now);
-    UPDATE {p}invitations t SET
-        uses = t.uses + 1,
-        max_uses = COALESCE(p_max, t.max_uses),
-        forget_at = CASE WHEN t.forget_at IS NULL OR p_until IS NULL THEN NULL
-                         ELSE GREATEST(t.forget_at, p_until) END,
-        issued_s = CASE WHEN t.seen THEN t.issued_s ELSE p_issued_s END,
-        inviter = CASE WHEN t.seen THEN t.inviter ELSE p_inviter END,
-        seen = TRUE
-        WHERE t.id = p_id
-        RETURNING t.forget_at, t.inviter INTO kept, who;
-    kept := CASE WHEN kept IS NULL THEN NULL ELSE GREATEST(kept, p_now + p_keep) END;
-    INSERT INTO {p}events (at_ms, kind, id, inviter, actor, joiner, uses, max_uses, forget_at)
-        VALUES (p_now, 2, p_id, who, p_actor, p_joiner, r.uses + 1, p_max, kept);
-    IF p_max IS NOT NULL AND r.uses + 1 >= p_max THEN
-        INSERT INTO {p}events (at_ms, kind, id, inviter, actor, max_uses, forget_at)
-            VALUES (p_now, 3, p_id, who, p_actor, p_max, kept);
-    END IF;
-    RETURN QUERY SELECT 0, r.uses + 1, p_now;
+        IF FOUND AND COALESCE(r.forget_at, 9223372036854775807) <= p_now THEN
+            DELETE FROM {p}invitations t WHERE t.id = p_id;
+            FOUND := FALSE;
+        END IF;
+        IF NOT FOUND THEN
+            INSERT INTO {p}invitations (id, forget_at) VALUES (p_id, p_until)
+                ON CONFLICT (id) DO NOTHING;
+            SELECT * INTO r FROM {p}invitations t WHERE t.id = p_id FOR UPDATE;
+        END IF;
+        IF r.revoked_at IS NOT NULL THEN
+            RETURN QUERY SELECT 1, 0, 0::BIGINT; RETURN;
+        END IF;
+        SELECT j.joined_at INTO earlier FROM {p}joiners j
+            WHERE j.id = p_id AND j.joiner = p_joiner;
+        IF FOUND THEN
+            RETURN QUERY SELECT 4, r.uses, earlier; RETURN;
+        END IF;
+        IF p_max IS NOT NULL AND r.uses >= p_max THEN
+            UPDATE {p}invitations t SET max_uses = p_max WHERE t.id = p_id;
+            RETURN QUERY SELECT 2, r.uses, 0::BIGINT; RETURN;
+        END IF;
+    END LOOP;
+    RAISE EXCEPTION 'admit: a redemption found nothing to refuse and could not count it';
 END $$;
 
 -- Redemptions one after the other, each as {p}redeem alone and seeing those before it, in the

@@ -60,8 +60,8 @@ pub(super) struct Call {
 impl Call {
     /// A call of `lua` on `keys` (all in one slot; the first one routes it on a cluster).
     pub(super) fn new<const N: usize>(lua: &'static Script, keys: [&str; N]) -> Call {
-        // Sized for the longest single call (record: 4 keys, 10 arguments).
-        Call::sized(lua, &keys, 18, 256)
+        // Sized for the longest call of one invitation (record: 4 keys, 11 arguments).
+        Call::sized(lua, &keys, 11, 256)
     }
 
     /// A call of `lua` on `keys`, with room for `args` arguments of `bytes` bytes in all.

@@ -48,10 +48,9 @@ const DEFAULT_RECHECK: StdDuration = StdDuration::from_secs(60);
 /// Every operation on one invitation is a single Lua script (`EVALSHA`, loaded at connect and
 /// reloaded when Redis answers `NOSCRIPT`), so it is atomic and costs one round trip.
 /// Concurrent redemptions share script calls, one per slot, each still exactly what it would
-/// be alone. Every call
-/// has an overall deadline (2 s by default): a slow or unreachable Redis gives
-/// [`Error::StoreTimeout`] or [`Error::StoreUnavailable`], never a hang and never "valid". The
-/// connection reconnects by itself once Redis is back.
+/// be alone. Every call has an overall deadline (2 s by default): a slow or unreachable Redis
+/// gives [`Error::StoreTimeout`] or [`Error::StoreUnavailable`], never a hang and never
+/// "valid". The connection reconnects by itself once Redis is back.
 ///
 /// # What it needs from Redis, and what it does without
 ///
